@@ -1,0 +1,25 @@
+//! fs-server: an MCP server for the files under one or more root directories.
+//!
+//! Every path a client names is resolved by [`sandbox::Sandbox`] beneath a held
+//! directory handle of one root, so nothing (`..`, absolute paths, symlinks,
+//! races) can reach outside. The modules below each do one job:
+//!
+//! - [`sandbox`]: roots and race-free path resolution.
+//! - [`read`]: reading text (head, tail, ranges), media and file metadata.
+//! - [`listing`]: one directory's entries.
+//! - [`walk`]: recursive walks: the directory tree and name search.
+//! - [`grep`]: content search built on ripgrep's crates.
+//! - [`control`]: cancellation and progress for long operations.
+//! - [`server`]: the MCP tools, resources and roots handling.
+
+pub mod config;
+pub mod control;
+pub mod doctor;
+pub mod error;
+pub mod grep;
+pub mod listing;
+pub mod read;
+pub mod resources;
+pub mod sandbox;
+pub mod server;
+pub mod walk;
