@@ -1,1 +1,22 @@
-//! shared
+//! The runtime every server of the bundle shares.
+//!
+//! A server's `main` parses its flags with [`config::parse`], starts logging with
+//! [`logging::init`], builds its `rmcp::ServerHandler`, and hands it to
+//! [`serve::run`], which wraps it in [`observe::Observed`] (one span and metrics per
+//! request) and serves it over stdio or streamable HTTP as the flags say.
+//!
+//! - [`error`]: how domain failures become MCP tool errors.
+//! - [`config`]: flags, environment variables and the TOML file, in that precedence.
+//! - [`logging`]: tracing to stderr, text or JSON.
+//! - [`metrics`]: Prometheus counters and histograms served at `/metrics`.
+//! - [`observe`]: the request-observing `ServerHandler` wrapper.
+//! - [`serve`]: stdio and HTTP transports with their protections.
+
+pub mod config;
+pub mod error;
+pub mod logging;
+pub mod metrics;
+pub mod observe;
+pub mod serve;
+
+pub use error::ToolError;

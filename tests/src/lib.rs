@@ -1,1 +1,301 @@
-//! e2e
+//! Helpers for end-to-end tests: locate the built server binaries, build fixture
+//! trees, spawn servers over stdio or HTTP, and speak MCP to them — through rmcp's
+//! client, or as raw JSON-RPC lines when a test needs to see the wire.
+//!
+//! The binaries are the ones `cargo build --workspace` produced (`make test` builds
+//! them first). Set `E2E_BIN_DIR` to test binaries elsewhere (e.g. a release build).
+
+use std::io::{BufRead, BufReader, Write};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use rmcp::ServiceExt;
+use rmcp::model::{CallToolRequestParams, CallToolResult};
+use rmcp::service::{RoleClient, RunningService};
+use rmcp::transport::{ConfigureCommandExt, TokioChildProcess};
+use serde_json::{Value, json};
+
+/// Path of a built workspace binary.
+pub fn bin(name: &str) -> PathBuf {
+    let dir = std::env::var_os("E2E_BIN_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/debug"));
+    let path = dir.join(name);
+    assert!(
+        path.exists(),
+        "{} is missing: run `cargo build --workspace --bins` first (`make test` does)",
+        path.display()
+    );
+    path
+}
+
+/// A temporary tree: `root/` (served), a sibling `root-evil/`, and `outside/`.
+pub struct Fixture {
+    pub dir: tempfile::TempDir,
+}
+
+impl Fixture {
+    pub fn new() -> Self {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let f = Self { dir };
+        f.write(
+            "root/hello.txt",
+            "hello world\nsecond line é€😀\nthird line\n",
+        );
+        f.write(
+            "root/src/main.rs",
+            "fn main() {\n    println!(\"needle\");\n}\n",
+        );
+        f.write("root/.gitignore", "ignored/\n");
+        f.write("root/ignored/skip.txt", "needle in ignored\n");
+        f.write("root-evil/secret.txt", "EVIL-SIBLING-SECRET\n");
+        f.write("outside/secret.txt", "OUTSIDE-SECRET\n");
+        f
+    }
+
+    pub fn path(&self, rel: &str) -> PathBuf {
+        self.dir.path().join(rel)
+    }
+
+    pub fn root(&self) -> PathBuf {
+        self.path("root")
+    }
+
+    pub fn write(&self, rel: &str, text: &str) {
+        let p = self.path(rel);
+        std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
+        std::fs::write(p, text).expect("write");
+    }
+}
+
+impl Default for Fixture {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// An rmcp client connected over stdio to `binary args...`.
+pub async fn stdio_client(binary: &str, args: &[&str]) -> RunningService<RoleClient, ()> {
+    let transport =
+        TokioChildProcess::builder(tokio::process::Command::new(bin(binary)).configure(|c| {
+            c.args(args).env("RUST_LOG", "warn");
+        }))
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn server")
+        .0;
+    ().serve(transport).await.expect("initialize over stdio")
+}
+
+/// Calls a tool and returns the result (panics on a JSON-RPC error).
+pub async fn call(
+    client: &RunningService<RoleClient, ()>,
+    tool: &str,
+    args: Value,
+) -> CallToolResult {
+    let params = CallToolRequestParams::new(tool.to_string()).with_arguments(
+        args.as_object()
+            .expect("arguments must be an object")
+            .clone(),
+    );
+    client.call_tool(params).await.expect("tools/call answered")
+}
+
+/// All text content of a tool result, joined by newlines.
+pub fn text_of(result: &CallToolResult) -> String {
+    result
+        .content
+        .iter()
+        .filter_map(|c| c.as_text().map(|t| t.text.as_str()))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// A free loopback port (racy in theory, fine for tests).
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port()
+}
+
+/// A server process serving HTTP on a loopback port; killed on drop.
+pub struct HttpServer {
+    pub child: Child,
+    pub base: String,
+}
+
+impl HttpServer {
+    /// Starts `binary --http 127.0.0.1:PORT args...` and waits for `/healthz`.
+    pub fn start(binary: &str, args: &[&str], envs: &[(&str, &str)]) -> Self {
+        let port = free_port();
+        let addr = format!("127.0.0.1:{port}");
+        let child = Command::new(bin(binary))
+            .arg("--http")
+            .arg(&addr)
+            .args(args)
+            .envs(envs.iter().copied())
+            .env("RUST_LOG", "warn")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn server");
+        let server = Self {
+            child,
+            base: format!("http://{addr}"),
+        };
+        server.wait_healthy();
+        server
+    }
+
+    fn wait_healthy(&self) {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while Instant::now() < deadline {
+            if probe::blocking_get(&format!("{}/healthz", self.base))
+                .is_ok_and(|status| status == 200)
+            {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        panic!("server at {} did not become healthy", self.base);
+    }
+
+    pub fn mcp_url(&self) -> String {
+        format!("{}/mcp", self.base)
+    }
+}
+
+impl Drop for HttpServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+mod probe {
+    //! A minimal blocking GET for readiness polling, so tests need no blocking client.
+    use std::io::{Read, Write};
+    use std::net::TcpStream;
+
+    /// The HTTP status of `GET url` (http://host:port/path only).
+    pub fn blocking_get(url: &str) -> std::io::Result<u16> {
+        let rest = url.strip_prefix("http://").unwrap_or(url);
+        let (authority, path) = rest
+            .split_once('/')
+            .map(|(a, p)| (a, format!("/{p}")))
+            .unwrap_or((rest, "/".into()));
+        let mut stream = TcpStream::connect(authority)?;
+        write!(
+            stream,
+            "GET {path} HTTP/1.1\r\nHost: {authority}\r\nConnection: close\r\n\r\n"
+        )?;
+        let mut buf = String::new();
+        stream.read_to_string(&mut buf)?;
+        let status = buf
+            .split_whitespace()
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0);
+        Ok(status)
+    }
+}
+
+/// A server driven by raw JSON-RPC lines over stdio, for tests that must see the wire
+/// (progress notifications, cancellation, stdout cleanliness).
+pub struct RawStdio {
+    pub child: Child,
+    stdin: ChildStdin,
+    stdout: BufReader<ChildStdout>,
+    /// Every message the server wrote, in order.
+    pub seen: Vec<Value>,
+}
+
+impl RawStdio {
+    /// Spawns the server and completes the 2025-11-25 initialize handshake.
+    pub fn start(binary: &str, args: &[&str]) -> Self {
+        Self::start_with(binary, args, json!({}))
+    }
+
+    /// Like [`RawStdio::start`], declaring these client capabilities.
+    pub fn start_with(binary: &str, args: &[&str], capabilities: Value) -> Self {
+        let mut child = Command::new(bin(binary))
+            .args(args)
+            .env("RUST_LOG", "info")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn server");
+        let stdin = child.stdin.take().expect("stdin");
+        let stdout = BufReader::new(child.stdout.take().expect("stdout"));
+        let mut raw = Self {
+            child,
+            stdin,
+            stdout,
+            seen: Vec::new(),
+        };
+        raw.send(
+            json!({"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": {
+            "protocolVersion": "2025-11-25", "capabilities": capabilities,
+            "clientInfo": {"name": "raw-test", "version": "0"}}}),
+        );
+        raw.wait_for_id(0);
+        raw.send(json!({"jsonrpc": "2.0", "method": "notifications/initialized"}));
+        raw
+    }
+
+    pub fn send(&mut self, message: Value) {
+        writeln!(self.stdin, "{message}").expect("write to server");
+        self.stdin.flush().expect("flush");
+    }
+
+    /// Reads one line; panics if stdout carries anything but a JSON-RPC message.
+    pub fn read(&mut self) -> Value {
+        let mut line = String::new();
+        let n = self.stdout.read_line(&mut line).expect("read from server");
+        assert!(n > 0, "server closed stdout");
+        let value: Value = serde_json::from_str(&line)
+            .unwrap_or_else(|e| panic!("stdout line is not JSON ({e}): {line:?}"));
+        assert_eq!(value["jsonrpc"], "2.0", "not JSON-RPC: {line}");
+        self.seen.push(value.clone());
+        value
+    }
+
+    /// Reads until the response with this id arrives, and returns it.
+    pub fn wait_for_id(&mut self, id: i64) -> Value {
+        loop {
+            let v = self.read();
+            if v["id"] == json!(id) && (v.get("result").is_some() || v.get("error").is_some()) {
+                return v;
+            }
+        }
+    }
+
+    /// Messages seen so far with this method.
+    pub fn notifications(&self, method: &str) -> Vec<&Value> {
+        self.seen.iter().filter(|v| v["method"] == method).collect()
+    }
+}
+
+impl Drop for RawStdio {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Writes `count` small text files spread over subdirectories of `dir`.
+pub fn make_many_files(dir: &Path, count: usize, content: &str) {
+    for i in 0..count {
+        let sub = dir.join(format!("d{:03}", i / 100));
+        if i % 100 == 0 {
+            std::fs::create_dir_all(&sub).expect("mkdir");
+        }
+        std::fs::write(sub.join(format!("f{i:05}.txt")), content).expect("write");
+    }
+}

@@ -1,1 +1,64 @@
-//! (placeholder: filled in by its owner)
+//! fs-server's options: its roots and output bounds, plus the shared options.
+
+use std::path::PathBuf;
+
+use clap::Parser;
+use shared::config::{CommonArgs, DOCTOR_HELP};
+
+/// Command-line options of fs-server (each also from its environment variable or the
+/// TOML file given with --config).
+#[derive(Parser, Debug, Clone)]
+#[command(
+    name = "fs-server",
+    version,
+    about = "MCP server for the files under one or more root directories: read, list, and search names and contents. Nothing outside the roots is reachable.",
+    after_help = DOCTOR_HELP
+)]
+pub struct FsArgs {
+    /// Root directories the server may read. Example: fs-server ~/project ~/notes
+    #[arg(value_name = "ROOT")]
+    pub paths: Vec<PathBuf>,
+
+    /// Another root directory (repeatable). FS_SERVER_ROOTS takes a ':'-separated list.
+    #[arg(
+        long = "root",
+        env = "FS_SERVER_ROOTS",
+        value_delimiter = ':',
+        value_name = "DIR"
+    )]
+    pub roots: Vec<PathBuf>,
+
+    /// Largest text a read returns, in bytes; longer output is cut with a notice saying
+    /// how to read the rest.
+    #[arg(long, env = "FS_SERVER_MAX_READ_BYTES", default_value_t = 256 * 1024, value_name = "BYTES")]
+    pub max_read_bytes: usize,
+
+    /// Largest file read_media_file returns, in bytes (sent base64-encoded).
+    #[arg(long, env = "FS_SERVER_MAX_MEDIA_BYTES", default_value_t = 10 * 1024 * 1024, value_name = "BYTES")]
+    pub max_media_bytes: u64,
+
+    /// Most entries list_directory returns.
+    #[arg(
+        long,
+        env = "FS_SERVER_MAX_LIST_ENTRIES",
+        default_value_t = 1000,
+        value_name = "N"
+    )]
+    pub max_list_entries: usize,
+
+    #[command(flatten)]
+    pub common: CommonArgs,
+}
+
+impl FsArgs {
+    /// Every configured root, positional ones first, duplicates removed.
+    pub fn all_roots(&self) -> Vec<PathBuf> {
+        let mut all: Vec<PathBuf> = Vec::new();
+        for root in self.paths.iter().chain(&self.roots) {
+            if !all.contains(root) {
+                all.push(root.clone());
+            }
+        }
+        all
+    }
+}

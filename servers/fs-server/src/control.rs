@@ -43,7 +43,7 @@ impl Control {
     /// Safe to call from several walker threads at once.
     pub fn tick(&self) {
         let n = self.examined.fetch_add(1, Ordering::Relaxed) + 1;
-        if n % PROGRESS_EVERY == 0 {
+        if n.is_multiple_of(PROGRESS_EVERY) {
             (self.on_progress)(n);
         }
     }

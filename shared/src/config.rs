@@ -1,0 +1,366 @@
+//! Configuration: flags > environment variables > TOML file (`--config`) > defaults.
+//!
+//! Each server declares its options as a clap `Parser` that flattens [`CommonArgs`];
+//! every option carries `env = "..."` so clap reads the environment with the same
+//! validation as the flag. The optional TOML file fills in only the options that
+//! neither a flag nor an environment variable set: [`parse`] re-runs clap with the
+//! file's values appended as flags, so a bad value in the file is rejected by the
+//! same parser, naming the key and what was expected.
+//!
+//! The first argument `doctor` selects [`Command::Doctor`] instead of serving; all
+//! other options apply to it unchanged.
+
+use std::ffi::OsString;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use clap::parser::ValueSource;
+use clap::{ArgAction, Parser};
+
+use crate::logging::LogFormat;
+
+/// Text servers append to `--help` to document the `doctor` command.
+pub const DOCTOR_HELP: &str = "Commands:\n  doctor  Check this configuration and environment, print what is wrong and how to fix it, and exit (0 healthy, 1 otherwise). Takes the same options.\n\nEvery option can also come from its environment variable or from a TOML file given with --config (keys are the long option names, e.g. log_format = \"json\"). Precedence: flags > environment > file > defaults.";
+
+/// Options every server shares: transport, HTTP protections, logging, config file.
+#[derive(clap::Args, Debug, Clone)]
+pub struct CommonArgs {
+    /// Serve MCP over streamable HTTP on this address (endpoint /mcp, plus /healthz and
+    /// /metrics) instead of stdio. Example: 127.0.0.1:8080. A non-loopback address
+    /// requires --auth-token.
+    #[arg(long, env = "MCP_HTTP", value_name = "IP:PORT")]
+    pub http: Option<SocketAddr>,
+
+    /// Bearer token HTTP clients must send (`Authorization: Bearer TOKEN`). Prefer the
+    /// environment variable over the flag so the token stays out of process listings.
+    #[arg(
+        long,
+        env = "MCP_AUTH_TOKEN",
+        hide_env_values = true,
+        value_name = "TOKEN"
+    )]
+    pub auth_token: Option<String>,
+
+    /// Browser origin allowed to call the HTTP endpoint (repeatable). Requests whose
+    /// Origin header is not listed get 403. Default: http://localhost:*,
+    /// http://127.0.0.1:*, http://[::1]:*. Example: https://app.example.com:443
+    #[arg(
+        long = "allowed-origin",
+        env = "MCP_ALLOWED_ORIGINS",
+        value_delimiter = ',',
+        value_name = "ORIGIN"
+    )]
+    pub allowed_origins: Vec<String>,
+
+    /// Extra Host header value to accept (repeatable), e.g. the DNS name a non-loopback
+    /// bind is reached by. localhost, 127.0.0.1 and ::1 are always accepted.
+    #[arg(
+        long = "allowed-host",
+        env = "MCP_ALLOWED_HOSTS",
+        value_delimiter = ',',
+        value_name = "HOST"
+    )]
+    pub allowed_hosts: Vec<String>,
+
+    /// Largest HTTP request body accepted, in bytes; larger bodies get 413.
+    #[arg(long, env = "MCP_MAX_BODY_BYTES", default_value_t = 4 * 1024 * 1024, value_name = "BYTES")]
+    pub max_body_bytes: usize,
+
+    /// HTTP requests per second allowed per client address (0 turns the limit off).
+    /// Over it a client gets 429 with Retry-After.
+    #[arg(
+        long,
+        env = "MCP_RATE_LIMIT",
+        default_value_t = 50,
+        value_name = "PER_SECOND"
+    )]
+    pub rate_limit: u32,
+
+    /// Burst of HTTP requests a client may make above --rate-limit.
+    #[arg(
+        long,
+        env = "MCP_RATE_BURST",
+        default_value_t = 100,
+        value_name = "REQUESTS"
+    )]
+    pub rate_burst: u32,
+
+    /// Seconds an idle HTTP session is kept before it is dropped.
+    #[arg(
+        long,
+        env = "MCP_SESSION_IDLE_TIMEOUT",
+        default_value_t = 300,
+        value_name = "SECONDS"
+    )]
+    pub session_idle_timeout: u64,
+
+    /// Seconds to let in-flight HTTP requests finish after SIGTERM/SIGINT.
+    #[arg(
+        long,
+        env = "MCP_SHUTDOWN_GRACE",
+        default_value_t = 10,
+        value_name = "SECONDS"
+    )]
+    pub shutdown_grace: u64,
+
+    /// Log line format on stderr. The filter comes from RUST_LOG (default info).
+    #[arg(long, env = "MCP_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+
+    /// TOML file with default values for any option (keys are option names, e.g.
+    /// `rate_limit = 10`). Flags and environment variables override it.
+    #[arg(long, env = "MCP_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+}
+
+/// What the invocation asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Command {
+    /// Run the MCP server.
+    Serve,
+    /// Check configuration and environment, report, exit.
+    Doctor,
+}
+
+/// Parsed command line: the command and the server's options.
+#[derive(Debug)]
+pub struct Invocation<T> {
+    pub command: Command,
+    pub args: T,
+}
+
+/// Why configuration could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error(transparent)]
+    Clap(#[from] clap::Error),
+    #[error("config file {path}: {message}")]
+    File { path: PathBuf, message: String },
+}
+
+/// Parses the process arguments, environment and config file; on error prints the
+/// message (naming the key and what was expected) and exits non-zero.
+pub fn parse<T: Parser>() -> Invocation<T> {
+    match try_parse_from::<T>(std::env::args_os()) {
+        Ok(invocation) => invocation,
+        Err(ConfigError::Clap(e)) => e.exit(),
+        Err(e) => {
+            eprintln!("error: {e}");
+            std::process::exit(2);
+        }
+    }
+}
+
+/// [`parse`] without exiting, from explicit arguments (the first is the program name).
+pub fn try_parse_from<T: Parser>(
+    argv: impl IntoIterator<Item = impl Into<OsString>>,
+) -> Result<Invocation<T>, ConfigError> {
+    let mut argv: Vec<OsString> = argv.into_iter().map(Into::into).collect();
+    let command = if argv.get(1).is_some_and(|a| a == "doctor") {
+        argv.remove(1);
+        Command::Doctor
+    } else {
+        Command::Serve
+    };
+    let cmd = T::command();
+    let matches = cmd.clone().try_get_matches_from(&argv)?;
+    let Some(path) = matches.get_one::<PathBuf>("config").cloned() else {
+        return Ok(Invocation {
+            command,
+            args: T::from_arg_matches(&matches)?,
+        });
+    };
+    let table = read_table(&path)?;
+    let mut from_file = Vec::new();
+    let mut positional = Vec::new();
+    for (key, value) in &table {
+        let id = key.replace('-', "_");
+        let Some(arg) = cmd.get_arguments().find(|a| key_names(a).contains(&id)) else {
+            let known: Vec<String> = cmd
+                .get_arguments()
+                .filter(|a| a.get_id() != "help" && a.get_id() != "config")
+                .map(|a| key_names(a).swap_remove(0))
+                .collect();
+            return Err(file_error(
+                &path,
+                format!("unknown key `{key}`; expected one of: {}", known.join(", ")),
+            ));
+        };
+        if matches!(
+            matches.value_source(arg.get_id().as_str()),
+            Some(ValueSource::CommandLine | ValueSource::EnvVariable)
+        ) {
+            continue;
+        }
+        let values = toml_values(&path, key, value)?;
+        match arg.get_long() {
+            None => positional.extend(values),
+            Some(long) if matches!(arg.get_action(), ArgAction::SetTrue) => {
+                if values.iter().any(|v| v == "true") {
+                    from_file.push(format!("--{long}"));
+                }
+            }
+            Some(long) => from_file.extend(values.iter().map(|v| format!("--{long}={v}"))),
+        }
+    }
+    let mut merged: Vec<OsString> = argv[..1].to_vec();
+    merged.extend(from_file.into_iter().map(OsString::from));
+    merged.extend(argv[1..].iter().cloned());
+    if !positional.is_empty() && !matches_has_positional(&cmd, &matches) {
+        merged.push("--".into());
+        merged.extend(positional.into_iter().map(OsString::from));
+    }
+    let matches = cmd.try_get_matches_from(&merged).map_err(|e| {
+        let message = e.render().to_string();
+        file_error(
+            &path,
+            format!("{}\n(values may come from this file)", message.trim_end()),
+        )
+    })?;
+    Ok(Invocation {
+        command,
+        args: T::from_arg_matches(&matches)?,
+    })
+}
+
+/// The TOML keys that name `arg`: its long option name (preferred) and its id, with `_` for `-`.
+fn key_names(arg: &clap::Arg) -> Vec<String> {
+    let mut names: Vec<String> = arg
+        .get_long()
+        .map(|l| l.replace('-', "_"))
+        .into_iter()
+        .collect();
+    names.push(arg.get_id().as_str().replace('-', "_"));
+    names
+}
+
+fn matches_has_positional(cmd: &clap::Command, matches: &clap::ArgMatches) -> bool {
+    cmd.get_positionals().any(|a| {
+        matches!(
+            matches.value_source(a.get_id().as_str()),
+            Some(ValueSource::CommandLine | ValueSource::EnvVariable)
+        )
+    })
+}
+
+fn read_table(path: &Path) -> Result<toml::Table, ConfigError> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| file_error(path, format!("cannot read it: {e}")))?;
+    text.parse::<toml::Table>()
+        .map_err(|e| file_error(path, format!("not valid TOML: {e}")))
+}
+
+/// Flattens one TOML value into the strings clap would have seen on the command line.
+fn toml_values(path: &Path, key: &str, value: &toml::Value) -> Result<Vec<String>, ConfigError> {
+    match value {
+        toml::Value::String(s) => Ok(vec![s.clone()]),
+        toml::Value::Integer(i) => Ok(vec![i.to_string()]),
+        toml::Value::Float(f) => Ok(vec![f.to_string()]),
+        toml::Value::Boolean(b) => Ok(vec![b.to_string()]),
+        toml::Value::Array(items) => items
+            .iter()
+            .map(|item| match item {
+                toml::Value::Array(_) | toml::Value::Table(_) => Err(file_error(
+                    path,
+                    format!("key `{key}`: expected a list of strings or numbers"),
+                )),
+                other => toml_values(path, key, other).map(|mut v| v.remove(0)),
+            })
+            .collect(),
+        other => Err(file_error(
+            path,
+            format!(
+                "key `{key}`: expected a string, number, boolean or list, found a {}",
+                other.type_str()
+            ),
+        )),
+    }
+}
+
+fn file_error(path: &Path, message: String) -> ConfigError {
+    ConfigError::File {
+        path: path.to_path_buf(),
+        message,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    #[derive(Parser, Debug)]
+    struct Demo {
+        #[command(flatten)]
+        common: CommonArgs,
+        /// Roots.
+        #[arg(long = "root", env = "DEMO_TEST_ROOTS")]
+        roots: Vec<PathBuf>,
+        #[arg(long)]
+        allow_write: bool,
+    }
+
+    fn file(contents: &str) -> tempfile::NamedTempFile {
+        let mut f = tempfile::NamedTempFile::new().unwrap();
+        f.write_all(contents.as_bytes()).unwrap();
+        f
+    }
+
+    #[test]
+    fn defaults_apply_without_file() {
+        let inv = try_parse_from::<Demo>(["x"]).unwrap();
+        assert_eq!(inv.command, Command::Serve);
+        assert_eq!(inv.args.common.rate_limit, 50);
+        assert!(!inv.args.allow_write);
+    }
+
+    #[test]
+    fn file_fills_in_defaults_but_flags_win() {
+        let f =
+            file("rate_limit = 7\nrate-burst = 9\nallow_write = true\nroot = [\"/a\", \"/b\"]\n");
+        let path = f.path().to_str().unwrap();
+        let inv = try_parse_from::<Demo>(["x", "--config", path, "--rate-limit", "3"]).unwrap();
+        assert_eq!(inv.args.common.rate_limit, 3, "flag beats file");
+        assert_eq!(inv.args.common.rate_burst, 9, "file beats default");
+        assert!(inv.args.allow_write);
+        assert_eq!(
+            inv.args.roots,
+            vec![PathBuf::from("/a"), PathBuf::from("/b")]
+        );
+    }
+
+    #[test]
+    fn bad_value_in_file_names_the_key() {
+        let f = file("rate_limit = \"fast\"\n");
+        let err = try_parse_from::<Demo>(["x", "--config", f.path().to_str().unwrap()])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("--rate-limit"), "{err}");
+        assert!(err.contains("fast"), "{err}");
+    }
+
+    #[test]
+    fn unknown_key_is_refused_with_the_known_ones() {
+        let f = file("rate_limt = 1\n");
+        let err = try_parse_from::<Demo>(["x", "--config", f.path().to_str().unwrap()])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("unknown key `rate_limt`"), "{err}");
+        assert!(err.contains("rate_limit"), "{err}");
+    }
+
+    #[test]
+    fn doctor_is_a_command_that_keeps_the_options() {
+        let inv = try_parse_from::<Demo>(["x", "doctor", "--rate-limit", "4"]).unwrap();
+        assert_eq!(inv.command, Command::Doctor);
+        assert_eq!(inv.args.common.rate_limit, 4);
+    }
+
+    #[test]
+    fn bad_flag_value_names_the_flag() {
+        let err = try_parse_from::<Demo>(["x", "--http", "nowhere"])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("--http"), "{err}");
+    }
+}

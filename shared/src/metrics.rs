@@ -1,0 +1,196 @@
+//! Prometheus metrics, served as text at `/metrics` by the HTTP transport.
+//!
+//! One process-wide registry: MCP requests by method and outcome, tool calls by tool
+//! and outcome, request durations, and HTTP responses by status. Labels carry names
+//! and outcomes only, never arguments.
+
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
+use prometheus_client::registry::Registry;
+
+/// How an MCP request ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Answered normally.
+    Ok,
+    /// A tool ran and reported a failure (`isError: true`).
+    ToolError,
+    /// A JSON-RPC error (malformed request, unknown method or tool).
+    RpcError,
+}
+
+impl Outcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Ok => "ok",
+            Outcome::ToolError => "tool_error",
+            Outcome::RpcError => "rpc_error",
+        }
+    }
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct RequestLabels {
+    method: String,
+    outcome: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct ToolLabels {
+    tool: String,
+    outcome: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct MethodLabels {
+    method: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct StatusLabels {
+    status: String,
+}
+
+/// The process-wide metric set.
+pub struct Metrics {
+    registry: Registry,
+    requests: Family<RequestLabels, Counter>,
+    tool_calls: Family<ToolLabels, Counter>,
+    durations: Family<MethodLabels, Histogram>,
+    http_responses: Family<StatusLabels, Counter>,
+}
+
+fn duration_histogram() -> Histogram {
+    Histogram::new(exponential_buckets(0.0005, 4.0, 10))
+}
+
+impl Metrics {
+    fn new() -> Self {
+        let mut registry = Registry::with_prefix("mcp");
+        let requests = Family::<RequestLabels, Counter>::default();
+        let tool_calls = Family::<ToolLabels, Counter>::default();
+        let durations = Family::<MethodLabels, Histogram>::new_with_constructor(
+            duration_histogram as fn() -> Histogram,
+        );
+        let http_responses = Family::<StatusLabels, Counter>::default();
+        registry.register(
+            "requests",
+            "MCP requests by method and outcome",
+            requests.clone(),
+        );
+        registry.register(
+            "tool_calls",
+            "Tool calls by tool and outcome",
+            tool_calls.clone(),
+        );
+        registry.register(
+            "request_duration_seconds",
+            "Time to answer an MCP request, by method",
+            durations.clone(),
+        );
+        registry.register(
+            "http_responses",
+            "HTTP responses by status code",
+            http_responses.clone(),
+        );
+        Self {
+            registry,
+            requests,
+            tool_calls,
+            durations,
+            http_responses,
+        }
+    }
+
+    /// Records one answered MCP request (and the tool call, when it was one).
+    pub fn record_request(
+        &self,
+        method: &str,
+        tool: Option<&str>,
+        outcome: Outcome,
+        took: Duration,
+    ) {
+        self.requests
+            .get_or_create(&RequestLabels {
+                method: method.to_owned(),
+                outcome: outcome.as_str().to_owned(),
+            })
+            .inc();
+        self.durations
+            .get_or_create(&MethodLabels {
+                method: method.to_owned(),
+            })
+            .observe(took.as_secs_f64());
+        if let Some(tool) = tool {
+            self.tool_calls
+                .get_or_create(&ToolLabels {
+                    tool: tool.to_owned(),
+                    outcome: outcome.as_str().to_owned(),
+                })
+                .inc();
+        }
+    }
+
+    /// Records one HTTP response status.
+    pub fn record_http_status(&self, status: u16) {
+        self.http_responses
+            .get_or_create(&StatusLabels {
+                status: status.to_string(),
+            })
+            .inc();
+    }
+
+    /// The Prometheus text exposition of every metric.
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        // Writing into a String cannot fail.
+        let _ = prometheus_client::encoding::text::encode(&mut out, &self.registry);
+        out
+    }
+}
+
+/// The process-wide metrics.
+pub fn global() -> &'static Metrics {
+    static METRICS: OnceLock<Metrics> = OnceLock::new();
+    METRICS.get_or_init(Metrics::new)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tool_calls_are_counted_by_name_and_outcome() {
+        let m = Metrics::new();
+        m.record_request(
+            "tools/call",
+            Some("grep"),
+            Outcome::Ok,
+            Duration::from_millis(3),
+        );
+        m.record_request(
+            "tools/call",
+            Some("grep"),
+            Outcome::ToolError,
+            Duration::from_millis(1),
+        );
+        let text = m.render();
+        assert!(
+            text.contains(r#"mcp_tool_calls_total{tool="grep",outcome="ok"} 1"#),
+            "{text}"
+        );
+        assert!(
+            text.contains(r#"mcp_tool_calls_total{tool="grep",outcome="tool_error"} 1"#),
+            "{text}"
+        );
+        assert!(
+            text.contains("mcp_request_duration_seconds_count{method=\"tools/call\"} 2"),
+            "{text}"
+        );
+    }
+}

@@ -1,0 +1,35 @@
+//! Serving a handler: the same `ServerHandler` over stdio (default) or streamable HTTP.
+//!
+//! [`run`] wraps the handler in [`crate::observe::Observed`] and picks the transport
+//! from [`CommonArgs`]. Both transports answer both protocol generations rmcp speaks
+//! (2025-11-25 with `initialize` and sessions; 2026-07-28 without).
+
+mod http;
+mod shutdown;
+mod stdio;
+
+use rmcp::ServerHandler;
+
+use crate::config::CommonArgs;
+use crate::observe::Observed;
+
+pub use http::{HttpError, HttpSettings};
+
+/// Serves handlers made by `factory` until the client goes away (stdio) or the
+/// process is told to stop (HTTP: SIGTERM/SIGINT, finishing in-flight requests).
+///
+/// HTTP builds one handler per session, so `factory` is called once per session;
+/// stdio calls it once.
+pub async fn run<H, F>(factory: F, common: &CommonArgs) -> anyhow::Result<()>
+where
+    H: ServerHandler,
+    F: Fn() -> H + Send + Sync + 'static,
+{
+    match common.http {
+        None => stdio::serve(Observed(factory())).await,
+        Some(addr) => {
+            let settings = HttpSettings::from_args(addr, common)?;
+            http::serve(move || Observed(factory()), settings).await
+        }
+    }
+}

@@ -1,0 +1,277 @@
+//! fs-server over stdio, driven by rmcp's client and by raw JSON-RPC lines.
+
+use e2e::{Fixture, RawStdio, call, make_many_files, stdio_client, text_of};
+use serde_json::json;
+
+const TOOLS: [&str; 9] = [
+    "directory_tree",
+    "get_file_info",
+    "grep",
+    "list_directory",
+    "list_roots",
+    "read_media_file",
+    "read_multiple_files",
+    "read_text_file",
+    "search_files",
+];
+
+#[tokio::test]
+async fn lists_every_read_tool_annotated_read_only() {
+    let fx = Fixture::new();
+    let client = stdio_client("fs-server", &[fx.root().to_str().unwrap()]).await;
+    let tools = client.list_all_tools().await.unwrap();
+    let mut names: Vec<&str> = tools.iter().map(|t| t.name.as_ref()).collect();
+    names.sort();
+    assert_eq!(names, TOOLS);
+    for tool in &tools {
+        let a = tool
+            .annotations
+            .as_ref()
+            .unwrap_or_else(|| panic!("{} has no annotations", tool.name));
+        assert_eq!(a.read_only_hint, Some(true), "{}", tool.name);
+        assert_eq!(a.destructive_hint, Some(false), "{}", tool.name);
+        assert_eq!(a.open_world_hint, Some(false), "{}", tool.name);
+        let description = tool.description.as_deref().unwrap_or("");
+        assert!(
+            description.len() > 40,
+            "{} needs a real description",
+            tool.name
+        );
+    }
+    client.cancel().await.unwrap();
+}
+
+#[tokio::test]
+async fn reads_text_and_refuses_escapes() {
+    let fx = Fixture::new();
+    let root = fx.root();
+    let client = stdio_client("fs-server", &[root.to_str().unwrap()]).await;
+
+    let r = call(&client, "read_text_file", json!({"path": "hello.txt"})).await;
+    assert_ne!(r.is_error, Some(true));
+    assert!(text_of(&r).contains("second line é€😀"), "{}", text_of(&r));
+
+    let abs = root.join("hello.txt");
+    let r = call(&client, "read_text_file", json!({"path": abs, "tail": 1})).await;
+    assert!(text_of(&r).contains("third line"));
+    assert!(!text_of(&r).contains("hello world"));
+
+    for escape in [
+        "../outside/secret.txt".to_string(),
+        fx.path("outside/secret.txt").display().to_string(),
+        fx.path("root-evil/secret.txt").display().to_string(),
+        "src/../../outside/secret.txt".to_string(),
+    ] {
+        let r = call(&client, "read_text_file", json!({"path": escape})).await;
+        assert_eq!(r.is_error, Some(true), "{escape} must be refused");
+        let text = text_of(&r);
+        assert!(!text.contains("SECRET"), "{escape} leaked: {text}");
+    }
+    client.cancel().await.unwrap();
+}
+
+#[tokio::test]
+async fn grep_and_search_respect_gitignore() {
+    let fx = Fixture::new();
+    let client = stdio_client("fs-server", &[fx.root().to_str().unwrap()]).await;
+    let r = call(&client, "grep", json!({"pattern": "needle"})).await;
+    let text = text_of(&r);
+    assert!(text.contains("main.rs"), "{text}");
+    assert!(
+        !text.contains("skip.txt"),
+        "gitignored file searched: {text}"
+    );
+
+    let r = call(
+        &client,
+        "grep",
+        json!({"pattern": "needle", "respect_gitignore": false}),
+    )
+    .await;
+    assert!(text_of(&r).contains("skip.txt"), "{}", text_of(&r));
+
+    let r = call(&client, "search_files", json!({"pattern": "*.txt"})).await;
+    let text = text_of(&r);
+    assert!(
+        text.contains("hello.txt") && !text.contains("skip.txt"),
+        "{text}"
+    );
+    client.cancel().await.unwrap();
+}
+
+#[tokio::test]
+async fn malformed_requests_are_json_rpc_errors_and_domain_failures_are_tool_errors() {
+    let fx = Fixture::new();
+    let mut raw = RawStdio::start("fs-server", &[fx.root().to_str().unwrap()]);
+    raw.send(json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call",
+        "params": {"name": "no_such_tool", "arguments": {}}}));
+    let r = raw.wait_for_id(1);
+    assert!(
+        r.get("error").is_some(),
+        "unknown tool must be a JSON-RPC error: {r}"
+    );
+
+    raw.send(json!({"jsonrpc": "2.0", "id": 2, "method": "tools/call",
+        "params": {"arguments": {"path": "hello.txt"}}}));
+    let r = raw.wait_for_id(2);
+    assert!(
+        r.get("error").is_some(),
+        "a call without a tool name must be a JSON-RPC error: {r}"
+    );
+
+    // Arguments that do not fit the schema are input-validation failures: per the
+    // 2025-11-25 spec (SEP-1303) they come back as tool errors the model can correct.
+    raw.send(json!({"jsonrpc": "2.0", "id": 4, "method": "tools/call",
+        "params": {"name": "read_text_file", "arguments": {"path": 42}}}));
+    let r = raw.wait_for_id(4);
+    assert_eq!(r["result"]["isError"], true, "{r}");
+    assert!(r.to_string().contains("expected a string"), "{r}");
+
+    raw.send(json!({"jsonrpc": "2.0", "id": 3, "method": "tools/call",
+        "params": {"name": "read_text_file", "arguments": {"path": "missing.txt"}}}));
+    let r = raw.wait_for_id(3);
+    assert_eq!(r["result"]["isError"], true, "{r}");
+    let message = r["result"]["content"][0]["text"].as_str().unwrap();
+    assert!(message.contains("not found"), "{message}");
+}
+
+#[tokio::test]
+async fn long_walks_report_progress_and_obey_cancellation() {
+    let fx = Fixture::new();
+    make_many_files(&fx.path("root/many"), 6_000, "nothing to see\n");
+    let mut raw = RawStdio::start("fs-server", &[fx.root().to_str().unwrap()]);
+
+    raw.send(
+        json!({"jsonrpc": "2.0", "id": 10, "method": "tools/call", "params": {
+        "name": "grep", "arguments": {"pattern": "absent-pattern"},
+        "_meta": {"progressToken": "p1"}}}),
+    );
+    let response = raw.wait_for_id(10);
+    assert!(response.get("result").is_some(), "{response}");
+    let progress: Vec<f64> = raw
+        .notifications("notifications/progress")
+        .iter()
+        .map(|n| n["params"]["progress"].as_f64().unwrap())
+        .collect();
+    assert!(!progress.is_empty(), "no progress for a 6,000-file grep");
+    assert!(
+        progress.windows(2).all(|w| w[0] < w[1]),
+        "progress must increase: {progress:?}"
+    );
+    let response_index = raw.seen.iter().position(|v| v["id"] == 10).unwrap();
+    assert!(
+        raw.seen[response_index + 1..]
+            .iter()
+            .all(|v| v["method"] != "notifications/progress"),
+        "progress after the response"
+    );
+
+    // Cancel a walk right away: the server must stay responsive afterwards.
+    raw.send(json!({"jsonrpc": "2.0", "id": 11, "method": "tools/call", "params": {
+        "name": "directory_tree", "arguments": {"path": ".", "max_depth": 20, "max_entries": 5000}}}));
+    raw.send(
+        json!({"jsonrpc": "2.0", "method": "notifications/cancelled",
+        "params": {"requestId": 11, "reason": "test"}}),
+    );
+    raw.send(json!({"jsonrpc": "2.0", "id": 12, "method": "ping"}));
+    let pong = raw.wait_for_id(12);
+    assert!(pong.get("result").is_some(), "{pong}");
+}
+
+#[tokio::test]
+async fn file_resources_are_served_through_the_template() {
+    let fx = Fixture::new();
+    let mut raw = RawStdio::start("fs-server", &[fx.root().to_str().unwrap()]);
+    raw.send(json!({"jsonrpc": "2.0", "id": 1, "method": "resources/templates/list"}));
+    let r = raw.wait_for_id(1);
+    assert_eq!(
+        r["result"]["resourceTemplates"][0]["uriTemplate"], "file:///{+path}",
+        "{r}"
+    );
+
+    let uri = format!("file://{}", fx.path("root/src/main.rs").display());
+    raw.send(
+        json!({"jsonrpc": "2.0", "id": 2, "method": "resources/read", "params": {"uri": uri}}),
+    );
+    let r = raw.wait_for_id(2);
+    let contents = &r["result"]["contents"][0];
+    assert_eq!(contents["mimeType"], "text/x-rust", "{r}");
+    assert!(contents["text"].as_str().unwrap().contains("needle"));
+
+    let outside = format!("file://{}", fx.path("outside/secret.txt").display());
+    raw.send(
+        json!({"jsonrpc": "2.0", "id": 3, "method": "resources/read", "params": {"uri": outside}}),
+    );
+    let r = raw.wait_for_id(3);
+    assert!(
+        r.get("error").is_some(),
+        "outside resource must be refused: {r}"
+    );
+    assert!(!r.to_string().contains("OUTSIDE-SECRET"));
+}
+
+#[tokio::test]
+async fn client_roots_narrow_but_never_widen() {
+    let fx = Fixture::new();
+    let mut raw = RawStdio::start_with(
+        "fs-server",
+        &[fx.root().to_str().unwrap()],
+        json!({"roots": {"listChanged": true}}),
+    );
+    // The server asks for our roots after `initialized`.
+    let request = loop {
+        let v = raw.read();
+        if v["method"] == "roots/list" {
+            break v;
+        }
+    };
+    let src = format!("file://{}", fx.path("root/src").display());
+    let outside = format!("file://{}", fx.path("outside").display());
+    raw.send(json!({"jsonrpc": "2.0", "id": request["id"], "result": {
+        "roots": [{"uri": src}, {"uri": outside}]}}));
+
+    let try_read = |raw: &mut RawStdio, id: i64, path: String| {
+        raw.send(
+            json!({"jsonrpc": "2.0", "id": id, "method": "tools/call", "params": {
+            "name": "read_text_file", "arguments": {"path": path}}}),
+        );
+        raw.wait_for_id(id)
+    };
+    // Give the server a moment to apply the roots (it asks asynchronously).
+    let mut narrowed = false;
+    for attempt in 0..50 {
+        let r = try_read(
+            &mut raw,
+            100 + attempt,
+            fx.path("root/hello.txt").display().to_string(),
+        );
+        if r["result"]["isError"] == true {
+            narrowed = true;
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    assert!(
+        narrowed,
+        "a file outside the client's roots stayed readable"
+    );
+    let r = try_read(
+        &mut raw,
+        200,
+        fx.path("root/src/main.rs").display().to_string(),
+    );
+    assert_ne!(
+        r["result"]["isError"], true,
+        "inside the client's root: {r}"
+    );
+    let r = try_read(
+        &mut raw,
+        201,
+        fx.path("outside/secret.txt").display().to_string(),
+    );
+    assert_eq!(
+        r["result"]["isError"], true,
+        "client roots must not widen: {r}"
+    );
+    assert!(!r.to_string().contains("OUTSIDE-SECRET"));
+}
