@@ -17,13 +17,37 @@ pub enum FsError {
     )]
     Escape { path: String },
 
+    #[error(
+        "{path} could not be resolved: too many levels of symbolic links (a link loop?). Inspect the links with get_file_info, or name the target directly."
+    )]
+    SymlinkLoop { path: String },
+
+    #[error(
+        "{path} is a {kind}, not a regular file; only regular files can be read. Use get_file_info to inspect it."
+    )]
+    NotAFile { path: String, kind: &'static str },
+
+    #[error(
+        "cannot use root {path}: {reason}. Fix the list of roots in the server configuration or command line."
+    )]
+    BadRoot { path: String, reason: String },
+
+    #[error(
+        "none of the client roots ({requested}) lies inside the server's allowed roots ({roots}), so no files are reachable. Ask the user to open a folder inside one of the allowed roots."
+    )]
+    NoUsableRoots { requested: String, roots: String },
+
     #[error("invalid path {path:?}: {reason}")]
     InvalidPath { path: String, reason: String },
 
-    #[error("not found: {path}. Check the spelling, or call list_directory on its parent to see what exists.")]
+    #[error(
+        "not found: {path}. Check the spelling, or call list_directory on its parent to see what exists."
+    )]
     NotFound { path: String },
 
-    #[error("{path} is a directory, not a file. Use list_directory or directory_tree to see what it holds.")]
+    #[error(
+        "{path} is a directory, not a file. Use list_directory or directory_tree to see what it holds."
+    )]
     IsADirectory { path: String },
 
     #[error("{path} is not a directory. Use read_text_file or get_file_info on it instead.")]
