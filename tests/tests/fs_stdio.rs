@@ -275,3 +275,44 @@ async fn client_roots_narrow_but_never_widen() {
     );
     assert!(!r.to_string().contains("OUTSIDE-SECRET"));
 }
+
+#[tokio::test]
+async fn answers_the_2026_07_28_generation_over_stdio() {
+    use rmcp::model::ProtocolVersion;
+    use rmcp::service::{ClientLifecycleMode, ClientServiceExt};
+    use rmcp::transport::{ConfigureCommandExt, TokioChildProcess};
+
+    let fx = Fixture::new();
+    let root = fx.root();
+    let transport = TokioChildProcess::builder(
+        tokio::process::Command::new(e2e::bin("fs-server")).configure(|c| {
+            c.arg(&root).env("RUST_LOG", "warn");
+        }),
+    )
+    .stderr(std::process::Stdio::null())
+    .spawn()
+    .unwrap()
+    .0;
+    let client = ()
+        .serve_with_lifecycle(
+            transport,
+            ClientLifecycleMode::Discover {
+                preferred_versions: vec![ProtocolVersion::V_2026_07_28],
+            },
+        )
+        .await
+        .expect("server/discover over stdio");
+    let r = call(
+        &client,
+        "read_text_file",
+        json!({"path": "hello.txt", "head": 1}),
+    )
+    .await;
+    assert_eq!(
+        text_of(&r).lines().next(),
+        Some("hello world"),
+        "{}",
+        text_of(&r)
+    );
+    client.cancel().await.unwrap();
+}

@@ -1,0 +1,48 @@
+# The commands the README shows. Nothing here needs more than the Rust toolchain,
+# except `test` (Python 3 for the interop tests; pip installs the pinned SDK into
+# .venv) and `bench` (installs ripgrep and hyperfine with apt-get if missing).
+
+CARGO ?= cargo
+PYTHON_VENV := .venv/bin/python
+# Servers that are built and installable (the others are skeletons so far).
+SERVERS := fs-server
+
+.PHONY: build test test-rust test-interop lint bench install demo docker clean
+
+build:
+	$(CARGO) build --workspace --bins
+
+## Every test: Rust unit, integration and end-to-end tests, then the interop tests
+## that drive the servers with the official Python MCP SDK over stdio and HTTP.
+test: build test-rust test-interop
+
+test-rust:
+	$(CARGO) test --workspace
+
+test-interop: build
+	integration/python/setup.sh
+	$(PYTHON_VENV) -m pytest integration/python -q
+
+lint:
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+
+## Benchmarks side by side with the references they name (rg, find); prints a table
+## and writes bench-data/results-fs.md.
+bench:
+	integration/bench/run.sh
+
+install:
+	@for s in $(SERVERS); do $(CARGO) install --locked --path servers/$$s || exit 1; done
+
+## fs-server on this repository's servers/ folder, driven by a real MCP client.
+demo:
+	$(CARGO) build --quiet -p fs-server -p e2e --bins
+	./target/debug/mcp-demo fs
+
+docker:
+	docker build -t mcp-bundle .
+
+clean:
+	$(CARGO) clean
+	rm -rf .venv bench-data
