@@ -161,7 +161,12 @@ impl Sandbox {
         Ok(Sandbox { roots })
     }
 
-    /// Opens a file for reading, beneath the root handle. `IsADirectory` for directories.
+    /// Opens a file for reading, beneath the root handle. `IsADirectory` for
+    /// directories, `NotAFile` for FIFOs, sockets and devices.
+    ///
+    /// One `openat` and one `fstat`: the open is non-blocking (so a FIFO, even one
+    /// swapped in after `resolve`, cannot hang the server; the flag does nothing to
+    /// regular files), and the type check is made on what was actually opened.
     pub fn open_file(&self, r: &Resolved) -> FsResult<std::fs::File> {
         let root = self.root_of(r)?;
         if r.rel.as_os_str().is_empty() {
@@ -169,11 +174,10 @@ impl Sandbox {
                 path: display(&r.abs),
             });
         }
-        // Refuse directories and special files before opening: opening a FIFO would block.
-        let md = root.dir.metadata(&r.rel).map_err(|e| map_io(&r.abs, e))?;
-        check_regular_file(&md.file_type(), &r.abs)?;
-        let file = root.dir.open(&r.rel).map_err(|e| map_io(&r.abs, e))?;
-        // The path may have changed between the two calls: check what was opened.
+        let file = root
+            .dir
+            .open_with(&r.rel, &read_nonblocking())
+            .map_err(|e| map_io(&r.abs, e))?;
         let md = file.metadata().map_err(|e| map_io(&r.abs, e))?;
         check_regular_file(&md.file_type(), &r.abs)?;
         Ok(file.into_std())
@@ -449,6 +453,15 @@ fn push_steps(stack: &mut Vec<Step>, path: &Path) {
         })
         .collect();
     stack.extend(steps.into_iter().rev());
+}
+
+/// Read-only, non-blocking open options (`O_NONBLOCK` has no effect on regular files).
+fn read_nonblocking() -> cap_std::fs::OpenOptions {
+    use cap_std::fs::OpenOptionsExt as _;
+    let mut options = cap_std::fs::OpenOptions::new();
+    options.read(true);
+    options.custom_flags(rustix::fs::OFlags::NONBLOCK.bits() as i32);
+    options
 }
 
 fn check_regular_file(ft: &cap_std::fs::FileType, path: &Path) -> FsResult<()> {
