@@ -28,6 +28,16 @@ pub struct FsArgs {
     )]
     pub roots: Vec<PathBuf>,
 
+    /// Enable the tools that change files (write_file, edit_file, create_directory,
+    /// move_path, copy_path, append_file). Off by default: without it those tools are
+    /// not even listed.
+    #[arg(long, env = "FS_SERVER_ALLOW_WRITE")]
+    pub allow_write: bool,
+
+    /// Also enable delete_path (needs --allow-write as well).
+    #[arg(long, env = "FS_SERVER_ALLOW_DELETE", requires = "allow_write")]
+    pub allow_delete: bool,
+
     /// Largest text a read returns, in bytes; longer output is cut with a notice saying
     /// how to read the rest.
     #[arg(long, env = "FS_SERVER_MAX_READ_BYTES", default_value_t = 256 * 1024, value_name = "BYTES")]

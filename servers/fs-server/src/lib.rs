@@ -22,4 +22,5 @@ pub mod read;
 pub mod resources;
 pub mod sandbox;
 pub mod server;
+mod tools_write;
 pub mod walk;

@@ -28,12 +28,16 @@ use crate::resources;
 use crate::sandbox::Sandbox;
 use crate::walk::{DirectoryTreeParams, SearchFilesParams};
 
-/// Output bounds, from the command line.
+/// Output bounds and what the user opted into, from the command line.
 #[derive(Debug, Clone)]
 pub struct Limits {
     pub max_read_bytes: usize,
     pub max_media_bytes: u64,
     pub max_list_entries: usize,
+    /// `--allow-write`: the tools that change files are listed and callable.
+    pub allow_write: bool,
+    /// `--allow-delete` (with `--allow-write`): `delete_path` too.
+    pub allow_delete: bool,
 }
 
 impl Limits {
@@ -42,6 +46,8 @@ impl Limits {
             max_read_bytes: args.max_read_bytes,
             max_media_bytes: args.max_media_bytes,
             max_list_entries: args.max_list_entries,
+            allow_write: args.allow_write,
+            allow_delete: args.allow_write && args.allow_delete,
         }
     }
 }
@@ -59,12 +65,26 @@ pub struct FsServer {
 
 impl FsServer {
     pub fn new(configured: Arc<Sandbox>, limits: Limits) -> Self {
+        // Tools the user did not opt into are not routed, so they are neither listed
+        // nor callable.
+        let mut tool_router = Self::tool_router();
+        if limits.allow_write {
+            tool_router.merge(Self::write_tools());
+        }
+        if limits.allow_delete {
+            tool_router.merge(Self::delete_tools());
+        }
         Self {
             active: Arc::new(RwLock::new(configured.clone())),
             configured,
             limits,
-            tool_router: Self::tool_router(),
+            tool_router,
         }
+    }
+
+    /// The limits and opt-ins this server runs with.
+    pub fn limits(&self) -> &Limits {
+        &self.limits
     }
 
     /// The sandbox in force for this client now.
@@ -83,7 +103,7 @@ impl FsServer {
     }
 
     /// Runs quick filesystem work on a blocking thread.
-    async fn blocking<T: Send + 'static>(
+    pub(crate) async fn blocking<T: Send + 'static>(
         &self,
         work: impl FnOnce(&Sandbox) -> FsResult<T> + Send + 'static,
     ) -> Result<T, ToolError> {
