@@ -316,3 +316,55 @@ async fn answers_the_2026_07_28_generation_over_stdio() {
     );
     client.cancel().await.unwrap();
 }
+
+#[test]
+fn logs_go_to_stderr_and_never_carry_file_contents() {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+
+    let fx = Fixture::new();
+    fx.write("root/private.txt", "PRIVATE-MARKER-7c1e\n");
+    let mut child = Command::new(e2e::bin("fs-server"))
+        .arg(fx.root())
+        .env("RUST_LOG", "debug")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    for message in [
+        json!({"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": {
+            "protocolVersion": "2025-11-25", "capabilities": {},
+            "clientInfo": {"name": "t", "version": "0"}}}),
+        json!({"jsonrpc": "2.0", "method": "notifications/initialized"}),
+        json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {
+            "name": "read_text_file", "arguments": {"path": "private.txt"}}}),
+        json!({"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": {
+            "name": "grep", "arguments": {"pattern": "PRIVATE-MARKER"}}}),
+    ] {
+        writeln!(stdin, "{message}").unwrap();
+    }
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    drop(stdin);
+    let out = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    for line in stdout.lines() {
+        let v: serde_json::Value = serde_json::from_str(line)
+            .unwrap_or_else(|e| panic!("non-JSON on stdout ({e}): {line}"));
+        assert_eq!(v["jsonrpc"], "2.0");
+    }
+    assert!(
+        stdout.contains("PRIVATE-MARKER-7c1e"),
+        "the tool answered on stdout"
+    );
+    assert!(
+        stderr.contains("tools/call"),
+        "request spans are logged: {stderr}"
+    );
+    assert!(
+        !stderr.contains("PRIVATE-MARKER"),
+        "file contents leaked into logs:\n{stderr}"
+    );
+}
