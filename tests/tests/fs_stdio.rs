@@ -368,3 +368,32 @@ fn logs_go_to_stderr_and_never_carry_file_contents() {
         "file contents leaked into logs:\n{stderr}"
     );
 }
+
+#[tokio::test]
+async fn listings_never_reveal_paths_outside_the_roots() {
+    let fx = Fixture::new();
+    let outside = fx.path("outside/secret.txt");
+    std::os::unix::fs::symlink(&outside, fx.path("root/out-link")).unwrap();
+    std::os::unix::fs::symlink("hello.txt", fx.path("root/in-link")).unwrap();
+    let client = stdio_client("fs-server", &[fx.root().to_str().unwrap()]).await;
+    let outside_dir = fx.path("outside").display().to_string();
+    for (tool, args) in [
+        ("directory_tree", json!({"path": "."})),
+        ("list_directory", json!({"path": "."})),
+        ("get_file_info", json!({"path": "out-link"})),
+    ] {
+        let text = text_of(&call(&client, tool, args).await);
+        assert!(text.contains("out-link"), "{tool}: {text}");
+        assert!(
+            !text.contains(&outside_dir),
+            "{tool} revealed an outside path: {text}"
+        );
+        assert!(text.contains("outside the allowed roots"), "{tool}: {text}");
+    }
+    let text = text_of(&call(&client, "list_directory", json!({"path": "."})).await);
+    assert!(
+        text.contains("in-link -> hello.txt"),
+        "in-root targets stay visible: {text}"
+    );
+    client.cancel().await.unwrap();
+}

@@ -84,7 +84,7 @@ pub fn list_directory(
     let mut kept: Vec<Entry> = Vec::new();
     let mut summary = Summary::default();
     for item in dir.entries().map_err(io_err)? {
-        let entry = read_entry(&dir, item.map_err(io_err)?);
+        let entry = read_entry(sb, &r.abs, &dir, item.map_err(io_err)?);
         summary.add(&entry);
         kept.push(entry);
         // Keep memory bounded in huge directories: only the best `max_entries` matter.
@@ -116,7 +116,12 @@ pub fn list_directory(
 }
 
 /// Reads one directory entry's type, size and time without following links.
-fn read_entry(dir: &cap_std::fs::Dir, item: cap_std::fs::DirEntry) -> Entry {
+fn read_entry(
+    sb: &Sandbox,
+    dir_host_path: &std::path::Path,
+    dir: &cap_std::fs::Dir,
+    item: cap_std::fs::DirEntry,
+) -> Entry {
     let name_os: OsString = item.file_name();
     let name = name_os.to_string_lossy().into_owned();
     let md = item.metadata().ok();
@@ -133,7 +138,7 @@ fn read_entry(dir: &cap_std::fs::Dir, item: cap_std::fs::DirEntry) -> Entry {
         Some(ft) if ft.is_file() => Kind::File,
         Some(ft) if ft.is_symlink() => Kind::Link(
             dir.read_link_contents(&name_os)
-                .map(|t| t.to_string_lossy().into_owned())
+                .map(|t| sb.shown_link_target(&dir_host_path.join(&name_os), &t))
                 .unwrap_or_else(|_| "?".into()),
         ),
         Some(ft) => Kind::Other(crate::read::kind_name(&ft)),

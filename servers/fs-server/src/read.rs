@@ -795,7 +795,7 @@ pub fn file_info(sb: &Sandbox, path: &str) -> FsResult<String> {
         out.push_str(&describe(sb, &link, &md));
         return Ok(out);
     }
-    let target = sb.read_link(&link)?;
+    let target = sb.shown_link_target(&link.abs, &sb.read_link(&link)?);
     let followed = sb
         .resolve(path)
         .and_then(|r| sb.metadata(&r).map(|m| (r, m)));
@@ -803,7 +803,7 @@ pub fn file_info(sb: &Sandbox, path: &str) -> FsResult<String> {
         Ok((r, tmd)) => {
             out.push_str(&format!(
                 "type: symlink -> {} (resolves to {})\ntarget type: {}\n",
-                target.display(),
+                target,
                 r.abs.display(),
                 kind_name(&tmd.file_type())
             ));
@@ -817,7 +817,7 @@ pub fn file_info(sb: &Sandbox, path: &str) -> FsResult<String> {
                 FsError::NotFound { .. } => "dangling: the target does not exist".to_string(),
                 other => format!("cannot be followed: {other}"),
             };
-            out.push_str(&format!("type: symlink -> {} ({why})\n", target.display()));
+            out.push_str(&format!("type: symlink -> {target} ({why})\n"));
             out.push_str(&describe(sb, &link, &md));
         }
     }

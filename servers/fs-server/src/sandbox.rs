@@ -183,6 +183,24 @@ impl Sandbox {
         Ok(file.into_std())
     }
 
+    /// How to show a symbolic link's target to the client: the target as written
+    /// when it lies inside the roots, otherwise a placeholder, so that listings never
+    /// reveal paths outside the roots. `link` is the link's host path. The check is
+    /// lexical (it does not follow further links): this is about display, not access.
+    pub fn shown_link_target(&self, link: &Path, target: &Path) -> String {
+        let base = link.parent().unwrap_or(link);
+        let joined = normalize_lexically(&base.join(target));
+        let inside = self
+            .roots
+            .iter()
+            .any(|r| joined.starts_with(&r.path) || joined.starts_with(&r.configured));
+        if inside {
+            target.display().to_string()
+        } else {
+            "(a path outside the allowed roots)".to_string()
+        }
+    }
+
     /// Opens a directory beneath the root handle (the root itself when `rel` is empty).
     pub fn open_dir(&self, r: &Resolved) -> FsResult<Dir> {
         let root = self.root_of(r)?;
@@ -453,6 +471,21 @@ fn push_steps(stack: &mut Vec<Step>, path: &Path) {
         })
         .collect();
     stack.extend(steps.into_iter().rev());
+}
+
+/// `a/b/../c` → `a/c`, without touching the filesystem (`..` above `/` stays at `/`).
+fn normalize_lexically(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for component in path.components() {
+        match component {
+            Component::ParentDir => {
+                out.pop();
+            }
+            Component::CurDir => {}
+            other => out.push(other.as_os_str()),
+        }
+    }
+    out
 }
 
 /// Read-only, non-blocking open options (`O_NONBLOCK` has no effect on regular files).

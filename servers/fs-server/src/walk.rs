@@ -372,7 +372,7 @@ pub fn directory_tree(sb: &Sandbox, p: &DirectoryTreeParams, ctl: &Control) -> F
         .max_depth(Some(max_depth))
         .sort_by_file_name(|a, b| a.cmp(b));
     let mut tree = Tree::new(max_depth, max_entries);
-    collect_tree(&builder, &mut tree, ctl)?;
+    collect_tree(sb, &builder, &mut tree, ctl)?;
     let shown = select_breadth_first(&tree.nodes, max_entries);
     let mut out = render_tree(&start.abs, &tree.nodes, &shown);
     out.push_str(&tree_summary(&tree, &shown, max_entries, max_depth));
@@ -485,7 +485,12 @@ impl Tree {
 }
 
 /// Walks in sorted depth-first order, at most [`TREE_WALK_LIMIT`] entries.
-fn collect_tree(builder: &WalkBuilder, tree: &mut Tree, ctl: &Control) -> FsResult<()> {
+fn collect_tree(
+    sb: &Sandbox,
+    builder: &WalkBuilder,
+    tree: &mut Tree,
+    ctl: &Control,
+) -> FsResult<()> {
     for (walked, item) in builder.build().enumerate() {
         if ctl.is_cancelled() {
             return Err(FsError::Cancelled);
@@ -496,19 +501,19 @@ fn collect_tree(builder: &WalkBuilder, tree: &mut Tree, ctl: &Control) -> FsResu
             break;
         }
         match item {
-            Ok(e) => tree.add(e.depth(), || describe(&e)),
+            Ok(e) => tree.add(e.depth(), || describe(sb, &e)),
             Err(e) => tree.errors.record(|| e.to_string()),
         }
     }
     Ok(())
 }
 
-fn describe(entry: &DirEntry) -> (String, NodeKind) {
+fn describe(sb: &Sandbox, entry: &DirEntry) -> (String, NodeKind) {
     let name = entry.file_name().to_string_lossy().into_owned();
     let kind = match entry.file_type() {
         Some(t) if t.is_symlink() => NodeKind::Link(
             std::fs::read_link(entry.path())
-                .map(|t| t.display().to_string())
+                .map(|t| sb.shown_link_target(entry.path(), &t))
                 .unwrap_or_else(|_| "?".into()),
         ),
         Some(t) if t.is_dir() => NodeKind::Dir,
