@@ -299,3 +299,145 @@ pub fn make_many_files(dir: &Path, count: usize, content: &str) {
         std::fs::write(sub.join(format!("f{i:05}.txt")), content).expect("write");
     }
 }
+
+/// Like [`RawStdio`], but asynchronous, so a test can wait for a notification with a
+/// deadline (and check that none arrives). Messages that arrive while waiting for
+/// something else are kept, in order, for later waits.
+pub struct AsyncRawStdio {
+    child: tokio::process::Child,
+    stdin: tokio::process::ChildStdin,
+    lines: tokio::io::Lines<tokio::io::BufReader<tokio::process::ChildStdout>>,
+    unclaimed: std::collections::VecDeque<Value>,
+}
+
+impl AsyncRawStdio {
+    /// Spawns the server without any handshake (a 2026-07-28 client sends none).
+    pub fn spawn(binary: &str, args: &[&str]) -> Self {
+        use tokio::io::AsyncBufReadExt;
+        let mut child = tokio::process::Command::new(bin(binary))
+            .args(args)
+            .env("RUST_LOG", "warn")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("spawn server");
+        let stdin = child.stdin.take().expect("stdin");
+        let stdout = child.stdout.take().expect("stdout");
+        Self {
+            child,
+            stdin,
+            lines: tokio::io::BufReader::new(stdout).lines(),
+            unclaimed: std::collections::VecDeque::new(),
+        }
+    }
+
+    /// Spawns the server and completes the 2025-11-25 initialize handshake; returns
+    /// the session and the initialize result.
+    pub async fn start(binary: &str, args: &[&str]) -> (Self, Value) {
+        let mut raw = Self::spawn(binary, args);
+        let init = raw
+            .request(
+                0,
+                "initialize",
+                json!({"protocolVersion": "2025-11-25", "capabilities": {},
+                       "clientInfo": {"name": "raw-async-test", "version": "0"}}),
+            )
+            .await;
+        raw.send(json!({"jsonrpc": "2.0", "method": "notifications/initialized"}))
+            .await;
+        (raw, init)
+    }
+
+    /// The server's process id.
+    pub fn pid(&self) -> Option<u32> {
+        self.child.id()
+    }
+
+    pub async fn send(&mut self, message: Value) {
+        use tokio::io::AsyncWriteExt;
+        let line = format!("{message}\n");
+        self.stdin
+            .write_all(line.as_bytes())
+            .await
+            .expect("write to server");
+        self.stdin.flush().await.expect("flush");
+    }
+
+    /// Sends a request and returns its response (`result` or `error`), waiting up to
+    /// 10 s.
+    pub async fn request(&mut self, id: i64, method: &str, params: Value) -> Value {
+        self.send(json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}))
+            .await;
+        let is_response = |v: &Value| {
+            v["id"] == json!(id) && (v.get("result").is_some() || v.get("error").is_some())
+        };
+        self.wait_for(Duration::from_secs(10), is_response)
+            .await
+            .unwrap_or_else(|| panic!("no response to {method} (id {id}) within 10 s"))
+    }
+
+    /// The first message (kept from earlier, or new) matching `wanted`, if one
+    /// arrives within `timeout`. Other messages are kept for later.
+    pub async fn wait_for(
+        &mut self,
+        timeout: Duration,
+        wanted: impl Fn(&Value) -> bool,
+    ) -> Option<Value> {
+        if let Some(i) = self.unclaimed.iter().position(&wanted) {
+            return self.unclaimed.remove(i);
+        }
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            let message = tokio::time::timeout_at(deadline, self.read()).await.ok()?;
+            if wanted(&message) {
+                return Some(message);
+            }
+            self.unclaimed.push_back(message);
+        }
+    }
+
+    /// Forgets the messages kept so far (returns them).
+    pub fn take_unclaimed(&mut self) -> Vec<Value> {
+        self.unclaimed.drain(..).collect()
+    }
+
+    /// Reads one line; panics if stdout closes or carries anything but JSON-RPC.
+    async fn read(&mut self) -> Value {
+        let line = self
+            .lines
+            .next_line()
+            .await
+            .expect("read from server")
+            .expect("server closed stdout");
+        let value: Value = serde_json::from_str(&line)
+            .unwrap_or_else(|e| panic!("stdout line is not JSON ({e}): {line:?}"));
+        assert_eq!(value["jsonrpc"], "2.0", "not JSON-RPC: {line}");
+        value
+    }
+}
+
+/// How many inotify watches process `pid` holds now (Linux: from
+/// `/proc/PID/fdinfo`); `None` where that cannot be read.
+pub fn inotify_watches(pid: u32) -> Option<usize> {
+    let fds = std::fs::read_dir(format!("/proc/{pid}/fd")).ok()?;
+    let mut watches = 0;
+    for fd in fds.filter_map(Result::ok) {
+        let is_inotify = std::fs::read_link(fd.path())
+            .is_ok_and(|target| target.to_string_lossy().contains("inotify"));
+        if !is_inotify {
+            continue;
+        }
+        let info = std::fs::read_to_string(format!(
+            "/proc/{pid}/fdinfo/{}",
+            fd.file_name().to_string_lossy()
+        ))
+        .ok()?;
+        watches += info
+            .lines()
+            .filter(|l| l.starts_with("inotify wd:"))
+            .count();
+    }
+    Some(watches)
+}

@@ -10,6 +10,8 @@
 //! - [`walk`]: recursive walks: the directory tree and name search.
 //! - [`grep`]: content search built on ripgrep's crates.
 //! - [`control`]: cancellation and progress for long operations.
+//! - [`resource_list`]: `resources/list` of the roots' top-level files, paginated.
+//! - [`watch`]: resource subscriptions: file watching and change notifications.
 //! - [`server`]: the MCP tools, resources and roots handling.
 
 pub mod config;
@@ -19,8 +21,10 @@ pub mod error;
 pub mod grep;
 pub mod listing;
 pub mod read;
+pub mod resource_list;
 pub mod resources;
 pub mod sandbox;
 pub mod server;
 mod tools_write;
 pub mod walk;
+pub mod watch;

@@ -76,7 +76,9 @@ pub fn read(sandbox: &Sandbox, uri: &str, limits: &Limits) -> Result<ReadResourc
     }
 }
 
-fn not_found_or_invalid(uri: &str, e: crate::error::FsError) -> McpError {
+/// Maps a failure to reach the file behind `uri` to the JSON-RPC error a resource
+/// request gets: not found (the protocol version picks the code) or invalid params.
+pub(crate) fn not_found_or_invalid(uri: &str, e: crate::error::FsError) -> McpError {
     use crate::error::FsError;
     match e {
         FsError::NotFound { .. } => {

@@ -1,4 +1,5 @@
-//! The MCP face of fs-server: tools, the `file://` resource template, and MCP roots.
+//! The MCP face of fs-server: tools, `file://` resources (template, paginated
+//! top-level list, subscriptions) and MCP roots.
 //!
 //! Every tool is read-only and runs its filesystem work on a blocking thread. Long
 //! walks (tree, name search, grep) report progress when the client asked for it and
@@ -10,7 +11,7 @@ use std::sync::{Arc, RwLock};
 use rmcp::handler::server::router::tool::ToolRouter;
 use rmcp::handler::server::wrapper::Parameters;
 use rmcp::model::*;
-use rmcp::service::{NotificationContext, RequestContext};
+use rmcp::service::{NotificationContext, RequestContext, SubscriptionContext};
 use rmcp::{ErrorData as McpError, RoleServer, ServerHandler, tool, tool_handler, tool_router};
 use shared::ToolError;
 use shared::error::to_tool_error;
@@ -24,9 +25,11 @@ use crate::listing::ListDirectoryParams;
 use crate::read::{
     FileInfoParams, MediaContent, ReadMediaParams, ReadMultipleParams, ReadTextParams,
 };
+use crate::resource_list;
 use crate::resources;
 use crate::sandbox::Sandbox;
 use crate::walk::{DirectoryTreeParams, SearchFilesParams};
+use crate::watch::{SessionWatches, WatchHub};
 
 /// Output bounds and what the user opted into, from the command line.
 #[derive(Debug, Clone)]
@@ -61,6 +64,9 @@ pub struct FsServer {
     active: Arc<RwLock<Arc<Sandbox>>>,
     limits: Limits,
     tool_router: ToolRouter<Self>,
+    /// This client's resource subscriptions; dropped with the session, and with
+    /// them its file watches.
+    watches: Arc<SessionWatches>,
 }
 
 impl FsServer {
@@ -79,6 +85,7 @@ impl FsServer {
             configured,
             limits,
             tool_router,
+            watches: Arc::new(SessionWatches::new(WatchHub::global())),
         }
     }
 
@@ -355,6 +362,7 @@ impl ServerHandler for FsServer {
             ServerCapabilities::builder()
                 .enable_tools()
                 .enable_resources()
+                .enable_resources_subscribe()
                 .build(),
         )
         .with_server_info(Implementation::new("fs-server", env!("CARGO_PKG_VERSION")))
@@ -371,6 +379,52 @@ impl ServerHandler for FsServer {
         Ok(ListResourceTemplatesResult::with_all_items(vec![
             resources::file_template(),
         ]))
+    }
+
+    async fn list_resources(
+        &self,
+        request: Option<PaginatedRequestParams>,
+        _ctx: RequestContext<RoleServer>,
+    ) -> Result<ListResourcesResult, McpError> {
+        let sandbox = self.sandbox();
+        let cursor = request.and_then(|r| r.cursor);
+        tokio::task::spawn_blocking(move || resource_list::list_page(&sandbox, cursor.as_deref()))
+            .await
+            .map_err(|e| {
+                McpError::internal_error(format!("resource listing panicked: {e}"), None)
+            })?
+    }
+
+    async fn subscribe(
+        &self,
+        request: SubscribeRequestParams,
+        ctx: RequestContext<RoleServer>,
+    ) -> Result<(), McpError> {
+        self.watches
+            .subscribe(self.sandbox(), request.uri, &ctx.peer)
+            .await
+    }
+
+    async fn unsubscribe(
+        &self,
+        request: UnsubscribeRequestParams,
+        _ctx: RequestContext<RoleServer>,
+    ) -> Result<(), McpError> {
+        self.watches.unsubscribe(&request.uri);
+        Ok(())
+    }
+
+    /// Starts watching the accepted files before rmcp acknowledges the stream, so
+    /// no change after the acknowledgment is missed.
+    fn accepted_subscription_filter(
+        &self,
+        requested: &SubscriptionFilter,
+    ) -> Option<SubscriptionFilter> {
+        Some(self.watches.accept(&self.sandbox(), requested))
+    }
+
+    async fn listen(&self, subscription: SubscriptionContext) -> Result<(), McpError> {
+        self.watches.listen(self.sandbox(), subscription).await
     }
 
     async fn read_resource(
