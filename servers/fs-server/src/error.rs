@@ -71,6 +71,76 @@ pub enum FsError {
     #[error("invalid argument: {0}")]
     InvalidArgument(String),
 
+    #[error(
+        "{path} is a root directory of this server (or contains one), so it cannot be {action}. Work on the entries inside it instead; call list_roots to see the roots."
+    )]
+    RootProtected { path: String, action: &'static str },
+
+    #[error(
+        "cannot create {path}: its parent directory {parent} does not exist. Pass \"create_parents\": true, or call create_directory first."
+    )]
+    ParentMissing { path: String, parent: String },
+
+    #[error("{path} already exists ({kind}). {hint}")]
+    AlreadyExists {
+        path: String,
+        kind: &'static str,
+        hint: String,
+    },
+
+    #[error(
+        "{path} is a {kind}; {action} works only on regular files. Use get_file_info to inspect it."
+    )]
+    NotARegularFile {
+        path: String,
+        kind: &'static str,
+        action: &'static str,
+    },
+
+    #[error(
+        "{path} is a directory, not a file, and {action} never replaces or edits a directory. Name a file (for example one inside it)."
+    )]
+    WouldReplaceDirectory { path: String, action: &'static str },
+
+    #[error(
+        "{path} changed since you read it: expected sha256 {expected}, but it is now {actual}. Nothing was written. Re-read the file and make your change again on its current content."
+    )]
+    Conflict {
+        path: String,
+        expected: String,
+        actual: String,
+    },
+
+    #[error(
+        "{path} is a directory holding {entries} entries; pass \"recursive\": true to delete it with everything inside (\"dry_run\": true shows what would go)."
+    )]
+    DirectoryNotEmpty { path: String, entries: usize },
+
+    #[error(
+        "edit {index} of {total} failed on {path}: {reason} No edit was applied; the file is unchanged."
+    )]
+    EditFailed {
+        path: String,
+        index: usize,
+        total: usize,
+        reason: String,
+    },
+
+    #[error("cannot move {from} to {to}: {reason}. Use copy_path, then delete_path on the source.")]
+    CannotMove {
+        from: String,
+        to: String,
+        reason: String,
+    },
+
+    #[error("{path} changed while it was being modified ({detail}); nothing was changed. Retry.")]
+    Raced { path: String, detail: String },
+
+    #[error(
+        "{path}: {what}. Copy smaller parts (copy_path on subdirectories), or ask the user to do it."
+    )]
+    TooBig { path: String, what: String },
+
     #[error("cancelled by the client")]
     Cancelled,
 

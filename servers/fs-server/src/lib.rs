@@ -13,10 +13,13 @@
 //! - [`resource_list`]: `resources/list` of the roots' top-level files, paginated.
 //! - [`watch`]: resource subscriptions: file watching and change notifications.
 //! - [`server`]: the MCP tools, resources and roots handling.
+//! - [`write`] and [`edit`]: the opt-in tools that change files (atomic writes,
+//!   exact-text edits with a diff, moves, copies, deletes).
 
 pub mod config;
 pub mod control;
 pub mod doctor;
+pub mod edit;
 pub mod error;
 pub mod grep;
 pub mod listing;
@@ -28,3 +31,4 @@ pub mod server;
 mod tools_write;
 pub mod walk;
 pub mod watch;
+pub mod write;

@@ -192,8 +192,25 @@ enum LineEnd {
     Cut,
 }
 
-/// Reads a text file (or part of it) as the tool's output.
+/// Reads a text file (or part of it): the text alone (for resources and
+/// read_multiple_files).
 pub fn read_text(sb: &Sandbox, p: &ReadTextParams, max_bytes: usize) -> FsResult<String> {
+    read_text_as(sb, p, max_bytes, false)
+}
+
+/// The read_text_file tool's output: like [`read_text`], followed by a
+/// `[sha256: HEX]` line for the whole file (files up to [`HASH_LIMIT`]), which the
+/// write tools accept as `expected_sha256`.
+pub fn read_text_with_hash(sb: &Sandbox, p: &ReadTextParams, max_bytes: usize) -> FsResult<String> {
+    read_text_as(sb, p, max_bytes, true)
+}
+
+fn read_text_as(
+    sb: &Sandbox,
+    p: &ReadTextParams,
+    max_bytes: usize,
+    report_hash: bool,
+) -> FsResult<String> {
     let range = Range::from_params(p)?;
     let r = sb.resolve(&p.path)?;
     let file = sb.open_file(&r)?;
@@ -206,7 +223,47 @@ pub fn read_text(sb: &Sandbox, p: &ReadTextParams, max_bytes: usize) -> FsResult
         max_bytes,
         chunk: CHUNK,
     };
+    if report_hash {
+        return read_text_hashed(file, &req);
+    }
     read_text_from(file, &req)
+}
+
+/// The text read followed by a `[sha256: HEX]` line for the whole file. The file (up
+/// to [`HASH_LIMIT`]; larger ones get no hash) is read once into memory, hashed, and
+/// the lines are taken from that same copy, so the hash always matches the text shown.
+fn read_text_hashed(mut file: std::fs::File, req: &TextRequest) -> FsResult<String> {
+    let io_err = |e: io::Error| FsError::io(req.display, e);
+    let size = file.metadata().map_err(io_err)?.len();
+    if size > HASH_LIMIT {
+        return read_text_from(file, req);
+    }
+    let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
+    (&mut file)
+        .take(HASH_LIMIT + 1)
+        .read_to_end(&mut bytes)
+        .map_err(io_err)?;
+    if bytes.len() as u64 > HASH_LIMIT {
+        // It grew past the limit while being read: no hash.
+        return read_text_from(file, req);
+    }
+    let hash: String = Sha256::digest(&bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let mut out = read_text_from(io::Cursor::new(bytes), req)?;
+    out.push_str(&hash_line(&out, &hash));
+    Ok(out)
+}
+
+/// The `[sha256: ...]` line, on a line of its own (saying so when the text shown
+/// ends without a newline, which happens only at the end of the file).
+fn hash_line(out: &str, hash: &str) -> String {
+    if out.is_empty() || out.ends_with('\n') {
+        format!("[sha256: {hash}]\n")
+    } else {
+        format!("\n[sha256: {hash}; no newline at end of file]\n")
+    }
 }
 
 /// The text read on any seekable source; `req.chunk` sets the buffer size.
@@ -1349,6 +1406,35 @@ mod sandbox_tests {
             read_text(&sb, &params("sub"), 1000),
             Err(FsError::IsADirectory { .. })
         ));
+    }
+
+    #[test]
+    fn tool_calls_end_with_the_whole_file_hash_and_internal_reads_do_not() {
+        let (t, sb) = setup();
+        const HASH: &str = "b6285c57e8797db5d4c51c80d6f11938afda9b11c6a003549709189e9b4b92a2";
+        let p: ReadTextParams = serde_json::from_str(r#"{"path": "a.txt"}"#).unwrap();
+        assert_eq!(
+            read_text_with_hash(&sb, &p, 1000).unwrap(),
+            format!("one\ntwo\nthree\n[sha256: {HASH}]\n")
+        );
+        // The hash is of the whole file, whatever part is shown.
+        let p: ReadTextParams = serde_json::from_str(r#"{"path": "a.txt", "tail": 1}"#).unwrap();
+        assert_eq!(
+            read_text_with_hash(&sb, &p, 1000).unwrap(),
+            format!("three\n[sha256: {HASH}]\n")
+        );
+        // Internal reads (resources, read_multiple) return the text alone.
+        assert_eq!(
+            read_text(&sb, &params("a.txt"), 1000).unwrap(),
+            "one\ntwo\nthree\n"
+        );
+        std::fs::write(t.path().join("root/nonl.txt"), "x\ny").unwrap();
+        let p: ReadTextParams = serde_json::from_str(r#"{"path": "nonl.txt"}"#).unwrap();
+        let out = read_text_with_hash(&sb, &p, 1000).unwrap();
+        assert!(
+            out.starts_with("x\ny\n[sha256: ") && out.ends_with("; no newline at end of file]\n"),
+            "{out:?}"
+        );
     }
 
     #[test]

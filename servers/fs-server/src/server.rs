@@ -1,7 +1,9 @@
 //! The MCP face of fs-server: tools, `file://` resources (template, paginated
 //! top-level list, subscriptions) and MCP roots.
 //!
-//! Every tool is read-only and runs its filesystem work on a blocking thread. Long
+//! The read tools here are read-only; the tools that change files live in
+//! `tools_write.rs` and exist only with `--allow-write`. All filesystem work runs on
+//! a blocking thread. Long
 //! walks (tree, name search, grep) report progress when the client asked for it and
 //! stop when the client cancels. Client roots (MCP `roots/list`) may only narrow the
 //! command-line roots, never widen them.
@@ -87,6 +89,19 @@ impl FsServer {
             tool_router,
             watches: Arc::new(SessionWatches::new(WatchHub::global())),
         }
+    }
+
+    /// What the model is told at initialize: how to use the tools, and whether it may write.
+    fn instructions(&self) -> String {
+        let mut text = String::from(
+            "Files under the allowed roots (call list_roots). Use grep to search contents, search_files for names, directory_tree for structure, read_text_file with offset/limit for large files.",
+        );
+        if self.limits.allow_write {
+            text.push_str(" Writes are enabled: prefer edit_file (exact old_text -> new_text; dry_run shows the diff) over rewriting whole files with write_file, and pass the sha256 that read_text_file reports as expected_sha256 so a concurrent change is never overwritten.");
+        } else {
+            text.push_str(" All tools are read-only.");
+        }
+        text
     }
 
     /// The limits and opt-ins this server runs with.
@@ -242,7 +257,7 @@ impl FsServer {
         Parameters(p): Parameters<ReadTextParams>,
     ) -> Result<String, ToolError> {
         let max = self.limits.max_read_bytes;
-        self.blocking(move |sb| crate::read::read_text(sb, &p, max))
+        self.blocking(move |sb| crate::read::read_text_with_hash(sb, &p, max))
             .await
     }
 
@@ -366,9 +381,7 @@ impl ServerHandler for FsServer {
                 .build(),
         )
         .with_server_info(Implementation::new("fs-server", env!("CARGO_PKG_VERSION")))
-        .with_instructions(
-            "Files under the allowed roots (call list_roots). Use grep to search contents, search_files for names, directory_tree for structure, read_text_file with offset/limit for large files. All tools are read-only.",
-        )
+        .with_instructions(self.instructions())
     }
 
     async fn list_resource_templates(

@@ -10,6 +10,11 @@
 //! * `rss`: reports the server's resident set size (`VmRSS`, `VmHWM` from
 //!   `/proc/<pid>/status`) after initialize and `--settle-ms` of idling, and,
 //!   when `--tool` is given, again after the tool calls.
+//! * `edit`: writes a `--size`-byte text file at `--file` (which must lie under
+//!   the server's root; the server needs `--allow-write`), then times `--repeat`
+//!   `edit_file` calls on it, each changing one line in its middle;
+//! * `write`: times `--repeat` `write_file` calls of `--size` bytes to `--file`
+//!   (alternating two contents, so every call really writes) and reports MB/s.
 //!
 //! Output is JSON lines on stdout (`"kind": "call" | "summary" | "rss"`), so
 //! shell scripts can pick values out with `python3 -c` or `jq`.
@@ -18,6 +23,8 @@
 //! mcp-bench call --tool grep --args '{"pattern":"X"}' --repeat 10 -- fs-server /data
 //! mcp-bench cold --tool grep --args '{"pattern":"X"}' --repeat 5 -- fs-server /data
 //! mcp-bench rss --settle-ms 500 -- fs-server /data
+//! mcp-bench edit --file /data/big.txt --size 1000000 --repeat 20 -- fs-server --allow-write /data
+//! mcp-bench write --file /data/out.txt --size 16000000 --repeat 5 -- fs-server --allow-write /data
 //! ```
 
 use std::fs::File;
@@ -33,12 +40,14 @@ use rmcp::{ServiceExt, model::JsonObject};
 use serde_json::{Value, json};
 
 const USAGE: &str = "\
-usage: mcp-bench <call|cold|rss> [OPTIONS] -- SERVER_COMMAND [ARGS...]
+usage: mcp-bench <call|cold|rss|edit|write> [OPTIONS] -- SERVER_COMMAND [ARGS...]
 
 modes:
   call   one connection; --warmup untimed calls, then --repeat timed tool calls
   cold   --repeat times: spawn + initialize + one tool call (whole-process time)
   rss    idle RSS after initialize (+ RSS after the tool calls if --tool is given)
+  edit   edit_file latency: one line changed per call in a --size-byte file at --file
+  write  write_file throughput: --size bytes written to --file per call (MB/s)
 
 options:
   --tool NAME            tool to call (required for call and cold)
@@ -52,6 +61,8 @@ options:
   --server-stderr PATH   append the server's stderr to PATH (default: discard)
   --show-result          print the first result's text to stderr
   --save-result PATH     write the last result's text to PATH
+  --file PATH            edit/write modes: the file (under the server's root)
+  --size BYTES           edit/write modes: file or content size (default 1000000)
 ";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -59,6 +70,8 @@ enum Mode {
     Call,
     Cold,
     Rss,
+    Edit,
+    Write,
 }
 
 #[derive(Debug)]
@@ -76,6 +89,8 @@ struct Opts {
     show_result: bool,
     save_result: Option<PathBuf>,
     command: Vec<String>,
+    file: Option<PathBuf>,
+    size: usize,
 }
 
 fn parse_args(argv: Vec<String>) -> Result<Opts> {
@@ -84,6 +99,8 @@ fn parse_args(argv: Vec<String>) -> Result<Opts> {
         Some("call") => Mode::Call,
         Some("cold") => Mode::Cold,
         Some("rss") => Mode::Rss,
+        Some("edit") => Mode::Edit,
+        Some("write") => Mode::Write,
         Some("-h" | "--help") | None => bail!("{USAGE}"),
         Some(other) => bail!("unknown mode {other:?}\n{USAGE}"),
     };
@@ -101,6 +118,8 @@ fn parse_args(argv: Vec<String>) -> Result<Opts> {
         show_result: false,
         save_result: None,
         command: Vec::new(),
+        file: None,
+        size: 1_000_000,
     };
     while let Some(arg) = it.next() {
         let mut value = |name: &str| it.next().with_context(|| format!("{name} needs a value"));
@@ -131,12 +150,28 @@ fn parse_args(argv: Vec<String>) -> Result<Opts> {
             "--server-stderr" => opts.server_stderr = Some(value("--server-stderr")?.into()),
             "--show-result" => opts.show_result = true,
             "--save-result" => opts.save_result = Some(value("--save-result")?.into()),
+            "--file" => opts.file = Some(value("--file")?.into()),
+            "--size" => opts.size = value("--size")?.parse().context("--size")?,
             "-h" | "--help" => bail!("{USAGE}"),
             other => bail!("unknown option {other:?}\n{USAGE}"),
         }
     }
     if opts.command.is_empty() {
         bail!("missing server command after --\n{USAGE}");
+    }
+    let own_tool = matches!(opts.mode, Mode::Edit | Mode::Write);
+    if own_tool && opts.file.is_none() {
+        bail!("--file is required in this mode\n{USAGE}");
+    }
+    if own_tool {
+        opts.tool = Some(
+            if opts.mode == Mode::Edit {
+                "edit_file"
+            } else {
+                "write_file"
+            }
+            .into(),
+        );
     }
     if opts.mode != Mode::Rss && opts.tool.is_none() {
         bail!("--tool is required in this mode\n{USAGE}");
@@ -382,6 +417,116 @@ async fn run_rss(opts: &Opts) -> Result<()> {
     Ok(())
 }
 
+/// Text of about `size` bytes: 64-byte lines, with `MARK-0` on the middle line.
+fn bench_text(size: usize, fill: char) -> String {
+    let lines = (size / 64).max(1);
+    let mut text = String::with_capacity(lines * 64);
+    for i in 0..lines {
+        if i == lines / 2 {
+            text.push_str(&format!("{:<62}\n", "MARK-0"));
+        } else {
+            text.push_str(&format!("{:<56}{i:06}\n", fill.to_string().repeat(50)));
+        }
+    }
+    text
+}
+
+/// Times `opts.repeat` calls (after `--warmup`) made by `args_for(i)`.
+async fn run_generated(opts: &Opts, args_for: impl Fn(usize) -> JsonObject) -> Result<Vec<f64>> {
+    let (client, _pid) = connect(opts).await?;
+    let warmup = opts.warmup.unwrap_or(1);
+    let mut samples = Vec::with_capacity(opts.repeat);
+    let mut last = None;
+    for i in 0..warmup + opts.repeat {
+        let call_opts = Opts {
+            args: args_for(i),
+            ..opts.clone_for_call()
+        };
+        let outcome = call_once(&client, &call_opts).await?;
+        check(&outcome, opts)?;
+        if i >= warmup {
+            record(opts, i - warmup, &outcome);
+            samples.push(outcome.secs);
+            last = Some(outcome);
+        }
+    }
+    shutdown(client).await;
+    let last = last.context("no samples")?;
+    save_result(opts, &last)?;
+    Ok(samples)
+}
+
+impl Opts {
+    /// The options one generated call needs (its arguments are set by the caller).
+    fn clone_for_call(&self) -> Opts {
+        Opts {
+            mode: self.mode,
+            tool: self.tool.clone(),
+            args: JsonObject::new(),
+            repeat: self.repeat,
+            warmup: self.warmup,
+            label: self.label.clone(),
+            settle: self.settle,
+            expect: None,
+            allow_error: self.allow_error,
+            server_stderr: None,
+            show_result: false,
+            save_result: None,
+            command: Vec::new(),
+            file: None,
+            size: self.size,
+        }
+    }
+}
+
+fn file_arg(opts: &Opts) -> Result<String> {
+    Ok(opts.file.as_ref().context("--file")?.display().to_string())
+}
+
+/// `edit` mode: edit_file on a `--size`-byte file, one line changed per call.
+async fn run_edit(opts: &Opts) -> Result<()> {
+    let path = file_arg(opts)?;
+    std::fs::write(&path, bench_text(opts.size, 'x')).with_context(|| format!("writing {path}"))?;
+    let samples = run_generated(opts, |i| {
+        let edit = json!({"old_text": format!("MARK-{i}"), "new_text": format!("MARK-{}", i + 1)});
+        json!({"path": path, "edits": [edit]})
+            .as_object()
+            .cloned()
+            .unwrap_or_default()
+    })
+    .await?;
+    emit(json!({
+        "kind": "summary", "mode": "edit", "label": opts.label, "tool": "edit_file",
+        "file_bytes": opts.size, "repeat": samples.len(), "median_s": median(&samples),
+        "min_s": samples.iter().copied().fold(f64::INFINITY, f64::min),
+        "max_s": samples.iter().copied().fold(0.0, f64::max),
+    }));
+    Ok(())
+}
+
+/// `write` mode: write_file of `--size` bytes, alternating two contents.
+async fn run_write(opts: &Opts) -> Result<()> {
+    let path = file_arg(opts)?;
+    let contents = [bench_text(opts.size, 'a'), bench_text(opts.size, 'b')];
+    let bytes = contents[0].len();
+    let samples = run_generated(opts, |i| {
+        json!({"path": path, "content": contents[i % 2]})
+            .as_object()
+            .cloned()
+            .unwrap_or_default()
+    })
+    .await?;
+    let med = median(&samples);
+    emit(json!({
+        "kind": "summary", "mode": "write", "label": opts.label, "tool": "write_file",
+        "content_bytes": bytes, "repeat": samples.len(), "median_s": med,
+        "min_s": samples.iter().copied().fold(f64::INFINITY, f64::min),
+        "max_s": samples.iter().copied().fold(0.0, f64::max),
+        "mb_per_s": bytes as f64 / 1e6 / med,
+    }));
+    Ok(())
+}
+
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {
     let opts = match parse_args(std::env::args().skip(1).collect()) {
@@ -395,6 +540,8 @@ async fn main() -> ExitCode {
         Mode::Call => run_call(&opts).await,
         Mode::Cold => run_cold(&opts).await,
         Mode::Rss => run_rss(&opts).await,
+        Mode::Edit => run_edit(&opts).await,
+        Mode::Write => run_write(&opts).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
