@@ -27,10 +27,11 @@ lint:
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 
-## Benchmarks side by side with the references they name (rg, find); prints a table
-## and writes bench-data/results-fs.md.
+## Benchmarks side by side with the references they name (rg, find), then write and
+## edit latency; prints tables and writes bench-data/results-*.md.
 bench:
 	integration/bench/run.sh
+	BENCH_NO_BUILD=1 integration/bench/fs_write_bench.sh
 
 install:
 	@for s in $(SERVERS); do $(CARGO) install --locked --path servers/$$s || exit 1; done

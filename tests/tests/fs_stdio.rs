@@ -397,3 +397,34 @@ async fn listings_never_reveal_paths_outside_the_roots() {
     );
     client.cancel().await.unwrap();
 }
+
+#[test]
+fn stdio_messages_over_the_size_cap_are_dropped_and_the_server_carries_on() {
+    let fx = Fixture::new();
+    let mut raw = RawStdio::start(
+        "fs-server",
+        &[fx.root().to_str().unwrap(), "--max-body-bytes", "4096"],
+    );
+    let padding = "x".repeat(8_000);
+    raw.send(
+        json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {
+        "name": "read_text_file", "arguments": {"path": padding}}}),
+    );
+    raw.send(
+        json!({"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": {
+        "name": "read_text_file", "arguments": {"path": "hello.txt", "head": 1}}}),
+    );
+    let r = raw.wait_for_id(2);
+    assert!(
+        r["result"]["content"][0]["text"]
+            .as_str()
+            .unwrap()
+            .contains("hello world"),
+        "{r}"
+    );
+    assert!(
+        raw.seen.iter().all(|m| m["id"] != 1),
+        "the oversized message must not have been processed: {:?}",
+        raw.seen
+    );
+}
