@@ -3,8 +3,9 @@
 //! A server's `main` parses its flags with [`config::parse`], starts logging with
 //! [`logging::init`], builds its `rmcp::ServerHandler`, and hands it to
 //! [`serve::run`], which wraps it in [`observe::Observed`] (one span and metrics per
-//! request) and serves it over stdio or streamable HTTP as the flags say.
+//! request, tolerant tool arguments) and serves it over stdio or streamable HTTP as the flags say.
 //!
+//! - [`arguments`]: tolerant tool arguments (`"true"` for `true`, JSON-encoded arrays).
 //! - [`error`]: how domain failures become MCP tool errors.
 //! - [`config`]: flags, environment variables and the TOML file, in that precedence.
 //! - [`logging`]: tracing to stderr, text or JSON.
@@ -12,6 +13,7 @@
 //! - [`observe`]: the request-observing `ServerHandler` wrapper.
 //! - [`serve`]: stdio and HTTP transports with their protections.
 
+pub mod arguments;
 pub mod config;
 pub mod error;
 pub mod logging;

@@ -1,8 +1,9 @@
-//! [`Observed`]: a `ServerHandler` wrapper that gives every MCP request one tracing span
-//! (method, tool name, duration, outcome) and records it in [`crate::metrics`].
+//! [`Observed`]: the `ServerHandler` wrapper every server runs inside. It gives every
+//! MCP request one tracing span (method, tool name, duration, outcome), records it in
+//! [`crate::metrics`], and makes tool arguments tolerant ([`crate::arguments`]).
 //!
-//! It delegates every handler method to the wrapped server unchanged, so wrapping
-//! never alters behaviour. Arguments and results are never logged: only the method,
+//! Apart from that argument conversion it delegates every handler method to the
+//! wrapped server unchanged. Arguments and results are never logged: only the method,
 //! the tool name, the duration and how it ended.
 
 use std::borrow::Cow;
@@ -231,9 +232,14 @@ impl<H: ServerHandler> ServerHandler for Observed<H> {
 
     fn call_tool(
         &self,
-        request: CallToolRequestParams,
+        mut request: CallToolRequestParams,
         context: RequestContext<RoleServer>,
     ) -> impl Future<Output = Result<CallToolResponse, McpError>> + MaybeSendFuture + '_ {
+        if let (Some(tool), Some(arguments)) =
+            (self.0.get_tool(&request.name), request.arguments.as_mut())
+        {
+            crate::arguments::coerce_to_schema(&tool.input_schema, arguments);
+        }
         let tool = Some(request.name.to_string());
         observe(
             "tools/call",

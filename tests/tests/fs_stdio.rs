@@ -428,3 +428,44 @@ fn stdio_messages_over_the_size_cap_are_dropped_and_the_server_carries_on() {
         raw.seen
     );
 }
+
+#[test]
+fn arguments_sent_as_strings_are_taken_at_their_schema_type() {
+    let fx = Fixture::new();
+    let mut raw = RawStdio::start("fs-server", &[fx.root().to_str().unwrap()]);
+    // The MCP Inspector CLI sends every --tool-arg like this.
+    raw.send(
+        json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {
+        "name": "read_text_file",
+        "arguments": {"path": "hello.txt", "head": "1", "line_numbers": "true"}}}),
+    );
+    let r = raw.wait_for_id(1);
+    let text = r["result"]["content"][0]["text"].as_str().unwrap();
+    assert_ne!(r["result"]["isError"], true, "{r}");
+    assert!(
+        text.starts_with("     1\thello world\n") && !text.contains("second"),
+        "{text}"
+    );
+
+    raw.send(
+        json!({"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": {
+        "name": "grep", "arguments": {"pattern": "needle", "glob": "[\"*.rs\"]"}}}),
+    );
+    let r = raw.wait_for_id(2);
+    assert!(
+        r["result"]["content"][0]["text"]
+            .as_str()
+            .unwrap()
+            .contains("main.rs"),
+        "{r}"
+    );
+
+    // A string that is no boolean still fails the schema check, with its message.
+    raw.send(
+        json!({"jsonrpc": "2.0", "id": 3, "method": "tools/call", "params": {
+        "name": "read_text_file", "arguments": {"path": "hello.txt", "line_numbers": "yes"}}}),
+    );
+    let r = raw.wait_for_id(3);
+    assert_eq!(r["result"]["isError"], true, "{r}");
+    assert!(r.to_string().contains("expected a boolean"), "{r}");
+}
