@@ -5,7 +5,7 @@
 CARGO ?= cargo
 PYTHON_VENV := .venv/bin/python
 # Servers that are built and installable (the others are skeletons so far).
-SERVERS := fs-server
+SERVERS := fs-server sql-server
 
 .PHONY: build test test-rust test-interop lint bench install demo docker clean
 
@@ -22,24 +22,29 @@ test-rust:
 test-interop: build
 	integration/python/setup.sh
 	$(PYTHON_VENV) -m pytest integration/python -q
+	$(PYTHON_VENV) -m pytest integration/sql -q -p no:cacheprovider
 
 lint:
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 
-## Benchmarks side by side with the references they name (rg, find), then write and
-## edit latency; prints tables and writes bench-data/results-*.md.
+## Benchmarks side by side with the references they name (rg, find; sqlx and
+## @modelcontextprotocol/server-postgres, which needs npm and POSTGRES_URL), and write
+## and edit latency; prints tables and writes bench-data/results-*.md.
 bench:
 	integration/bench/run.sh
 	BENCH_NO_BUILD=1 integration/bench/fs_write_bench.sh
+	integration/sql/bench.sh
 
 install:
 	@for s in $(SERVERS); do $(CARGO) install --locked --path servers/$$s || exit 1; done
 
-## fs-server on this repository's servers/ folder, driven by a real MCP client.
+## fs-server on this repository's servers/ folder, then sql-server on a SQLite shop
+## built from integration/sql/sample.sql, each driven by a real MCP client.
 demo:
-	$(CARGO) build --quiet -p fs-server -p e2e --bins
+	$(CARGO) build --quiet -p fs-server -p sql-server -p e2e --bins
 	./target/debug/mcp-demo fs
+	./target/debug/mcp-demo sql
 
 docker:
 	docker build -t mcp-bundle .

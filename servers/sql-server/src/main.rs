@@ -1,24 +1,54 @@
-//! sql-server: read-only SQL over SQLite, PostgreSQL and MySQL/MariaDB.
-//!
-//! Skeleton: the crate exists so the workspace, Makefile and Docker image have their
-//! final shape. It parses the shared options (so `--help` and config files work) and
-//! then says plainly that it is not built yet, exiting non-zero; `doctor` does the same.
+//! sql-server's entry point: parse options, then serve or run `doctor`.
 
-use clap::Parser;
-use shared::config::{self, CommonArgs, DOCTOR_HELP};
+use std::time::Duration;
 
-/// Command-line options (only the shared ones so far).
-#[derive(Parser, Debug)]
-#[command(name = "sql-server", version, about = "MCP server: read-only SQL over SQLite, PostgreSQL and MySQL/MariaDB (not built yet).", after_help = DOCTOR_HELP)]
-struct Args {
-    #[command(flatten)]
-    common: CommonArgs,
+use shared::config::{self, Command};
+use sql_server::config::SqlArgs;
+use sql_server::db::{PoolSettings, Registry};
+use sql_server::dsn::Secrets;
+use sql_server::{doctor, server::SqlServer};
+
+fn main() -> anyhow::Result<()> {
+    let invocation = config::parse::<SqlArgs>();
+    // One client over stdio is served best by one thread (no cross-thread wake-ups on
+    // every message); HTTP serves many sessions and gets the multi-threaded runtime.
+    let runtime = if invocation.args.common.http.is_some() {
+        tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()?
+    } else {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?
+    };
+    runtime.block_on(run(invocation.command, invocation.args))
 }
 
-fn main() {
-    let _invocation = config::parse::<Args>();
-    eprintln!(
-        "sql-server is not built yet: this release ships fs-server only. Track the sql-server issue for progress."
-    );
-    std::process::exit(2);
+async fn run(command: Command, args: SqlArgs) -> anyhow::Result<()> {
+    if command == Command::Doctor {
+        std::process::exit(doctor::run(&args).await);
+    }
+    shared::logging::init(args.common.log_format);
+    let specs = args
+        .database_specs()
+        .map_err(|e| anyhow::anyhow!("{e} (see --help)"))?;
+    let secrets = Secrets {
+        password: args.password().map_err(|e| anyhow::anyhow!(e))?,
+        ssl_mode: args.ssl_mode,
+        ssl_ca: args.ssl_ca.clone(),
+        idle_transaction: None,
+    };
+    let settings = PoolSettings {
+        size: args.pool_size.max(1),
+        connect_timeout: Duration::from_secs(args.connect_timeout.max(1)),
+        statement_timeout: Duration::from_secs(args.query_timeout.max(1)),
+    };
+    let registry = Registry::open(&specs, &secrets, settings).map_err(|e| anyhow::anyhow!(e))?;
+    tracing::info!(databases = %registry.describe(), "sql-server starting");
+    let limits = args.limits();
+    shared::serve::run(
+        move || SqlServer::new(registry.clone(), limits),
+        &args.common,
+    )
+    .await
 }

@@ -1,7 +1,9 @@
 //! `make demo`: starts a bundle server on an embedded default and shows a real MCP
 //! exchange with it: the tools it lists, then a few calls and their results.
 //!
-//! Usage: `mcp-demo fs [FOLDER]` (default folder: the repository's `servers/`).
+//! Usage: `mcp-demo fs [FOLDER]` (default folder: the repository's `servers/`), or
+//! `mcp-demo sql [DATABASE_URL]` (default: a SQLite shop built from
+//! `integration/sql/sample.sql` into `target/demo/shop.sqlite`).
 //! Needs nothing beyond the Rust toolchain: the client is rmcp's, over stdio.
 
 use std::path::PathBuf;
@@ -20,7 +22,8 @@ async fn main() -> anyhow::Result<()> {
     let which = args.next().unwrap_or_else(|| "fs".into());
     match which.as_str() {
         "fs" => demo_fs(args.next().map(PathBuf::from)).await,
-        other => anyhow::bail!("unknown demo {other:?}; available: fs"),
+        "sql" => demo_sql(args.next()).await,
+        other => anyhow::bail!("unknown demo {other:?}; available: fs, sql"),
     }
 }
 
@@ -37,29 +40,10 @@ async fn demo_fs(folder: Option<PathBuf>) -> anyhow::Result<()> {
     let folder = folder.unwrap_or_else(|| repo_dir().join("servers"));
     let folder = folder.canonicalize()?;
     println!("== fs-server on {} (stdio, read-only)\n", folder.display());
-    let transport = TokioChildProcess::new(
-        tokio::process::Command::new(server_binary("fs-server")).configure(|c| {
-            c.arg(&folder).env("RUST_LOG", "warn");
-        }),
-    )?;
-    let client = ().serve(transport).await?;
-    if let Some(info) = client.peer_info()
-        && let Some(server) = &info.server_info
-    {
-        println!(
-            "initialize → {} {} (protocol {})\n",
-            server.name, server.version, info.protocol_version
-        );
-    }
-
-    let tools = client.list_all_tools().await?;
-    println!("tools/list → {} tools:", tools.len());
-    for tool in &tools {
-        let description = tool.description.as_deref().unwrap_or("");
-        let first_sentence = description.split(". ").next().unwrap_or(description);
-        println!("  • {:<20} {}", tool.name, first_sentence);
-    }
-    println!();
+    let client = connect_and_list("fs-server", |c| {
+        c.arg(&folder);
+    })
+    .await?;
 
     let calls = [
         ("list_roots", json!({})),
@@ -83,6 +67,93 @@ async fn demo_fs(folder: Option<PathBuf>) -> anyhow::Result<()> {
     }
     client.cancel().await?;
     Ok(())
+}
+
+/// Builds the sample shop as a SQLite file (replacing an older copy) and returns its path.
+async fn build_sample_shop() -> anyhow::Result<PathBuf> {
+    use sqlx::{ConnectOptions, Connection, Executor};
+    let script = std::fs::read_to_string(repo_dir().join("integration/sql/sample.sql"))?;
+    let dir = repo_dir().join("target/demo");
+    std::fs::create_dir_all(&dir)?;
+    let path = dir.join("shop.sqlite");
+    let _ = std::fs::remove_file(&path);
+    let mut conn = sqlx::sqlite::SqliteConnectOptions::new()
+        .filename(&path)
+        .create_if_missing(true)
+        .connect()
+        .await?;
+    conn.execute(sqlx::raw_sql(sqlx::AssertSqlSafe(script)))
+        .await?;
+    conn.close().await?;
+    Ok(path.canonicalize()?)
+}
+
+async fn demo_sql(url: Option<String>) -> anyhow::Result<()> {
+    let url = match url {
+        Some(url) => url,
+        None => format!("sqlite:{}", build_sample_shop().await?.display()),
+    };
+    println!("== sql-server on {url} (stdio, read-only)\n");
+    let client = connect_and_list("sql-server", |c| {
+        c.arg("--url").arg(&url);
+    })
+    .await?;
+
+    let calls = [
+        ("list_tables", json!({})),
+        ("describe_table", json!({"table": "orders"})),
+        (
+            "query",
+            json!({"sql": "SELECT c.country, count(*) AS orders, round(sum(t.total), 2) AS revenue FROM order_totals t JOIN customers c ON c.id = t.customer_id WHERE t.status <> ? GROUP BY c.country ORDER BY revenue DESC LIMIT 5", "params": ["cancelled"]}),
+        ),
+        (
+            "query",
+            json!({"sql": "SELECT id, ordered_at, status FROM orders ORDER BY id", "max_rows": 5}),
+        ),
+        (
+            "explain",
+            json!({"sql": "SELECT * FROM orders WHERE customer_id = ?", "params": [42]}),
+        ),
+        ("query", json!({"sql": "SELECT 1; DROP TABLE orders"})),
+        ("query", json!({"sql": "PRAGMA journal_mode = WAL"})),
+    ];
+    for (tool, arguments) in calls {
+        show_call(&client, tool, arguments).await?;
+    }
+    client.cancel().await?;
+    Ok(())
+}
+
+/// Starts `binary` over stdio, prints what `initialize` and `tools/list` answered, and
+/// returns the connected client.
+async fn connect_and_list(
+    binary: &str,
+    args: impl FnOnce(&mut tokio::process::Command),
+) -> anyhow::Result<rmcp::service::RunningService<rmcp::RoleClient, ()>> {
+    let transport = TokioChildProcess::new(
+        tokio::process::Command::new(server_binary(binary)).configure(|c| {
+            args(c);
+            c.env("RUST_LOG", "warn");
+        }),
+    )?;
+    let client = ().serve(transport).await?;
+    if let Some(info) = client.peer_info()
+        && let Some(server) = &info.server_info
+    {
+        println!(
+            "initialize → {} {} (protocol {})\n",
+            server.name, server.version, info.protocol_version
+        );
+    }
+    let tools = client.list_all_tools().await?;
+    println!("tools/list → {} tools:", tools.len());
+    for tool in &tools {
+        let description = tool.description.as_deref().unwrap_or("");
+        let first_sentence = description.split(". ").next().unwrap_or(description);
+        println!("  • {:<20} {}", tool.name, first_sentence);
+    }
+    println!();
+    Ok(client)
 }
 
 async fn show_call(

@@ -1,0 +1,334 @@
+//! MySQL/MariaDB catalog (`information_schema`). Schemas are databases; without an
+//! explicit schema the connection's current database is used (or every user schema
+//! when the URL names none). MariaDB stores JSON as LONGTEXT with a `json_valid`
+//! check; such columns are shown as `longtext (json)`.
+
+use std::collections::BTreeMap;
+
+use serde_json::json;
+use tokio_util::sync::CancellationToken;
+
+use super::{
+    CatalogError, ColumnDetail, Constraint, ForeignKey, IndexInfo, Reference, SchemaInfo,
+    TableDetail, TableFilter, TableInfo, TablePage, boolean, fetch, int, list, not_found, opt_text,
+    text,
+};
+use crate::config::Limits;
+use crate::db::Database;
+
+const SYSTEM: &str = "('mysql', 'information_schema', 'performance_schema', 'sys')";
+
+pub(super) async fn schemas(
+    db: &Database,
+    limits: &Limits,
+    ct: &CancellationToken,
+) -> Result<Vec<SchemaInfo>, CatalogError> {
+    let sql = format!(
+        "SELECT s.SCHEMA_NAME, (SELECT COUNT(*) FROM information_schema.TABLES t WHERE t.TABLE_SCHEMA = s.SCHEMA_NAME), \
+         CASE WHEN s.SCHEMA_NAME = DATABASE() THEN 'current database' END \
+         FROM information_schema.SCHEMATA s WHERE s.SCHEMA_NAME NOT IN {SYSTEM} ORDER BY 1"
+    );
+    let rows = fetch(db, &sql, &[], limits, ct).await?;
+    Ok(rows
+        .iter()
+        .map(|r| SchemaInfo {
+            name: text(r, 0),
+            tables: int(r, 1),
+            detail: opt_text(r, 2),
+        })
+        .collect())
+}
+
+const TABLE_KIND: &str = "CASE TABLE_TYPE WHEN 'BASE TABLE' THEN 'table' WHEN 'VIEW' THEN 'view' WHEN 'SYSTEM VIEW' THEN 'view' ELSE LOWER(TABLE_TYPE) END";
+
+pub(super) async fn tables(
+    db: &Database,
+    filter: &TableFilter,
+    limits: &Limits,
+    ct: &CancellationToken,
+) -> Result<TablePage, CatalogError> {
+    let condition = format!(
+        "TABLE_SCHEMA NOT IN {SYSTEM} AND TABLE_SCHEMA = COALESCE(?, DATABASE(), TABLE_SCHEMA) AND (? IS NULL OR TABLE_NAME LIKE ?)"
+    );
+    let sql = format!(
+        "SELECT TABLE_SCHEMA, TABLE_NAME, {TABLE_KIND}, TABLE_ROWS, NULLIF(TABLE_COMMENT, ''), COUNT(*) OVER () \
+         FROM information_schema.TABLES WHERE {condition} ORDER BY 1, 2 LIMIT ? OFFSET ?"
+    );
+    let pattern = json!(filter.pattern());
+    let rows = fetch(
+        db,
+        &sql,
+        &[
+            json!(filter.schema),
+            pattern.clone(),
+            pattern.clone(),
+            json!(filter.limit),
+            json!(filter.offset),
+        ],
+        limits,
+        ct,
+    )
+    .await?;
+    let total = match rows.first() {
+        Some(r) => int(r, 5).unwrap_or(0),
+        None => {
+            let count = fetch(
+                db,
+                &format!("SELECT COUNT(*) FROM information_schema.TABLES WHERE {condition}"),
+                &[json!(filter.schema), pattern.clone(), pattern],
+                limits,
+                ct,
+            )
+            .await?;
+            count.first().and_then(|r| int(r, 0)).unwrap_or(0)
+        }
+    };
+    Ok(TablePage {
+        tables: rows
+            .iter()
+            .map(|r| TableInfo {
+                schema: text(r, 0),
+                name: text(r, 1),
+                kind: text(r, 2),
+                estimated_rows: int(r, 3),
+                comment: opt_text(r, 4),
+            })
+            .collect(),
+        total,
+        offset: filter.offset,
+    })
+}
+
+pub(super) async fn describe(
+    db: &Database,
+    mariadb: bool,
+    schema: Option<&str>,
+    table: &str,
+    limits: &Limits,
+    ct: &CancellationToken,
+) -> Result<TableDetail, CatalogError> {
+    let found = fetch(
+        db,
+        &format!(
+            "SELECT TABLE_SCHEMA, TABLE_NAME, {TABLE_KIND}, TABLE_ROWS, NULLIF(TABLE_COMMENT, '') \
+             FROM information_schema.TABLES WHERE TABLE_NAME = ? AND TABLE_SCHEMA = COALESCE(?, DATABASE()) LIMIT 1"
+        ),
+        &[json!(table), json!(schema)],
+        limits,
+        ct,
+    )
+    .await?;
+    let Some(first) = found.first() else {
+        let similar = fetch(
+            db,
+            &format!(
+                "SELECT CONCAT(TABLE_SCHEMA, '.', TABLE_NAME) FROM information_schema.TABLES \
+                 WHERE TABLE_SCHEMA NOT IN {SYSTEM} AND TABLE_NAME LIKE ? ORDER BY 1 LIMIT 5"
+            ),
+            &[json!(format!("%{table}%"))],
+            limits,
+            ct,
+        )
+        .await?;
+        let name = schema.map_or(table.to_string(), |s| format!("{s}.{table}"));
+        return Err(not_found(
+            &name,
+            &similar.iter().map(|r| text(r, 0)).collect::<Vec<_>>(),
+        ));
+    };
+    let (schema, table) = (text(first, 0), text(first, 1));
+    let key = [json!(schema), json!(table)];
+    let mut detail = TableDetail {
+        schema: schema.clone(),
+        name: table.clone(),
+        kind: text(first, 2),
+        estimated_rows: int(first, 3),
+        comment: opt_text(first, 4),
+        columns: Vec::new(),
+        primary_key: Vec::new(),
+        foreign_keys: Vec::new(),
+        constraints: Vec::new(),
+        indexes: Vec::new(),
+        referenced_by: Vec::new(),
+    };
+    let json_columns = if mariadb {
+        json_checked_columns(db, &schema, &table, limits, ct).await
+    } else {
+        Vec::new()
+    };
+    let columns = fetch(
+        db,
+        "SELECT COLUMN_NAME, COLUMN_TYPE, IS_NULLABLE = 'YES', COLUMN_DEFAULT, NULLIF(COLUMN_COMMENT, ''), EXTRA \
+         FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION",
+        &key,
+        limits,
+        ct,
+    )
+    .await?;
+    detail.columns = columns
+        .iter()
+        .map(|r| {
+            let name = text(r, 0);
+            let mut type_name = text(r, 1);
+            if json_columns.contains(&name) {
+                type_name.push_str(" (json)");
+            }
+            let extra = opt_text(r, 5);
+            let default = match (opt_text(r, 3), extra) {
+                (Some(d), Some(e)) => Some(format!("{d} ({e})")),
+                (Some(d), None) => Some(d),
+                (None, Some(e)) => Some(e),
+                (None, None) => None,
+            };
+            ColumnDetail {
+                name,
+                type_name,
+                nullable: boolean(r, 2),
+                default,
+                comment: opt_text(r, 4),
+            }
+        })
+        .collect();
+    let keys = fetch(
+        db,
+        "SELECT k.CONSTRAINT_NAME, c.CONSTRAINT_TYPE, k.COLUMN_NAME, k.REFERENCED_TABLE_SCHEMA, k.REFERENCED_TABLE_NAME, k.REFERENCED_COLUMN_NAME \
+         FROM information_schema.KEY_COLUMN_USAGE k JOIN information_schema.TABLE_CONSTRAINTS c \
+         ON c.CONSTRAINT_SCHEMA = k.CONSTRAINT_SCHEMA AND c.TABLE_NAME = k.TABLE_NAME AND c.CONSTRAINT_NAME = k.CONSTRAINT_NAME \
+         WHERE k.TABLE_SCHEMA = ? AND k.TABLE_NAME = ? ORDER BY c.CONSTRAINT_TYPE, k.CONSTRAINT_NAME, k.ORDINAL_POSITION",
+        &key,
+        limits,
+        ct,
+    )
+    .await?;
+    let mut fks: BTreeMap<String, ForeignKey> = BTreeMap::new();
+    let mut uniques: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for r in &keys {
+        let name = text(r, 0);
+        match text(r, 1).as_str() {
+            "PRIMARY KEY" => detail.primary_key.push(text(r, 2)),
+            "FOREIGN KEY" => {
+                let fk = fks.entry(name.clone()).or_insert_with(|| ForeignKey {
+                    name: Some(name.clone()),
+                    columns: Vec::new(),
+                    references_schema: text(r, 3),
+                    references_table: text(r, 4),
+                    references_columns: Vec::new(),
+                });
+                fk.columns.push(text(r, 2));
+                fk.references_columns.push(text(r, 5));
+            }
+            "UNIQUE" => uniques.entry(name).or_default().push(text(r, 2)),
+            _ => {}
+        }
+    }
+    detail.foreign_keys = fks.into_values().collect();
+    detail.constraints = uniques
+        .into_iter()
+        .map(|(name, cols)| Constraint {
+            name,
+            kind: "unique".into(),
+            definition: format!("UNIQUE ({})", cols.join(", ")),
+        })
+        .collect();
+    let indexes = fetch(
+        db,
+        "SELECT INDEX_NAME, NON_UNIQUE = 0, COLUMN_NAME FROM information_schema.STATISTICS \
+         WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? ORDER BY INDEX_NAME = 'PRIMARY' DESC, INDEX_NAME, SEQ_IN_INDEX",
+        &key,
+        limits,
+        ct,
+    )
+    .await?;
+    for r in &indexes {
+        let name = text(r, 0);
+        match detail.indexes.iter_mut().find(|i| i.name == name) {
+            Some(i) => i.columns.push(text(r, 2)),
+            None => detail.indexes.push(IndexInfo {
+                primary: name == "PRIMARY",
+                name,
+                unique: boolean(r, 1),
+                columns: vec![text(r, 2)],
+                definition: None,
+            }),
+        }
+    }
+    let refs = fetch(
+        db,
+        "SELECT TABLE_SCHEMA, TABLE_NAME, GROUP_CONCAT(COLUMN_NAME ORDER BY ORDINAL_POSITION SEPARATOR ','), CONSTRAINT_NAME \
+         FROM information_schema.KEY_COLUMN_USAGE WHERE REFERENCED_TABLE_SCHEMA = ? AND REFERENCED_TABLE_NAME = ? \
+         GROUP BY TABLE_SCHEMA, TABLE_NAME, CONSTRAINT_NAME ORDER BY 1, 2, 4",
+        &key,
+        limits,
+        ct,
+    )
+    .await?;
+    detail.referenced_by = refs
+        .iter()
+        .map(|r| Reference {
+            schema: text(r, 0),
+            table: text(r, 1),
+            columns: list(r, 2),
+            name: opt_text(r, 3),
+        })
+        .collect();
+    Ok(detail)
+}
+
+/// Columns of a MariaDB table that carry a `json_valid(...)` check (MariaDB's JSON type).
+pub(crate) async fn json_checked_columns(
+    db: &Database,
+    schema: &str,
+    table: &str,
+    limits: &Limits,
+    ct: &CancellationToken,
+) -> Vec<String> {
+    let Ok(rows) = fetch(
+        db,
+        "SELECT CHECK_CLAUSE FROM information_schema.CHECK_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = ? AND TABLE_NAME = ?",
+        &[json!(schema), json!(table)],
+        limits,
+        ct,
+    )
+    .await
+    else {
+        return Vec::new();
+    };
+    rows.iter()
+        .filter_map(|r| {
+            let clause = text(r, 0);
+            let lower = clause.to_ascii_lowercase();
+            let start = lower.find("json_valid(")? + "json_valid(".len();
+            let end = lower[start..].find(')')? + start;
+            Some(clause[start..end].trim().trim_matches('`').to_string())
+        })
+        .collect()
+}
+
+/// One line per table of the current database (or every user schema without one).
+pub(super) async fn overview(
+    db: &Database,
+    limits: &Limits,
+    ct: &CancellationToken,
+) -> Result<Vec<super::OverviewLine>, CatalogError> {
+    let sql = format!(
+        "SELECT t.TABLE_SCHEMA, t.TABLE_NAME, {TABLE_KIND}, t.TABLE_ROWS, \
+         (SELECT GROUP_CONCAT(CONCAT(c.COLUMN_NAME, ' ', c.COLUMN_TYPE, IF(c.COLUMN_KEY = 'PRI', ' PK', ''), \
+            COALESCE((SELECT CONCAT(' → ', k.REFERENCED_TABLE_NAME) FROM information_schema.KEY_COLUMN_USAGE k \
+                      WHERE k.TABLE_SCHEMA = c.TABLE_SCHEMA AND k.TABLE_NAME = c.TABLE_NAME AND k.COLUMN_NAME = c.COLUMN_NAME \
+                      AND k.REFERENCED_TABLE_NAME IS NOT NULL LIMIT 1), '')) ORDER BY c.ORDINAL_POSITION SEPARATOR ', ') \
+          FROM information_schema.COLUMNS c WHERE c.TABLE_SCHEMA = t.TABLE_SCHEMA AND c.TABLE_NAME = t.TABLE_NAME) \
+         FROM information_schema.TABLES t WHERE t.TABLE_SCHEMA NOT IN {SYSTEM} \
+         AND t.TABLE_SCHEMA = COALESCE(DATABASE(), t.TABLE_SCHEMA) ORDER BY 1, 2"
+    );
+    let rows = fetch(db, &sql, &[], limits, ct).await?;
+    Ok(rows
+        .iter()
+        .map(|r| super::OverviewLine {
+            schema: text(r, 0),
+            table: text(r, 1),
+            kind: text(r, 2),
+            estimated_rows: int(r, 3),
+            columns: text(r, 4),
+        })
+        .collect())
+}

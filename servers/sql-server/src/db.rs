@@ -1,0 +1,298 @@
+//! The configured databases and their connection pools.
+//!
+//! Pools are created lazily, so the server starts (and `tools/list` works) while a
+//! database is down; the first call reports it unreachable. Each pool is bounded
+//! (`--pool-size`), waits at most `--connect-timeout` for a connection, and does not
+//! ping on every checkout: the executor retries on a fresh connection when a pooled one
+//! turns out to be dead (after a database restart).
+//!
+//! PostgreSQL connections wait in the pool inside a fresh `BEGIN READ ONLY`
+//! transaction ([`pg_ready_scope`]), set up when they connect and again, in the
+//! background, each time they are returned; a statement therefore starts without an
+//! extra round trip, and each one's effects (including any `SET`) are rolled back.
+//!
+//! MySQL/MariaDB connections are made read-only right after they connect
+//! (`SET SESSION TRANSACTION READ ONLY`), lexing-relevant SQL modes (`ANSI_QUOTES`,
+//! `NO_BACKSLASH_ESCAPES`) are removed so the gate's lexer matches the server's, and
+//! whether the server is MariaDB is recorded (its statement time limit differs).
+
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, Instant};
+
+use sqlx::mysql::{MySqlPool, MySqlPoolOptions};
+use sqlx::postgres::{PgPool, PgPoolOptions};
+use sqlx::sqlite::{SqlitePool, SqlitePoolOptions};
+use sqlx::{AssertSqlSafe, Executor, Row};
+
+use crate::dsn::{self, Secrets, Target};
+use crate::engine::Engine;
+
+/// What a MySQL-protocol pool learned on its first connect: whether the server is
+/// MariaDB, and the session SQL mode to re-assert before every statement.
+#[derive(Debug, Default)]
+pub struct MySqlFlavor {
+    is_mariadb: OnceLock<bool>,
+    sql_mode: OnceLock<String>,
+    json_columns: Mutex<Option<(Instant, Arc<JsonColumns>)>>,
+}
+
+/// MariaDB columns that hold JSON (LONGTEXT with a `json_valid` check), as
+/// `(schema, table, column)`.
+pub type JsonColumns = HashSet<(String, String, String)>;
+
+/// How long the list of MariaDB JSON columns is trusted before it is read again.
+const JSON_COLUMNS_TTL: Duration = Duration::from_secs(60);
+
+impl MySqlFlavor {
+    pub fn is_mariadb(&self) -> bool {
+        self.is_mariadb.get().copied().unwrap_or(false)
+    }
+
+    /// The cached MariaDB JSON columns, unless they are older than a minute.
+    pub fn json_columns(&self) -> Option<Arc<JsonColumns>> {
+        let guard = self.json_columns.lock().ok()?;
+        guard
+            .as_ref()
+            .filter(|(at, _)| at.elapsed() < JSON_COLUMNS_TTL)
+            .map(|(_, cols)| cols.clone())
+    }
+
+    pub fn set_json_columns(&self, columns: JsonColumns) -> Arc<JsonColumns> {
+        let columns = Arc::new(columns);
+        if let Ok(mut guard) = self.json_columns.lock() {
+            *guard = Some((Instant::now(), columns.clone()));
+        }
+        columns
+    }
+
+    /// The server's SQL mode without `ANSI_QUOTES`/`NO_BACKSLASH_ESCAPES`/`ANSI`
+    /// (letters, digits, `_` and `,` only).
+    pub fn sql_mode(&self) -> Option<&str> {
+        self.sql_mode.get().map(String::as_str)
+    }
+}
+
+/// A pool per engine.
+#[derive(Debug, Clone)]
+pub enum Pool {
+    Sqlite(SqlitePool),
+    /// With the statement timeout its waiting transactions carry.
+    Postgres(PgPool, Duration),
+    MySql(MySqlPool, Arc<MySqlFlavor>),
+}
+
+/// One configured database.
+#[derive(Debug)]
+pub struct Database {
+    pub name: String,
+    pub engine: Engine,
+    /// The URL with any password replaced by `***`.
+    pub url: String,
+    pub pool: Pool,
+}
+
+/// Pool sizing and timeouts.
+#[derive(Debug, Clone, Copy)]
+pub struct PoolSettings {
+    pub size: u32,
+    pub connect_timeout: Duration,
+    /// The statement timeout a PostgreSQL connection's waiting transaction carries.
+    pub statement_timeout: Duration,
+}
+
+/// The PostgreSQL scope every pooled connection waits in: the previous statement's
+/// transaction rolled back, a new `READ ONLY` one begun, its statement timeout set, and
+/// its first snapshot taken (after which PostgreSQL refuses to make it read-write).
+/// Nothing is locked and no snapshot is held between statements (READ COMMITTED).
+pub fn pg_ready_scope(timeout: Duration, after_statement: bool) -> String {
+    format!(
+        "{}BEGIN READ ONLY; SET LOCAL statement_timeout = {}; SELECT 1",
+        if after_statement { "ROLLBACK; " } else { "" },
+        timeout.as_millis().max(1)
+    )
+}
+
+impl Database {
+    /// A lazily connecting, read-only pool for `url`.
+    pub fn open(
+        name: &str,
+        url: &str,
+        secrets: &Secrets,
+        settings: PoolSettings,
+    ) -> Result<Self, String> {
+        let target = dsn::target(url, secrets)?;
+        let engine = target.engine();
+        let pool = match target {
+            Target::Sqlite(options) => Pool::Sqlite(
+                SqlitePoolOptions::new()
+                    .max_connections(settings.size)
+                    .acquire_timeout(settings.connect_timeout)
+                    .test_before_acquire(false)
+                    .idle_timeout(Duration::from_secs(600))
+                    .connect_lazy_with(options),
+            ),
+            Target::Postgres(options) => {
+                let scope = pg_ready_scope(settings.statement_timeout, false);
+                let on_release = pg_ready_scope(settings.statement_timeout, true);
+                Pool::Postgres(
+                    PgPoolOptions::new()
+                        .max_connections(settings.size)
+                        .acquire_timeout(settings.connect_timeout)
+                        .test_before_acquire(false)
+                        // Idle connections wait inside a read-only transaction; close them
+                        // well before the server's idle-in-transaction timeout would.
+                        .idle_timeout(Duration::from_secs(60))
+                        .max_lifetime(Duration::from_secs(1800))
+                        .after_connect(move |conn, _meta| {
+                            let scope = scope.clone();
+                            Box::pin(async move {
+                                // PostgreSQL 14+ notices a vanished client during a long
+                                // statement, so closing the connection stops the work.
+                                if conn.server_version_num().is_some_and(|v| v >= 140000) {
+                                    conn.execute("SET client_connection_check_interval = 1000")
+                                        .await?;
+                                }
+                                conn.execute(sqlx::raw_sql(AssertSqlSafe(scope))).await?;
+                                Ok(())
+                            })
+                        })
+                        .after_release(move |conn, _meta| {
+                            let scope = on_release.clone();
+                            Box::pin(async move {
+                                conn.execute(sqlx::raw_sql(AssertSqlSafe(scope))).await?;
+                                Ok(true)
+                            })
+                        })
+                        .connect_lazy_with(options),
+                    settings.statement_timeout,
+                )
+            }
+            Target::MySql(options) => {
+                let flavor = Arc::new(MySqlFlavor::default());
+                let seen = flavor.clone();
+                let pool = MySqlPoolOptions::new()
+                    .max_connections(settings.size)
+                    .acquire_timeout(settings.connect_timeout)
+                    .test_before_acquire(false)
+                    .idle_timeout(Duration::from_secs(300))
+                    .max_lifetime(Duration::from_secs(1800))
+                    .after_connect(move |conn, _meta| {
+                        let seen = seen.clone();
+                        Box::pin(async move {
+                            let row = sqlx::query("SELECT VERSION(), @@SESSION.sql_mode")
+                                .fetch_one(&mut *conn)
+                                .await?;
+                            let version: String = row.try_get(0)?;
+                            let mode: String = row.try_get(1)?;
+                            let _ = seen
+                                .is_mariadb
+                                .set(version.to_ascii_lowercase().contains("mariadb"));
+                            let kept: Vec<&str> = mode
+                                .split(',')
+                                .filter(|m| {
+                                    !m.is_empty()
+                                        && !matches!(
+                                            *m,
+                                            "ANSI_QUOTES" | "NO_BACKSLASH_ESCAPES" | "ANSI"
+                                        )
+                                })
+                                .collect();
+                            // The modes are server-provided names (letters and `_`).
+                            if kept.iter().all(|m| m.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')) {
+                                let mode = kept.join(",");
+                                conn.execute(sqlx::raw_sql(AssertSqlSafe(format!(
+                                    "SET SESSION sql_mode = '{mode}'"
+                                ))))
+                                .await?;
+                                let _ = seen.sql_mode.set(mode);
+                            }
+                            conn.execute(sqlx::raw_sql(
+                                "SET SESSION TRANSACTION READ ONLY; SET SESSION group_concat_max_len = 1048576",
+                            ))
+                            .await?;
+                            Ok(())
+                        })
+                    })
+                    .connect_lazy_with(options);
+                Pool::MySql(pool, flavor)
+            }
+        };
+        Ok(Self {
+            name: name.to_string(),
+            engine,
+            url: dsn::redact(url),
+            pool,
+        })
+    }
+}
+
+/// Every configured database; the first is the default.
+#[derive(Debug, Clone)]
+pub struct Registry {
+    databases: Arc<Vec<Arc<Database>>>,
+}
+
+impl Registry {
+    /// Opens (lazily) every `(name, url)`.
+    pub fn open(
+        specs: &[(String, String)],
+        secrets: &Secrets,
+        settings: PoolSettings,
+    ) -> Result<Self, String> {
+        if specs.is_empty() {
+            return Err("no database given: pass --url (or DATABASE_URL), e.g. `sql-server --url sqlite:./shop.db`, or --database NAME=URL".into());
+        }
+        let databases = specs
+            .iter()
+            .map(|(name, url)| Database::open(name, url, secrets, settings).map(Arc::new))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Self {
+            databases: Arc::new(databases),
+        })
+    }
+
+    /// All databases, the default first.
+    pub fn all(&self) -> &[Arc<Database>] {
+        &self.databases
+    }
+
+    /// The named database, or the default when `name` is `None` or empty.
+    pub fn get(&self, name: Option<&str>) -> Result<Arc<Database>, String> {
+        match name.map(str::trim).filter(|n| !n.is_empty()) {
+            None => Ok(self.databases[0].clone()),
+            Some(n) => self
+                .databases
+                .iter()
+                .find(|d| d.name == n)
+                .cloned()
+                .ok_or_else(|| {
+                    format!(
+                        "no database named `{n}`; configured: {}",
+                        self.databases
+                            .iter()
+                            .map(|d| format!("{} ({})", d.name, d.engine))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )
+                }),
+        }
+    }
+
+    /// A one-line summary for the server instructions.
+    pub fn describe(&self) -> String {
+        self.databases
+            .iter()
+            .enumerate()
+            .map(|(i, d)| {
+                format!(
+                    "{} ({}{})",
+                    d.name,
+                    d.engine,
+                    if i == 0 { ", default" } else { "" }
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}

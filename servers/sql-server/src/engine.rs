@@ -1,0 +1,32 @@
+//! The three database engines sql-server speaks, and how each is named to users.
+
+use std::fmt;
+
+/// A database engine. MariaDB is served by the MySQL driver and counts as [`Engine::MySql`];
+/// where the two differ at run time (timeouts), the connection reports which it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Engine {
+    Sqlite,
+    Postgres,
+    MySql,
+}
+
+impl Engine {
+    /// The placeholder syntax of this engine, for messages.
+    pub fn placeholder_hint(self) -> &'static str {
+        match self {
+            Engine::Postgres => "$1, $2, …",
+            Engine::MySql | Engine::Sqlite => "?",
+        }
+    }
+}
+
+impl fmt::Display for Engine {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Engine::Sqlite => "SQLite",
+            Engine::Postgres => "PostgreSQL",
+            Engine::MySql => "MySQL/MariaDB",
+        })
+    }
+}

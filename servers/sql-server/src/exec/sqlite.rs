@@ -1,0 +1,190 @@
+//! SQLite: the file is opened read-only with `query_only` on (see `dsn`), so the engine
+//! refuses writes whatever the statement says; `query_only` is re-asserted before every
+//! statement so no earlier statement can have lifted it for TEMP objects, and the
+//! attached-database limit is 0, so neither `ATTACH` nor `VACUUM INTO` can open (and
+//! create) another file. A progress handler, installed before
+//! each statement, interrupts the virtual machine when the deadline passes or the
+//! client cancels; that is how a runaway query (a recursive CTE without end) stops.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Instant;
+
+use futures::TryStreamExt;
+use serde_json::Value;
+use sqlx::sqlite::{Sqlite, SqliteConnection, SqlitePool, SqliteTypeInfo};
+use sqlx::{AssertSqlSafe, Column as _, Executor, Row, SqlSafeStr, Statement, TypeInfo};
+use tokio_util::sync::CancellationToken;
+
+use super::held::Held;
+use super::{Collector, Column, ExecError, Failure, GRACE, Race, Rows, race};
+use crate::config::Limits;
+use crate::render;
+
+/// Virtual machine steps between two looks at the deadline.
+const PROGRESS_STEPS: i32 = 1000;
+
+pub(super) async fn run(
+    pool: &SqlitePool,
+    sql: &str,
+    params: &[Value],
+    limits: &Limits,
+    ct: &CancellationToken,
+) -> Result<Rows, ExecError> {
+    let started = Instant::now();
+    let conn = pool
+        .acquire()
+        .await
+        .map_err(|e| ExecError::unreachable(&e))?;
+    let mut held: Held<Sqlite> = Held::new(conn);
+    let stop = Arc::new(AtomicBool::new(false));
+    let deadline = started + limits.timeout;
+    {
+        let flag = stop.clone();
+        let mut handle = held
+            .conn()
+            .lock_handle()
+            .await
+            .map_err(|e| ExecError::unreachable(&e))?;
+        handle.set_progress_handler(PROGRESS_STEPS, move || {
+            !flag.load(Ordering::Relaxed) && Instant::now() < deadline
+        });
+        // No attached databases at all: this closes ATTACH and VACUUM INTO (which
+        // attaches its output file) in the engine, whatever the gate let through.
+        // SAFETY: the handle is locked out of sqlx's worker for this block, and
+        // sqlite3_limit only reads/writes the connection's limit table.
+        unsafe {
+            libsqlite3_sys::sqlite3_limit(
+                handle.as_raw_handle().as_ptr(),
+                libsqlite3_sys::SQLITE_LIMIT_ATTACHED,
+                0,
+            );
+        }
+    }
+    // Re-assert query_only: a statement that slipped past the gate could have lifted
+    // it on this pooled connection (the read-only open still holds for the file, but
+    // not for TEMP tables).
+    held.conn()
+        .execute("PRAGMA query_only = ON")
+        .await
+        .map_err(|e| ExecError::unreachable(&e))?;
+    let outcome = race(
+        statement(held.conn(), sql, params, limits, started),
+        ct,
+        limits.timeout + GRACE,
+    )
+    .await;
+    match outcome {
+        Race::Done(Ok(rows)) => {
+            if rows.cut.is_some() {
+                stop.store(true, Ordering::Relaxed);
+            }
+            held.release(false);
+            Ok(rows)
+        }
+        Race::Done(Err(Failure::Sql(e))) => {
+            let interrupted =
+                matches!(&e, sqlx::Error::Database(d) if d.code().as_deref() == Some("9"));
+            held.release(false);
+            if interrupted && Instant::now() >= deadline {
+                Err(ExecError::Timeout(limits.timeout))
+            } else if interrupted {
+                Err(ExecError::Cancelled)
+            } else {
+                Err(ExecError::from_statement(e, sql, limits.timeout))
+            }
+        }
+        Race::Done(Err(Failure::Exec(e))) => {
+            held.release(false);
+            Err(e)
+        }
+        Race::Cancelled => {
+            stop.store(true, Ordering::Relaxed);
+            held.discard();
+            Err(ExecError::Cancelled)
+        }
+        Race::TimedOut => {
+            stop.store(true, Ordering::Relaxed);
+            held.discard();
+            Err(ExecError::Timeout(limits.timeout))
+        }
+    }
+}
+
+async fn statement(
+    conn: &mut SqliteConnection,
+    sql: &str,
+    values: &[Value],
+    limits: &Limits,
+    started: Instant,
+) -> Result<Rows, Failure> {
+    let prepared = conn
+        .prepare(AssertSqlSafe(sql.to_string()).into_sql_str())
+        .await?;
+    let expected = match prepared.parameters() {
+        Some(sqlx::Either::Left(t)) => t.len(),
+        Some(sqlx::Either::Right(n)) => n,
+        None => 0,
+    };
+    if expected != values.len() {
+        return Err(Failure::Exec(ExecError::Params(format!(
+            "The statement has {expected} placeholder(s) (?) but params has {} value(s). Pass one value per placeholder, in order.",
+            values.len()
+        ))));
+    }
+    let declared: Vec<SqliteTypeInfo> = prepared
+        .columns()
+        .iter()
+        .map(|c| c.type_info().clone())
+        .collect();
+    let mut columns: Vec<Column> = prepared
+        .columns()
+        .iter()
+        .map(|c| Column {
+            name: c.name().to_string(),
+            type_name: c.type_info().name().to_string(),
+        })
+        .collect();
+    let mut query = prepared.query();
+    for v in values {
+        query = match v {
+            Value::Null => query.bind(Option::<String>::None),
+            Value::Bool(b) => query.bind(*b),
+            Value::Number(n) => match n.as_i64() {
+                Some(i) => query.bind(i),
+                None => query.bind(n.as_f64().unwrap_or(0.0)),
+            },
+            Value::String(s) => query.bind(s.clone()),
+            other => query.bind(other.to_string()),
+        };
+    }
+    let mut collector = Collector::new(limits);
+    let mut stream = query.fetch(&mut *conn);
+    let mut typed = false;
+    while let Some(row) = stream.try_next().await? {
+        let mut out = Vec::with_capacity(declared.len());
+        for (i, ty) in declared.iter().enumerate() {
+            out.push(render::sqlite::value(row.try_get_raw(i)?, ty));
+        }
+        if !typed {
+            // Expression columns have no declared type: name the first row's storage class.
+            for (column, v) in columns.iter_mut().zip(&out) {
+                if column.type_name == "NULL" {
+                    column.type_name = match v {
+                        Value::Number(n) if n.is_f64() => "REAL",
+                        Value::Number(_) => "INTEGER",
+                        Value::String(_) => "TEXT",
+                        Value::Bool(_) => "BOOLEAN",
+                        _ => "NULL",
+                    }
+                    .to_string();
+                }
+            }
+            typed = true;
+        }
+        if !collector.push(out) {
+            break;
+        }
+    }
+    Ok(collector.finish(columns, started))
+}

@@ -1,0 +1,219 @@
+//! The tools' inputs (whose doc comments are the model's manual) and the query tool's
+//! structured output, with the text that accompanies it.
+
+use std::fmt::Write as _;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::config::Limits;
+use crate::exec::{Column, Cut, Rows};
+use crate::explain::PlanFormat;
+
+/// Input of `query`.
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct QueryParams {
+    /// Exactly one read-only SQL statement: SELECT, WITH … SELECT, VALUES, EXPLAIN
+    /// (without ANALYZE), SHOW/DESCRIBE (MySQL), SHOW name (PostgreSQL), or a reporting
+    /// PRAGMA (SQLite). Put values in placeholders, not in the text: $1, $2 … in
+    /// PostgreSQL; ? in MySQL/MariaDB and SQLite. Example:
+    /// "SELECT id, name FROM customers WHERE country = $1 ORDER BY id LIMIT 50"
+    pub sql: String,
+    /// Values for the placeholders, in order: strings, numbers, booleans or null.
+    /// Dates/times as ISO 8601 strings, exact decimals as strings; in PostgreSQL a
+    /// JSON array binds to an array parameter (WHERE id = ANY($1)). Example: ["DE", 10]
+    #[serde(default)]
+    pub params: Vec<Value>,
+    /// Which configured database to use (names are in the server instructions); omit
+    /// for the default.
+    #[serde(default)]
+    pub database: Option<String>,
+    /// Return at most this many rows (default and maximum: the server's row cap).
+    #[serde(default)]
+    pub max_rows: Option<u32>,
+    /// Stop the statement on the server after this many seconds (default and maximum:
+    /// the server's timeout).
+    #[serde(default)]
+    pub timeout_seconds: Option<u32>,
+}
+
+/// Input of `explain`.
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct ExplainParams {
+    /// The query to plan, without the EXPLAIN keyword. It is planned, never run.
+    /// Example: "SELECT * FROM orders WHERE customer_id = $1"
+    pub sql: String,
+    /// Placeholder values, as for query (the plan may depend on them).
+    #[serde(default)]
+    pub params: Vec<Value>,
+    /// "text" (default) or "json" (PostgreSQL and MySQL/MariaDB).
+    #[serde(default)]
+    pub format: PlanFormat,
+    /// Which configured database; omit for the default.
+    #[serde(default)]
+    pub database: Option<String>,
+}
+
+/// Input of `list_schemas`.
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct ListSchemasParams {
+    /// Which configured database; omit for the default.
+    #[serde(default)]
+    pub database: Option<String>,
+}
+
+/// Input of `list_tables`.
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct ListTablesParams {
+    /// Only this schema (PostgreSQL schema, MySQL database, SQLite attached name);
+    /// omit for all user schemas (MySQL: the connection's database).
+    #[serde(default)]
+    pub schema: Option<String>,
+    /// Case-insensitive part of the table name, e.g. "order"; % and _ work as LIKE
+    /// wildcards ("ord%" = starts with ord).
+    #[serde(default)]
+    pub filter: Option<String>,
+    /// Skip this many tables (for the next page; the output says when there is one).
+    #[serde(default)]
+    pub offset: Option<u32>,
+    /// Tables per page (default 200, at most 1000).
+    #[serde(default)]
+    pub limit: Option<u32>,
+    /// Which configured database; omit for the default.
+    #[serde(default)]
+    pub database: Option<String>,
+}
+
+/// Input of `describe_table`.
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct DescribeTableParams {
+    /// Table or view name, optionally schema-qualified. Example: "orders" or "sales.orders"
+    pub table: String,
+    /// Its schema, when not in `table`; omit to search the default schema(s).
+    #[serde(default)]
+    pub schema: Option<String>,
+    /// Which configured database; omit for the default.
+    #[serde(default)]
+    pub database: Option<String>,
+}
+
+/// Structured result of `query`.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct QueryOutput {
+    /// The database the statement ran on.
+    pub database: String,
+    /// Result columns with the engine's type names.
+    pub columns: Vec<Column>,
+    /// Rows as arrays, in column order. Exact decimals and integers beyond ±2^53 are
+    /// strings; dates and times ISO 8601; bytes base64; JSON columns JSON.
+    pub rows: Vec<Vec<Value>>,
+    /// Rows returned.
+    pub row_count: usize,
+    /// Whether rows were cut at the row or byte cap (more exist).
+    pub truncated: bool,
+    /// When truncated: why, and how to get the remaining rows.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next: Option<String>,
+    /// Time the database took, in milliseconds.
+    pub elapsed_ms: f64,
+}
+
+/// The limits for one call: the server's, narrowed by what the call asks.
+pub fn call_limits(server: &Limits, max_rows: Option<u32>, timeout_seconds: Option<u32>) -> Limits {
+    Limits {
+        max_rows: max_rows.map_or(server.max_rows, |n| (n as usize).clamp(1, server.max_rows)),
+        max_bytes: server.max_bytes,
+        timeout: timeout_seconds.map_or(server.timeout, |s| {
+            std::time::Duration::from_secs(u64::from(s.max(1))).min(server.timeout)
+        }),
+    }
+}
+
+/// How to get the rest after a cut.
+fn next_hint(cut: Cut, shown: usize) -> String {
+    match cut {
+        Cut::Rows(n) => format!(
+            "Only the first {n} rows are returned; more exist. For the next page add a stable ORDER BY (e.g. the primary key) and LIMIT {n} OFFSET {shown}, or keyset-page with WHERE key > <last key> ORDER BY key LIMIT {n}; or aggregate (count(*), GROUP BY) instead of listing."
+        ),
+        Cut::Bytes(b) => format!(
+            "Output stopped at the {b}-byte limit after {shown} rows; more rows exist. Select fewer or shorter columns (e.g. substr(col, 1, 200)), or page with ORDER BY … LIMIT {} OFFSET {shown}.",
+            shown.max(1)
+        ),
+    }
+}
+
+/// The structured output and its compact text form.
+pub fn query_output(database: &str, rows: Rows) -> (QueryOutput, String) {
+    let header: Vec<String> = rows.columns.iter().map(|c| c.name.clone()).collect();
+    let mut text = if rows.columns.is_empty() {
+        String::from("(statement returned no columns)\n")
+    } else {
+        crate::table::render(&header, &rows.rows)
+    };
+    let elapsed_ms = (rows.elapsed.as_secs_f64() * 1e4).round() / 10.0;
+    let next = rows.cut.map(|c| next_hint(c, rows.rows.len()));
+    let _ = write!(
+        text,
+        "({} row{}{}, {elapsed_ms} ms)",
+        rows.rows.len(),
+        if rows.rows.len() == 1 { "" } else { "s" },
+        if rows.cut.is_some() {
+            ", truncated"
+        } else {
+            ""
+        }
+    );
+    if let Some(n) = &next {
+        let _ = write!(text, "\n{n}");
+    }
+    let output = QueryOutput {
+        database: database.to_string(),
+        row_count: rows.rows.len(),
+        truncated: rows.cut.is_some(),
+        columns: rows.columns,
+        rows: rows.rows,
+        next,
+        elapsed_ms,
+    };
+    (output, text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn calls_may_only_narrow_the_limits() {
+        let server = Limits {
+            max_rows: 1000,
+            max_bytes: 1 << 20,
+            timeout: Duration::from_secs(30),
+        };
+        let l = call_limits(&server, Some(5000), Some(600));
+        assert_eq!(l.max_rows, 1000);
+        assert_eq!(l.timeout, Duration::from_secs(30));
+        let l = call_limits(&server, Some(10), Some(2));
+        assert_eq!(l.max_rows, 10);
+        assert_eq!(l.timeout, Duration::from_secs(2));
+    }
+
+    #[test]
+    fn truncated_output_says_how_to_page() {
+        let rows = Rows {
+            columns: vec![Column {
+                name: "id".into(),
+                type_name: "INT4".into(),
+            }],
+            rows: vec![vec![serde_json::json!(1)], vec![serde_json::json!(2)]],
+            cut: Some(Cut::Rows(2)),
+            bytes: 8,
+            elapsed: Duration::from_millis(3),
+        };
+        let (out, text) = query_output("main", rows);
+        assert!(out.truncated);
+        assert!(text.contains("OFFSET 2"), "{text}");
+        assert!(out.next.unwrap().contains("LIMIT 2"));
+    }
+}
