@@ -89,6 +89,18 @@ pub struct Reference {
     pub name: Option<String>,
 }
 
+impl Reference {
+    /// A catalog row of `(schema, table, columns as a list, constraint name)`.
+    pub(crate) fn from_row(row: &[Value]) -> Self {
+        Self {
+            schema: text(row, 0),
+            table: text(row, 1),
+            columns: list(row, 2),
+            name: opt_text(row, 3),
+        }
+    }
+}
+
 /// An index.
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct IndexInfo {

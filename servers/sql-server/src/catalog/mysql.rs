@@ -10,8 +10,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::{
     CatalogError, ColumnDetail, Constraint, ForeignKey, IndexInfo, Reference, SchemaInfo,
-    TableDetail, TableFilter, TableInfo, TablePage, boolean, fetch, int, list, not_found, opt_text,
-    text,
+    TableDetail, TableFilter, TableInfo, TablePage, boolean, fetch, int, not_found, opt_text, text,
 };
 use crate::config::Limits;
 use crate::db::Database;
@@ -262,15 +261,7 @@ pub(super) async fn describe(
         ct,
     )
     .await?;
-    detail.referenced_by = refs
-        .iter()
-        .map(|r| Reference {
-            schema: text(r, 0),
-            table: text(r, 1),
-            columns: list(r, 2),
-            name: opt_text(r, 3),
-        })
-        .collect();
+    detail.referenced_by = refs.iter().map(|r| Reference::from_row(r)).collect();
     Ok(detail)
 }
 

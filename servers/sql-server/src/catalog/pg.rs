@@ -252,15 +252,7 @@ pub(super) async fn describe(
         ct,
     )
     .await?;
-    detail.referenced_by = refs
-        .iter()
-        .map(|r| Reference {
-            schema: text(r, 0),
-            table: text(r, 1),
-            columns: list(r, 2),
-            name: opt_text(r, 3),
-        })
-        .collect();
+    detail.referenced_by = refs.iter().map(|r| Reference::from_row(r)).collect();
     Ok(detail)
 }
 
