@@ -12,6 +12,7 @@
 //! - [`metrics`]: Prometheus counters and histograms served at `/metrics`.
 //! - [`observe`]: the request-observing `ServerHandler` wrapper.
 //! - [`serve`]: stdio and HTTP transports with their protections.
+//! - [`upstream`]: the HTTP client for upstream APIs: retries, rate limit, cache, pagination.
 
 pub mod arguments;
 pub mod config;
@@ -20,5 +21,6 @@ pub mod logging;
 pub mod metrics;
 pub mod observe;
 pub mod serve;
+pub mod upstream;
 
 pub use error::ToolError;

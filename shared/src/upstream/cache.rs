@@ -1,0 +1,104 @@
+//! A bounded cache of GET responses for conditional revalidation.
+//!
+//! A response carrying an `ETag` or `Last-Modified` is kept under its URL and a
+//! fingerprint of the credentials (never the token itself). The next GET of that URL
+//! sends `If-None-Match` / `If-Modified-Since`; a 304 then serves the kept body,
+//! which on GitHub also does not count against the rate limit.
+
+use std::hash::BuildHasher;
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use moka::future::Cache;
+use reqwest::header::{
+    ETAG, HeaderMap, HeaderValue, IF_MODIFIED_SINCE, IF_NONE_MATCH, LAST_MODIFIED,
+};
+
+/// One kept response.
+#[derive(Debug, Clone)]
+pub struct CachedResponse {
+    pub headers: HeaderMap,
+    pub body: Bytes,
+}
+
+impl CachedResponse {
+    /// The validators to send on the next request for the same URL.
+    pub fn conditional_headers(&self) -> HeaderMap {
+        let mut out = HeaderMap::new();
+        if let Some(etag) = self.headers.get(ETAG) {
+            out.insert(IF_NONE_MATCH, etag.clone());
+        }
+        if let Some(modified) = self.headers.get(LAST_MODIFIED) {
+            out.insert(IF_MODIFIED_SINCE, modified.clone());
+        }
+        out
+    }
+}
+
+/// Whether a response can be revalidated, so it is worth keeping.
+pub fn is_cacheable(headers: &HeaderMap) -> bool {
+    headers.contains_key(ETAG) || headers.contains_key(LAST_MODIFIED)
+}
+
+/// GET responses keyed by credential fingerprint and URL, bounded in bytes.
+#[derive(Clone)]
+pub struct ResponseCache {
+    entries: Cache<String, Arc<CachedResponse>>,
+    fingerprint: u64,
+}
+
+impl ResponseCache {
+    /// A cache of at most `max_bytes` of bodies for requests made with `token`.
+    pub fn new(max_bytes: u64, token: Option<&str>) -> Self {
+        let entries = Cache::builder()
+            .max_capacity(max_bytes)
+            .weigher(|key: &String, value: &Arc<CachedResponse>| weight(key, value))
+            .build();
+        let fingerprint = std::collections::hash_map::RandomState::new().hash_one(token);
+        Self {
+            entries,
+            fingerprint,
+        }
+    }
+
+    fn key(&self, url: &str) -> String {
+        format!("{:016x} {url}", self.fingerprint)
+    }
+
+    pub async fn get(&self, url: &str) -> Option<Arc<CachedResponse>> {
+        self.entries.get(&self.key(url)).await
+    }
+
+    pub async fn put(&self, url: &str, headers: HeaderMap, body: Bytes) {
+        let entry = Arc::new(CachedResponse { headers, body });
+        self.entries.insert(self.key(url), entry).await;
+    }
+
+    /// Keeps the fresh rate-limit headers a 304 carries on the kept entry's copy.
+    pub fn refreshed(entry: &CachedResponse, fresh: &HeaderMap) -> HeaderMap {
+        let mut headers = entry.headers.clone();
+        for (name, value) in fresh {
+            if name.as_str().starts_with("x-ratelimit-") {
+                headers.insert(name.clone(), value.clone());
+            }
+        }
+        headers
+    }
+}
+
+fn weight(key: &str, value: &CachedResponse) -> u32 {
+    let header_bytes: usize = value
+        .headers
+        .iter()
+        .map(|(n, v)| n.as_str().len() + HeaderValue::len(v))
+        .sum();
+    u32::try_from(key.len() + header_bytes + value.body.len()).unwrap_or(u32::MAX)
+}
+
+impl std::fmt::Debug for ResponseCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ResponseCache")
+            .field("entries", &self.entries.entry_count())
+            .finish_non_exhaustive()
+    }
+}

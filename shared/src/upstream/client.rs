@@ -1,0 +1,529 @@
+//! The HTTP client every upstream-backed server uses (GitHub, Notion).
+//!
+//! [`UpstreamClient`] wraps reqwest with connect and total timeouts, redirects, a
+//! User-Agent and bearer auth, and puts the rest of this module around each request:
+//! the [`Limiter`] before it, the [`ResponseCache`] validators on it, the
+//! [`RetryPolicy`] after a failure, and [`UpstreamError`] for what the model is told.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::body::Bytes;
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+use reqwest::{Method, StatusCode, Url};
+use serde::de::DeserializeOwned;
+
+use super::cache::{CachedResponse, ResponseCache, is_cacheable};
+use super::error::{Redactor, UpstreamError};
+use super::limiter::{Limiter, RateLimit};
+use super::retry::{
+    Decision, Failure, RetryPolicy, is_idempotent, is_rate_limited, rate_limit_wait,
+};
+
+/// How to reach one upstream API.
+#[derive(Clone)]
+pub struct UpstreamConfig {
+    /// The API root, e.g. `https://api.github.com`; paths are joined onto it.
+    pub base_url: String,
+    /// Sent as `Authorization: Bearer`; never logged or displayed.
+    pub token: Option<String>,
+    pub user_agent: String,
+    pub connect_timeout: Duration,
+    /// The limit for one attempt, from sending to the end of the body.
+    pub total_timeout: Duration,
+    /// Sent on every request (e.g. `X-GitHub-Api-Version`, `Notion-Version`).
+    pub extra_headers: Vec<(String, String)>,
+    pub retry: RetryPolicy,
+    /// `None` sends as fast as callers ask.
+    pub rate_limit: Option<RateLimit>,
+    /// The response cache's bound in bytes; 0 disables caching.
+    pub cache_max_bytes: u64,
+}
+
+impl UpstreamConfig {
+    /// Defaults: no token, 10 s connect, 30 s total, default retries, no rate
+    /// limit, a 32 MiB cache.
+    pub fn new(base_url: impl Into<String>) -> Self {
+        Self {
+            base_url: base_url.into(),
+            token: None,
+            user_agent: concat!("mcp-bundle/", env!("CARGO_PKG_VERSION")).to_string(),
+            connect_timeout: Duration::from_secs(10),
+            total_timeout: Duration::from_secs(30),
+            extra_headers: Vec::new(),
+            retry: RetryPolicy::default(),
+            rate_limit: None,
+            cache_max_bytes: 32 * 1024 * 1024,
+        }
+    }
+
+    /// GitHub REST: its media type, API version and rate limit.
+    pub fn github(base_url: impl Into<String>, token: Option<String>) -> Self {
+        let mut config = Self::new(base_url);
+        config.token = token;
+        config.rate_limit = Some(RateLimit::github());
+        config.extra_headers = vec![
+            ("accept".into(), "application/vnd.github+json".into()),
+            ("x-github-api-version".into(), "2022-11-28".into()),
+        ];
+        config
+    }
+
+    /// Notion: its required `Notion-Version` header and rate limit.
+    pub fn notion(base_url: impl Into<String>, token: Option<String>, version: &str) -> Self {
+        let mut config = Self::new(base_url);
+        config.token = token;
+        config.rate_limit = Some(RateLimit::notion());
+        config.extra_headers = vec![("notion-version".into(), version.into())];
+        config
+    }
+}
+
+impl std::fmt::Debug for UpstreamConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UpstreamConfig")
+            .field("base_url", &self.base_url)
+            .field("token", &self.token.as_ref().map(|_| "[redacted]"))
+            .field("user_agent", &self.user_agent)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("total_timeout", &self.total_timeout)
+            .field("extra_headers", &self.extra_headers)
+            .field("retry", &self.retry)
+            .field("rate_limit", &self.rate_limit)
+            .field("cache_max_bytes", &self.cache_max_bytes)
+            .finish()
+    }
+}
+
+/// A successful (2xx, or 304 served from the cache) response.
+#[derive(Debug, Clone)]
+pub struct UpstreamResponse {
+    pub url: String,
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Bytes,
+    /// True when the body came from the cache after a 304.
+    pub from_cache: bool,
+}
+
+impl UpstreamResponse {
+    /// The body parsed as JSON.
+    pub fn json<T: DeserializeOwned>(&self) -> Result<T, UpstreamError> {
+        serde_json::from_slice(&self.body).map_err(|e| UpstreamError::Decode {
+            url: self.url.clone(),
+            detail: e.to_string(),
+        })
+    }
+
+    /// A header's value, when present and text.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name)?.to_str().ok()
+    }
+}
+
+/// A rate-limited, retrying, caching client for one upstream. Cheap to clone.
+#[derive(Clone)]
+pub struct UpstreamClient {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    http: reqwest::Client,
+    base: Url,
+    config: UpstreamConfig,
+    limiter: Option<Limiter>,
+    cache: Option<ResponseCache>,
+    redactor: Redactor,
+}
+
+impl std::fmt::Debug for UpstreamClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UpstreamClient")
+            .field("config", &self.inner.config)
+            .field("cache", &self.inner.cache)
+            .finish_non_exhaustive()
+    }
+}
+
+/// One failed attempt: the error to report, and whether retrying could help.
+struct Failed {
+    failure: Option<Failure>,
+    error: UpstreamError,
+}
+
+impl UpstreamClient {
+    pub fn new(config: UpstreamConfig) -> Result<Self, UpstreamError> {
+        let base = Url::parse(&config.base_url).map_err(|e| UpstreamError::InvalidUrl {
+            url: config.base_url.clone(),
+            reason: e.to_string(),
+        })?;
+        let http = reqwest::Client::builder()
+            .user_agent(config.user_agent.clone())
+            .connect_timeout(config.connect_timeout)
+            .timeout(config.total_timeout)
+            .redirect(reqwest::redirect::Policy::limited(10))
+            .default_headers(default_headers(&config.extra_headers)?)
+            .build()
+            .map_err(|e| UpstreamError::Config(e.to_string()))?;
+        let limiter = config.rate_limit.map(Limiter::new);
+        let token = config.token.as_deref();
+        let cache =
+            (config.cache_max_bytes > 0).then(|| ResponseCache::new(config.cache_max_bytes, token));
+        let redactor = Redactor::new(token);
+        let inner = Inner {
+            http,
+            base,
+            config,
+            limiter,
+            cache,
+            redactor,
+        };
+        Ok(Self {
+            inner: Arc::new(inner),
+        })
+    }
+
+    pub fn config(&self) -> &UpstreamConfig {
+        &self.inner.config
+    }
+
+    /// GETs `path` (joined onto the base URL, or an absolute URL on the same
+    /// origin) and parses the JSON body.
+    pub async fn get_json<T: DeserializeOwned>(&self, path: &str) -> Result<T, UpstreamError> {
+        self.get(path).await?.json()
+    }
+
+    pub async fn get(&self, path: &str) -> Result<UpstreamResponse, UpstreamError> {
+        self.send(Method::GET, path, None).await
+    }
+
+    /// Sends any method, with an optional JSON body. GET and HEAD are retried
+    /// within the budget; other methods are sent exactly once.
+    pub async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&serde_json::Value>,
+    ) -> Result<UpstreamResponse, UpstreamError> {
+        let url = self.resolve(path)?;
+        let cached = self.cached(&method, &url).await;
+        let mut waited = Duration::ZERO;
+        for attempt in 1.. {
+            if let Some(limiter) = &self.inner.limiter {
+                limiter.ready().await;
+            }
+            let failed = match self
+                .attempt(&method, &url, body, cached.as_deref(), attempt)
+                .await
+            {
+                Ok(response) => return Ok(response),
+                Err(failed) => failed,
+            };
+            let Some(failure) = failed.failure else {
+                return Err(failed.error);
+            };
+            match self
+                .inner
+                .config
+                .retry
+                .decide(&method, attempt, waited, failure)
+            {
+                Decision::RetryAfter(wait) => {
+                    tracing::debug!(%method, url = %url, attempt, ?wait, "retrying upstream request");
+                    tokio::time::sleep(wait).await;
+                    waited += wait;
+                }
+                Decision::GiveUp => return Err(failed.error),
+            }
+        }
+        unreachable!("the retry loop returns")
+    }
+
+    /// Joins a relative path onto the base URL; accepts an absolute URL only on the
+    /// base URL's origin, so the token is never sent elsewhere.
+    pub fn resolve(&self, path: &str) -> Result<Url, UpstreamError> {
+        let base = &self.inner.base;
+        let invalid = |reason: &str| UpstreamError::InvalidUrl {
+            url: path.to_string(),
+            reason: reason.to_string(),
+        };
+        if path.starts_with("http://") || path.starts_with("https://") {
+            let url = Url::parse(path).map_err(|e| invalid(&e.to_string()))?;
+            if url.origin() != base.origin() {
+                return Err(invalid(
+                    "not on the configured upstream's origin; refusing to send the token there",
+                ));
+            }
+            return Ok(url);
+        }
+        let joined = format!(
+            "{}/{}",
+            base.as_str().trim_end_matches('/'),
+            path.trim_start_matches('/')
+        );
+        Url::parse(&joined).map_err(|e| invalid(&e.to_string()))
+    }
+
+    async fn cached(&self, method: &Method, url: &Url) -> Option<Arc<CachedResponse>> {
+        if *method != Method::GET {
+            return None;
+        }
+        self.inner.cache.as_ref()?.get(url.as_str()).await
+    }
+
+    async fn attempt(
+        &self,
+        method: &Method,
+        url: &Url,
+        body: Option<&serde_json::Value>,
+        cached: Option<&CachedResponse>,
+        attempt: u32,
+    ) -> Result<UpstreamResponse, Failed> {
+        tracing::debug!(%method, url = %url, attempt, "upstream request");
+        let mut request = self.inner.http.request(method.clone(), url.clone());
+        if let Some(token) = &self.inner.config.token {
+            request = request.bearer_auth(token);
+        }
+        if let Some(entry) = cached {
+            request = request.headers(entry.conditional_headers());
+        }
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        let response = request
+            .send()
+            .await
+            .map_err(|e| self.transport_failure(method, url, &e, attempt))?;
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = response
+            .bytes()
+            .await
+            .map_err(|e| self.transport_failure(method, url, &e, attempt))?;
+        if status == StatusCode::NOT_MODIFIED
+            && let Some(entry) = cached
+        {
+            return Ok(UpstreamResponse {
+                url: url.to_string(),
+                status: StatusCode::OK,
+                headers: ResponseCache::refreshed(entry, &headers),
+                body: entry.body.clone(),
+                from_cache: true,
+            });
+        }
+        if status.is_success() {
+            if *method == Method::GET
+                && is_cacheable(&headers)
+                && let Some(cache) = &self.inner.cache
+            {
+                cache
+                    .put(url.as_str(), headers.clone(), bytes.clone())
+                    .await;
+            }
+            return Ok(UpstreamResponse {
+                url: url.to_string(),
+                status,
+                headers,
+                body: bytes,
+                from_cache: false,
+            });
+        }
+        Err(self.status_failure(url, status, &headers, &bytes, attempt))
+    }
+
+    fn transport_failure(
+        &self,
+        method: &Method,
+        url: &Url,
+        error: &reqwest::Error,
+        attempt: u32,
+    ) -> Failed {
+        let url = url.to_string();
+        let idempotent = is_idempotent(method);
+        if !idempotent && !error.is_connect() {
+            let error = UpstreamError::OutcomeUnknown {
+                method: method.clone(),
+                url,
+            };
+            return Failed {
+                failure: None,
+                error,
+            };
+        }
+        let error = if error.is_timeout() {
+            UpstreamError::Timeout {
+                url,
+                attempts: attempt,
+            }
+        } else {
+            let detail = self.inner.redactor.scrub(&error_chain(error));
+            UpstreamError::Network { url, detail }
+        };
+        Failed {
+            failure: idempotent.then_some(Failure::Transient),
+            error,
+        }
+    }
+
+    fn status_failure(
+        &self,
+        url: &Url,
+        status: StatusCode,
+        headers: &HeaderMap,
+        body: &[u8],
+        attempt: u32,
+    ) -> Failed {
+        let text = self.inner.redactor.scrub(&String::from_utf8_lossy(body));
+        let code = status.as_u16();
+        let failure = if is_rate_limited(code, headers, &text) {
+            let wait = rate_limit_wait(headers).or((code == 403).then_some(SECONDARY_LIMIT_WAIT));
+            Some(Failure::RateLimited { wait })
+        } else if status.is_server_error() {
+            Some(Failure::Transient)
+        } else {
+            None
+        };
+        let error = error_for_status(url.as_str(), code, headers, &text, attempt);
+        Failed { failure, error }
+    }
+}
+
+/// GitHub's advice for a secondary rate limit without `retry-after`.
+const SECONDARY_LIMIT_WAIT: Duration = Duration::from_secs(60);
+
+fn default_headers(extra: &[(String, String)]) -> Result<HeaderMap, UpstreamError> {
+    let mut headers = HeaderMap::new();
+    for (name, value) in extra {
+        let name = HeaderName::from_bytes(name.as_bytes())
+            .map_err(|e| UpstreamError::Config(format!("header name {name:?}: {e}")))?;
+        let value = HeaderValue::from_str(value)
+            .map_err(|e| UpstreamError::Config(format!("value of header {name}: {e}")))?;
+        headers.insert(name, value);
+    }
+    Ok(headers)
+}
+
+fn error_chain(error: &reqwest::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
+/// Maps an error status to an actionable error. `body` is already scrubbed.
+fn error_for_status(
+    url: &str,
+    status: u16,
+    headers: &HeaderMap,
+    body: &str,
+    attempts: u32,
+) -> UpstreamError {
+    let url = url.to_string();
+    let json: serde_json::Value = serde_json::from_str(body).unwrap_or_default();
+    if is_rate_limited(status, headers, body) {
+        let retry_after = rate_limit_wait(headers).unwrap_or(SECONDARY_LIMIT_WAIT);
+        return UpstreamError::RateLimited {
+            url,
+            status,
+            retry_after,
+        };
+    }
+    match status {
+        401 => UpstreamError::Unauthorized { url },
+        403 => forbidden(url, headers, body_message(&json, body)),
+        404 => UpstreamError::NotFound { url },
+        422 => UpstreamError::Validation {
+            url,
+            status,
+            errors: validation_errors(&json, body),
+        },
+        400 if json["code"] == "validation_error" => UpstreamError::Validation {
+            url,
+            status,
+            errors: validation_errors(&json, body),
+        },
+        _ => UpstreamError::Status {
+            url,
+            status,
+            attempts,
+            message: body_message(&json, body),
+        },
+    }
+}
+
+fn forbidden(url: String, headers: &HeaderMap, message: String) -> UpstreamError {
+    let Some(accepted) = header_list(headers, "x-accepted-oauth-scopes") else {
+        return UpstreamError::Forbidden { url, message };
+    };
+    let granted = header_list(headers, "x-oauth-scopes").unwrap_or_default();
+    let missing: Vec<String> = accepted
+        .iter()
+        .filter(|s| !granted.contains(s))
+        .cloned()
+        .collect();
+    let required = if missing.is_empty() {
+        accepted
+    } else {
+        missing
+    };
+    UpstreamError::MissingScope {
+        url,
+        required,
+        granted,
+    }
+}
+
+fn header_list(headers: &HeaderMap, name: &str) -> Option<Vec<String>> {
+    let value = headers.get(name)?.to_str().ok()?;
+    Some(
+        value
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+            .collect(),
+    )
+}
+
+/// The body's `message`, or its first 300 characters.
+fn body_message(json: &serde_json::Value, body: &str) -> String {
+    match json["message"].as_str() {
+        Some(message) => message.to_string(),
+        None => body.chars().take(300).collect(),
+    }
+}
+
+/// GitHub's `errors` entries (strings or `{resource, field, code, message}`), or
+/// the body's message when there are none.
+fn validation_errors(json: &serde_json::Value, body: &str) -> Vec<String> {
+    let entries = json["errors"]
+        .as_array()
+        .map(Vec::as_slice)
+        .unwrap_or_default();
+    let errors: Vec<String> = entries.iter().map(describe_validation_error).collect();
+    if errors.is_empty() {
+        vec![body_message(json, body)]
+    } else {
+        errors
+    }
+}
+
+fn describe_validation_error(entry: &serde_json::Value) -> String {
+    if let Some(text) = entry.as_str() {
+        return text.to_string();
+    }
+    if let Some(message) = entry["message"].as_str() {
+        return message.to_string();
+    }
+    let field = |key: &str| entry[key].as_str().unwrap_or("?").to_string();
+    format!(
+        "{} {}: {}",
+        field("resource"),
+        field("field"),
+        field("code")
+    )
+}

@@ -1,0 +1,58 @@
+//! A client-side rate limiter per upstream, so a server slows itself down before the
+//! API has to: every request awaits a token (`until_ready`) before it is sent.
+
+use std::num::NonZeroU32;
+
+use governor::{DefaultDirectRateLimiter, Quota};
+
+/// Requests per second, and how many may go at once after a quiet spell.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RateLimit {
+    pub per_second: NonZeroU32,
+    pub burst: NonZeroU32,
+}
+
+impl RateLimit {
+    /// A limit of `per_second` requests with bursts of `burst`; zeros become 1.
+    pub fn new(per_second: u32, burst: u32) -> Self {
+        Self {
+            per_second: NonZeroU32::new(per_second).unwrap_or(NonZeroU32::MIN),
+            burst: NonZeroU32::new(burst).unwrap_or(NonZeroU32::MIN),
+        }
+    }
+
+    /// GitHub: 5,000 requests/hour per token, spent at most 10/s with bursts of 20.
+    pub fn github() -> Self {
+        Self::new(10, 20)
+    }
+
+    /// Notion: about 3 requests/second on average per integration, bursts allowed.
+    pub fn notion() -> Self {
+        Self::new(3, 6)
+    }
+}
+
+/// The limiter one client awaits before each request.
+pub struct Limiter {
+    inner: DefaultDirectRateLimiter,
+}
+
+impl Limiter {
+    pub fn new(limit: RateLimit) -> Self {
+        let quota = Quota::per_second(limit.per_second).allow_burst(limit.burst);
+        Self {
+            inner: DefaultDirectRateLimiter::direct(quota),
+        }
+    }
+
+    /// Waits until one more request is allowed.
+    pub async fn ready(&self) {
+        self.inner.until_ready().await;
+    }
+}
+
+impl std::fmt::Debug for Limiter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Limiter")
+    }
+}

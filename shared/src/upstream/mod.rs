@@ -1,0 +1,23 @@
+//! The client for upstream HTTP APIs (GitHub, Notion) the servers of the bundle wrap.
+//!
+//! - [`client`]: [`UpstreamClient`] and its [`UpstreamConfig`]: timeouts, auth, redirects.
+//! - [`error`]: [`UpstreamError`], upstream failures as messages the model can act on.
+//! - [`retry`]: backoff for idempotent requests and rate-limit waits.
+//! - [`limiter`]: a per-upstream rate limiter awaited before each request.
+//! - [`cache`]: GET responses revalidated with ETag / Last-Modified.
+//! - [`paginate`]: `link: rel="next"` and `next_cursor` pagination up to a bound.
+
+pub mod cache;
+pub mod client;
+pub mod error;
+pub mod limiter;
+pub mod paginate;
+pub mod retry;
+
+pub use axum::body::Bytes;
+pub use client::{UpstreamClient, UpstreamConfig, UpstreamResponse};
+pub use error::UpstreamError;
+pub use limiter::RateLimit;
+pub use paginate::{CursorPage, Page, paginate_cursor, paginate_link};
+pub use reqwest::Method;
+pub use retry::RetryPolicy;

@@ -1,0 +1,221 @@
+//! When to retry a failed request, and how long to wait first.
+//!
+//! Only idempotent methods (GET, HEAD) are ever retried: a POST, PATCH, PUT or
+//! DELETE that failed in flight may already have taken effect. Retries use jittered
+//! exponential backoff within a budget (attempts and total wait). A rate limit that
+//! says when to come back (`Retry-After`, or `x-ratelimit-reset` with
+//! `x-ratelimit-remaining: 0`) is waited out when the wait is short, and otherwise
+//! reported at once with the time to retry.
+
+use std::hash::BuildHasher;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use reqwest::Method;
+use reqwest::header::HeaderMap;
+
+/// The retry budget of one client.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RetryPolicy {
+    /// Attempts in all, the first included (1 disables retries).
+    pub max_attempts: u32,
+    /// The most time spent waiting between attempts of one request.
+    pub max_total_wait: Duration,
+    /// The backoff before the second attempt; doubled for each later one.
+    pub base_delay: Duration,
+    /// The longest single backoff.
+    pub max_delay: Duration,
+    /// A rate-limit wait up to this long is sat out; a longer one fails fast.
+    pub max_rate_limit_wait: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        Self {
+            max_attempts: 4,
+            max_total_wait: Duration::from_secs(30),
+            base_delay: Duration::from_millis(250),
+            max_delay: Duration::from_secs(8),
+            max_rate_limit_wait: Duration::from_secs(10),
+        }
+    }
+}
+
+/// What went wrong with one attempt, as far as retrying is concerned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Failure {
+    /// A 5xx, a timeout or a dropped connection: worth another try after a backoff.
+    Transient,
+    /// The upstream asked to slow down; `wait` is how long, when it said so.
+    RateLimited { wait: Option<Duration> },
+}
+
+/// The verdict for a failed attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    /// Sleep this long, then try again.
+    RetryAfter(Duration),
+    /// Stop and report the failure.
+    GiveUp,
+}
+
+/// Whether a method may be retried at all.
+pub fn is_idempotent(method: &Method) -> bool {
+    *method == Method::GET || *method == Method::HEAD
+}
+
+impl RetryPolicy {
+    /// Decides about attempt `attempt` (1-based), which failed with `failure`, after
+    /// `waited` has already been spent waiting for this request.
+    pub fn decide(
+        &self,
+        method: &Method,
+        attempt: u32,
+        waited: Duration,
+        failure: Failure,
+    ) -> Decision {
+        if !is_idempotent(method) || attempt >= self.max_attempts {
+            return Decision::GiveUp;
+        }
+        let wait = match failure {
+            Failure::Transient | Failure::RateLimited { wait: None } => self.backoff(attempt),
+            Failure::RateLimited { wait: Some(w) } if w <= self.max_rate_limit_wait => w,
+            Failure::RateLimited { .. } => return Decision::GiveUp,
+        };
+        if waited + wait > self.max_total_wait {
+            return Decision::GiveUp;
+        }
+        Decision::RetryAfter(wait)
+    }
+
+    /// The jittered backoff after attempt `attempt`: between half and all of
+    /// `base_delay * 2^(attempt-1)`, capped at `max_delay`.
+    pub fn backoff(&self, attempt: u32) -> Duration {
+        let exp = self
+            .base_delay
+            .saturating_mul(1u32 << attempt.saturating_sub(1).min(16))
+            .min(self.max_delay);
+        let half = exp / 2;
+        half + half.mul_f64(random_unit())
+    }
+}
+
+/// A number in `[0, 1)` from the process's random hasher keys; enough for jitter.
+fn random_unit() -> f64 {
+    let bits = std::collections::hash_map::RandomState::new().hash_one(SystemTime::now());
+    (bits >> 11) as f64 / (1u64 << 53) as f64
+}
+
+/// How long the upstream asked to wait, from `Retry-After` (seconds) or from
+/// `x-ratelimit-reset` (epoch seconds) when `x-ratelimit-remaining` is 0.
+pub fn rate_limit_wait(headers: &HeaderMap) -> Option<Duration> {
+    if let Some(secs) = header_u64(headers, "retry-after") {
+        return Some(Duration::from_secs(secs));
+    }
+    if header_u64(headers, "x-ratelimit-remaining") != Some(0) {
+        return None;
+    }
+    let reset = header_u64(headers, "x-ratelimit-reset")?;
+    let now = SystemTime::now().duration_since(UNIX_EPOCH).ok()?.as_secs();
+    Some(Duration::from_secs(reset.saturating_sub(now)))
+}
+
+/// Whether a response is a rate limit: any 429, or a 403 that carries rate-limit
+/// headers or mentions a rate limit (GitHub's primary and secondary limits).
+pub fn is_rate_limited(status: u16, headers: &HeaderMap, body: &str) -> bool {
+    status == 429
+        || (status == 403
+            && (headers.contains_key("retry-after")
+                || header_u64(headers, "x-ratelimit-remaining") == Some(0)
+                || body.to_ascii_lowercase().contains("rate limit")))
+}
+
+fn header_u64(headers: &HeaderMap, name: &str) -> Option<u64> {
+    headers.get(name)?.to_str().ok()?.trim().parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn post_is_never_retried() {
+        let p = RetryPolicy::default();
+        for m in [Method::POST, Method::PATCH, Method::PUT, Method::DELETE] {
+            assert_eq!(
+                p.decide(&m, 1, Duration::ZERO, Failure::Transient),
+                Decision::GiveUp
+            );
+        }
+    }
+
+    #[test]
+    fn get_retries_within_attempts_and_budget() {
+        let p = RetryPolicy::default();
+        assert!(matches!(
+            p.decide(&Method::GET, 1, Duration::ZERO, Failure::Transient),
+            Decision::RetryAfter(_)
+        ));
+        assert_eq!(
+            p.decide(&Method::GET, 4, Duration::ZERO, Failure::Transient),
+            Decision::GiveUp
+        );
+        assert_eq!(
+            p.decide(&Method::GET, 1, Duration::from_secs(30), Failure::Transient),
+            Decision::GiveUp
+        );
+    }
+
+    #[test]
+    fn long_rate_limit_fails_fast_short_one_waits() {
+        let p = RetryPolicy::default();
+        let short = Failure::RateLimited {
+            wait: Some(Duration::from_secs(1)),
+        };
+        let long = Failure::RateLimited {
+            wait: Some(Duration::from_secs(60)),
+        };
+        assert_eq!(
+            p.decide(&Method::GET, 1, Duration::ZERO, short),
+            Decision::RetryAfter(Duration::from_secs(1))
+        );
+        assert_eq!(
+            p.decide(&Method::GET, 1, Duration::ZERO, long),
+            Decision::GiveUp
+        );
+    }
+
+    #[test]
+    fn backoff_is_jittered_and_capped() {
+        let p = RetryPolicy::default();
+        for attempt in 1..20 {
+            let d = p.backoff(attempt);
+            assert!(d <= p.max_delay, "{d:?}");
+        }
+        let first = p.backoff(1);
+        assert!(
+            first >= p.base_delay / 2 && first <= p.base_delay,
+            "{first:?}"
+        );
+    }
+
+    #[test]
+    fn reads_retry_after_and_reset() {
+        let mut h = HeaderMap::new();
+        h.insert("retry-after", "3".parse().unwrap());
+        assert_eq!(rate_limit_wait(&h), Some(Duration::from_secs(3)));
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap()
+            .as_secs();
+        let mut h = HeaderMap::new();
+        h.insert("x-ratelimit-remaining", "0".parse().unwrap());
+        h.insert(
+            "x-ratelimit-reset",
+            (now + 100).to_string().parse().unwrap(),
+        );
+        let wait = rate_limit_wait(&h).unwrap();
+        assert!(wait >= Duration::from_secs(99) && wait <= Duration::from_secs(100));
+        h.insert("x-ratelimit-remaining", "5".parse().unwrap());
+        assert_eq!(rate_limit_wait(&h), None);
+    }
+}
