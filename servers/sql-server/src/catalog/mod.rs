@@ -46,6 +46,19 @@ pub struct TableInfo {
     pub comment: Option<String>,
 }
 
+impl TableInfo {
+    /// A catalog row of `(schema, name, kind, estimated rows, comment)`.
+    pub(crate) fn from_row(row: &[Value]) -> Self {
+        Self {
+            schema: text(row, 0),
+            name: text(row, 1),
+            kind: text(row, 2),
+            estimated_rows: int(row, 3),
+            comment: opt_text(row, 4),
+        }
+    }
+}
+
 /// A page of tables.
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct TablePage {

@@ -83,16 +83,7 @@ pub(super) async fn tables(
         }
     };
     Ok(TablePage {
-        tables: rows
-            .iter()
-            .map(|r| TableInfo {
-                schema: text(r, 0),
-                name: text(r, 1),
-                kind: text(r, 2),
-                estimated_rows: int(r, 3),
-                comment: opt_text(r, 4),
-            })
-            .collect(),
+        tables: rows.iter().map(|r| TableInfo::from_row(r)).collect(),
         total,
         offset: filter.offset,
     })
