@@ -6,7 +6,7 @@ mod sql_support;
 
 use std::time::{Duration, Instant};
 
-use e2e::{RawStdio, call, stdio_client, text_of};
+use e2e::{call, stdio_client, text_of};
 use serde_json::json;
 use sql_support::*;
 
@@ -213,28 +213,7 @@ async fn mysql_cancellation_stops_the_statement() {
         "SELECT count(*) AS {marker} FROM big a, big b WHERE a.pad <> b.pad OR a.n + b.n >= 0"
     );
     let scratch_url = db.url.clone();
-    let runner = std::thread::spawn(move || {
-        let mut raw = RawStdio::start(
-            "sql-server",
-            &["--url", &scratch_url, "--query-timeout", "120"],
-        );
-        raw.send(
-            json!({"jsonrpc": "2.0", "id": 10, "method": "tools/call", "params": {
-            "name": "query", "arguments": {"sql": sql}}}),
-        );
-        std::thread::sleep(Duration::from_millis(1500));
-        raw.send(
-            json!({"jsonrpc": "2.0", "method": "notifications/cancelled",
-            "params": {"requestId": 10, "reason": "stop"}}),
-        );
-        raw.send(
-            json!({"jsonrpc": "2.0", "id": 11, "method": "tools/call", "params": {
-            "name": "query", "arguments": {"sql": "SELECT 2 AS two"}}}),
-        );
-        let r = raw.wait_for_id(11);
-        std::thread::sleep(Duration::from_millis(500));
-        r
-    });
+    let runner = cancel_then_query(scratch_url, sql.to_string(), Duration::from_millis(500));
     tokio::time::sleep(Duration::from_millis(1000)).await;
     assert_eq!(
         running(&db, marker).await,

@@ -7,7 +7,7 @@ mod sql_support;
 
 use std::time::{Duration, Instant};
 
-use e2e::{RawStdio, call, stdio_client, text_of};
+use e2e::{call, stdio_client, text_of};
 use serde_json::json;
 use sql_support::*;
 
@@ -302,28 +302,7 @@ async fn postgres_cancellation_stops_the_backend() {
     let db = PgScratch::create(&url, "sqlmcp_pgc", "SELECT 1;").await;
     let marker = "cancel_marker_2";
     let sql = format!("SELECT count(*) AS {marker} FROM generate_series(1, 20000000000) g");
-    let runner = std::thread::spawn({
-        let url = url.clone();
-        move || {
-            let mut raw = RawStdio::start("sql-server", &["--url", &url, "--query-timeout", "120"]);
-            raw.send(
-                json!({"jsonrpc": "2.0", "id": 10, "method": "tools/call", "params": {
-                "name": "query", "arguments": {"sql": sql}}}),
-            );
-            std::thread::sleep(Duration::from_millis(1500));
-            raw.send(
-                json!({"jsonrpc": "2.0", "method": "notifications/cancelled",
-                "params": {"requestId": 10, "reason": "stop"}}),
-            );
-            raw.send(
-                json!({"jsonrpc": "2.0", "id": 11, "method": "tools/call", "params": {
-                "name": "query", "arguments": {"sql": "SELECT 2 AS two"}}}),
-            );
-            let r = raw.wait_for_id(11);
-            std::thread::sleep(Duration::from_millis(800));
-            r
-        }
-    });
+    let runner = cancel_then_query(url.clone(), sql.to_string(), Duration::from_millis(800));
     // While the statement runs, the backend is busy with it.
     tokio::time::sleep(Duration::from_millis(1000)).await;
     assert_eq!(

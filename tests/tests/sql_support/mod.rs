@@ -11,10 +11,10 @@ use std::path::Path;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
-use e2e::{call, text_of};
+use e2e::{RawStdio, call, text_of};
 use rmcp::model::CallToolResult;
 use rmcp::service::{RoleClient, RunningService};
-use serde_json::Value;
+use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use sqlx::mysql::{MySqlConnectOptions, MySqlPool, MySqlPoolOptions};
 use sqlx::postgres::{PgPool, PgPoolOptions};
@@ -381,4 +381,33 @@ pub async fn timed<F: std::future::Future>(f: F) -> (F::Output, Duration) {
     let start = Instant::now();
     let out = f.await;
     (out, start.elapsed())
+}
+
+/// On a thread: starts sql-server on `url` over raw stdio, sends `sql` as a query,
+/// cancels it 1.5 s later, then asks `SELECT 2 AS two` and returns that answer after
+/// lingering `linger` (so the caller can look at the database meanwhile).
+pub fn cancel_then_query(
+    url: String,
+    sql: String,
+    linger: Duration,
+) -> std::thread::JoinHandle<Value> {
+    std::thread::spawn(move || {
+        let mut raw = RawStdio::start("sql-server", &["--url", &url, "--query-timeout", "120"]);
+        raw.send(
+            json!({"jsonrpc": "2.0", "id": 10, "method": "tools/call", "params": {
+            "name": "query", "arguments": {"sql": sql}}}),
+        );
+        std::thread::sleep(Duration::from_millis(1500));
+        raw.send(
+            json!({"jsonrpc": "2.0", "method": "notifications/cancelled",
+            "params": {"requestId": 10, "reason": "stop"}}),
+        );
+        raw.send(
+            json!({"jsonrpc": "2.0", "id": 11, "method": "tools/call", "params": {
+            "name": "query", "arguments": {"sql": "SELECT 2 AS two"}}}),
+        );
+        let r = raw.wait_for_id(11);
+        std::thread::sleep(linger);
+        r
+    })
 }
