@@ -161,12 +161,29 @@ async fn status(Path(code): Path<u16>, headers: HeaderMap) -> Response {
     }
 }
 
+/// Answers in the media type asked for, with a different ETag per variant.
+async fn negotiated(State(f): Shared, headers: HeaderMap) -> Response {
+    let diff = headers["accept"].to_str().unwrap().contains("diff");
+    f.hit(if diff { "diff" } else { "json" });
+    let tag = if diff { "\"d1\"" } else { "\"j1\"" };
+    if headers.get("if-none-match").is_some_and(|v| v == tag) {
+        return (StatusCode::NOT_MODIFIED, [("etag", tag)]).into_response();
+    }
+    if diff {
+        ([("etag", tag)], "diff --git a/x b/x").into_response()
+    } else {
+        ([("etag", tag)], Json(json!({"number": 1}))).into_response()
+    }
+}
+
 async fn start() -> (String, Arc<Fake>) {
     let fake = Arc::new(Fake::default());
     let app = Router::new()
         .route("/flaky/{fails}", get(flaky))
         .route("/always500", get(always500).post(always500))
-        .route("/rate/{secs}", get(rate))
+        .route("/rate/{secs}", get(rate).post(rate))
+        .route("/flaky/{fails}/post", axum::routing::post(flaky))
+        .route("/negotiated", get(negotiated))
         .route("/reset", get(reset))
         .route("/etag", get(etag))
         .route("/items", get(items))
@@ -435,4 +452,58 @@ async fn no_token_in_any_error_or_debug_output() {
     for output in outputs {
         assert!(!output.contains(TOKEN), "token leaked: {output}");
     }
+}
+
+#[tokio::test]
+async fn a_rate_limited_post_is_retried_after_the_wait() {
+    let (client, fake) = client().await;
+    let response = client
+        .request(Method::POST, "/rate/1")
+        .json(json!({"title": "x"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status, 200);
+    assert_eq!(fake.count("rate"), 2, "the 429 was refused, so one retry");
+}
+
+#[tokio::test]
+async fn a_post_marked_idempotent_is_retried_on_5xx() {
+    let (client, fake) = client().await;
+    let plain = client.send(Method::POST, "/flaky/1/post", None).await;
+    assert!(plain.is_err(), "a plain POST is not retried");
+    assert_eq!(fake.count("flaky"), 1);
+    let read = client
+        .request(Method::POST, "/flaky/1/post")
+        .idempotent(true)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(read.status, 200);
+    assert_eq!(fake.count("flaky"), 2);
+}
+
+#[tokio::test]
+async fn per_request_headers_are_sent_and_cached_apart() {
+    let (client, fake) = client().await;
+    let diff = || {
+        client
+            .request(Method::GET, "/negotiated")
+            .header("accept", "application/vnd.github.diff")
+    };
+    let first = diff().send().await.unwrap();
+    assert_eq!(&first.body[..], b"diff --git a/x b/x");
+    let json = client.get("/negotiated").await.unwrap();
+    assert!(
+        !json.from_cache,
+        "the JSON variant is not the diff's cache entry"
+    );
+    assert_eq!(json.json::<serde_json::Value>().unwrap()["number"], 1);
+    let again = diff().send().await.unwrap();
+    assert!(
+        again.from_cache,
+        "the diff was revalidated with its own ETag"
+    );
+    assert_eq!(&again.body[..], b"diff --git a/x b/x");
+    assert_eq!((fake.count("diff"), fake.count("json")), (2, 1));
 }

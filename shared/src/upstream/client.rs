@@ -194,28 +194,57 @@ impl UpstreamClient {
     }
 
     pub async fn get(&self, path: &str) -> Result<UpstreamResponse, UpstreamError> {
-        self.send(Method::GET, path, None).await
+        self.request(Method::GET, path).send().await
     }
 
     /// Sends any method, with an optional JSON body. GET and HEAD are retried
-    /// within the budget; other methods are sent exactly once.
+    /// within the budget; other methods are sent once unless rate limited.
     pub async fn send(
         &self,
         method: Method,
         path: &str,
         body: Option<&serde_json::Value>,
     ) -> Result<UpstreamResponse, UpstreamError> {
-        let url = self.resolve(path)?;
-        let cached = self.cached(&method, &url).await;
+        let mut request = self.request(method, path);
+        if let Some(body) = body {
+            request = request.json(body.clone());
+        }
+        request.send().await
+    }
+
+    /// Starts a request with per-request headers, a body, or an explicit retry
+    /// class; [`UpstreamRequest::send`] sends it.
+    pub fn request(&self, method: Method, path: &str) -> UpstreamRequest<'_> {
+        UpstreamRequest {
+            client: self,
+            idempotent: is_idempotent(&method),
+            method,
+            path: path.to_string(),
+            headers: Vec::new(),
+            body: None,
+        }
+    }
+
+    async fn execute(
+        &self,
+        request: UpstreamRequest<'_>,
+    ) -> Result<UpstreamResponse, UpstreamError> {
+        let url = self.resolve(&request.path)?;
+        let prepared = Prepared {
+            headers: default_headers(&request.headers)?,
+            cache_key: cache_key(&url, &request.headers),
+            method: request.method,
+            url,
+            body: request.body,
+            idempotent: request.idempotent,
+        };
+        let cached = self.cached(&prepared).await;
         let mut waited = Duration::ZERO;
         for attempt in 1.. {
             if let Some(limiter) = &self.inner.limiter {
                 limiter.ready().await;
             }
-            let failed = match self
-                .attempt(&method, &url, body, cached.as_deref(), attempt)
-                .await
-            {
+            let failed = match self.attempt(&prepared, cached.as_deref(), attempt).await {
                 Ok(response) => return Ok(response),
                 Err(failed) => failed,
             };
@@ -226,10 +255,10 @@ impl UpstreamClient {
                 .inner
                 .config
                 .retry
-                .decide(&method, attempt, waited, failure)
+                .decide(prepared.idempotent, attempt, waited, failure)
             {
                 Decision::RetryAfter(wait) => {
-                    tracing::debug!(%method, url = %url, attempt, ?wait, "retrying upstream request");
+                    tracing::debug!(method = %prepared.method, url = %prepared.url, attempt, ?wait, "retrying upstream request");
                     tokio::time::sleep(wait).await;
                     waited += wait;
                 }
@@ -264,42 +293,42 @@ impl UpstreamClient {
         Url::parse(&joined).map_err(|e| invalid(&e.to_string()))
     }
 
-    async fn cached(&self, method: &Method, url: &Url) -> Option<Arc<CachedResponse>> {
-        if *method != Method::GET {
+    async fn cached(&self, prepared: &Prepared) -> Option<Arc<CachedResponse>> {
+        if prepared.method != Method::GET {
             return None;
         }
-        self.inner.cache.as_ref()?.get(url.as_str()).await
+        self.inner.cache.as_ref()?.get(&prepared.cache_key).await
     }
 
     async fn attempt(
         &self,
-        method: &Method,
-        url: &Url,
-        body: Option<&serde_json::Value>,
+        prepared: &Prepared,
         cached: Option<&CachedResponse>,
         attempt: u32,
     ) -> Result<UpstreamResponse, Failed> {
+        let Prepared { method, url, .. } = prepared;
         tracing::debug!(%method, url = %url, attempt, "upstream request");
         let mut request = self.inner.http.request(method.clone(), url.clone());
         if let Some(token) = &self.inner.config.token {
             request = request.bearer_auth(token);
         }
+        request = request.headers(prepared.headers.clone());
         if let Some(entry) = cached {
             request = request.headers(entry.conditional_headers());
         }
-        if let Some(body) = body {
+        if let Some(body) = &prepared.body {
             request = request.json(body);
         }
         let response = request
             .send()
             .await
-            .map_err(|e| self.transport_failure(method, url, &e, attempt))?;
+            .map_err(|e| self.transport_failure(prepared, &e, attempt))?;
         let status = response.status();
         let headers = response.headers().clone();
         let bytes = response
             .bytes()
             .await
-            .map_err(|e| self.transport_failure(method, url, &e, attempt))?;
+            .map_err(|e| self.transport_failure(prepared, &e, attempt))?;
         if status == StatusCode::NOT_MODIFIED
             && let Some(entry) = cached
         {
@@ -317,7 +346,7 @@ impl UpstreamClient {
                 && let Some(cache) = &self.inner.cache
             {
                 cache
-                    .put(url.as_str(), headers.clone(), bytes.clone())
+                    .put(&prepared.cache_key, headers.clone(), bytes.clone())
                     .await;
             }
             return Ok(UpstreamResponse {
@@ -333,13 +362,12 @@ impl UpstreamClient {
 
     fn transport_failure(
         &self,
-        method: &Method,
-        url: &Url,
+        prepared: &Prepared,
         error: &reqwest::Error,
         attempt: u32,
     ) -> Failed {
-        let url = url.to_string();
-        let idempotent = is_idempotent(method);
+        let (method, url) = (&prepared.method, prepared.url.to_string());
+        let idempotent = prepared.idempotent;
         if !idempotent && !error.is_connect() {
             let error = UpstreamError::OutcomeUnknown {
                 method: method.clone(),
@@ -386,6 +414,64 @@ impl UpstreamClient {
         let error = error_for_status(url.as_str(), code, headers, &text, attempt);
         Failed { failure, error }
     }
+}
+
+/// A request being built: see [`UpstreamClient::request`].
+#[must_use = "a request does nothing until `send` is awaited"]
+pub struct UpstreamRequest<'a> {
+    client: &'a UpstreamClient,
+    method: Method,
+    path: String,
+    headers: Vec<(String, String)>,
+    body: Option<serde_json::Value>,
+    idempotent: bool,
+}
+
+impl UpstreamRequest<'_> {
+    /// Adds a header for this request only (e.g. `accept` for a raw diff). Such
+    /// headers are part of the cache key, so variants are cached apart.
+    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.headers.push((name.into(), value.into()));
+        self
+    }
+
+    /// Sends `body` as JSON.
+    pub fn json(mut self, body: serde_json::Value) -> Self {
+        self.body = Some(body);
+        self
+    }
+
+    /// Overrides the retry class the method implies: mark a read sent as POST
+    /// (Notion's search and query) idempotent so it is retried like a GET.
+    pub fn idempotent(mut self, idempotent: bool) -> Self {
+        self.idempotent = idempotent;
+        self
+    }
+
+    /// Sends the request through the limiter, cache and retry policy.
+    pub async fn send(self) -> Result<UpstreamResponse, UpstreamError> {
+        self.client.execute(self).await
+    }
+}
+
+/// A request resolved and ready for its attempts.
+struct Prepared {
+    method: Method,
+    url: Url,
+    headers: HeaderMap,
+    body: Option<serde_json::Value>,
+    idempotent: bool,
+    cache_key: String,
+}
+
+/// The cache key: the URL, plus any per-request headers (a diff and the JSON of
+/// the same URL are different entries).
+fn cache_key(url: &Url, headers: &[(String, String)]) -> String {
+    let mut key = url.to_string();
+    for (name, value) in headers {
+        key.push_str(&format!("\n{}: {value}", name.to_ascii_lowercase()));
+    }
+    key
 }
 
 /// GitHub's advice for a secondary rate limit without `retry-after`.

@@ -15,7 +15,7 @@ pub mod paginate;
 pub mod retry;
 
 pub use axum::body::Bytes;
-pub use client::{UpstreamClient, UpstreamConfig, UpstreamResponse};
+pub use client::{UpstreamClient, UpstreamConfig, UpstreamRequest, UpstreamResponse};
 pub use error::UpstreamError;
 pub use limiter::RateLimit;
 pub use paginate::{CursorPage, Page, paginate_cursor, paginate_link};

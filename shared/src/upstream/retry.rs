@@ -1,7 +1,10 @@
 //! When to retry a failed request, and how long to wait first.
 //!
-//! Only idempotent methods (GET, HEAD) are ever retried: a POST, PATCH, PUT or
-//! DELETE that failed in flight may already have taken effect. Retries use jittered
+//! A transient failure (5xx, timeout, dropped connection) is retried only for an
+//! idempotent request (GET, HEAD, or a read sent as POST that the caller marks
+//! idempotent): a POST, PATCH, PUT or DELETE that failed in flight may already have
+//! taken effect. A rate-limit refusal (429, or GitHub's 403 limits) is retried for
+//! every method, since the upstream refused it without acting. Retries use jittered
 //! exponential backoff within a budget (attempts and total wait). A rate limit that
 //! says when to come back (`Retry-After`, or `x-ratelimit-reset` with
 //! `x-ratelimit-remaining: 0`) is waited out when the wait is short, and otherwise
@@ -58,22 +61,24 @@ pub enum Decision {
     GiveUp,
 }
 
-/// Whether a method may be retried at all.
+/// Whether a method is idempotent by itself (a request's default retry class).
 pub fn is_idempotent(method: &Method) -> bool {
     *method == Method::GET || *method == Method::HEAD
 }
 
 impl RetryPolicy {
-    /// Decides about attempt `attempt` (1-based), which failed with `failure`, after
-    /// `waited` has already been spent waiting for this request.
+    /// Decides about attempt `attempt` (1-based) of a request that is `idempotent`
+    /// or not, which failed with `failure`, after `waited` has already been spent
+    /// waiting for this request.
     pub fn decide(
         &self,
-        method: &Method,
+        idempotent: bool,
         attempt: u32,
         waited: Duration,
         failure: Failure,
     ) -> Decision {
-        if !is_idempotent(method) || attempt >= self.max_attempts {
+        let refused = matches!(failure, Failure::RateLimited { .. });
+        if !(idempotent || refused) || attempt >= self.max_attempts {
             return Decision::GiveUp;
         }
         let wait = match failure {
@@ -138,29 +143,41 @@ mod tests {
     use super::*;
 
     #[test]
-    fn post_is_never_retried() {
+    fn writes_are_not_retried_after_a_transient_failure() {
         let p = RetryPolicy::default();
         for m in [Method::POST, Method::PATCH, Method::PUT, Method::DELETE] {
             assert_eq!(
-                p.decide(&m, 1, Duration::ZERO, Failure::Transient),
+                p.decide(is_idempotent(&m), 1, Duration::ZERO, Failure::Transient),
                 Decision::GiveUp
             );
         }
     }
 
     #[test]
+    fn a_rate_limit_refusal_is_retried_for_writes_too() {
+        let p = RetryPolicy::default();
+        let refused = Failure::RateLimited {
+            wait: Some(Duration::from_secs(1)),
+        };
+        assert_eq!(
+            p.decide(is_idempotent(&Method::POST), 1, Duration::ZERO, refused),
+            Decision::RetryAfter(Duration::from_secs(1))
+        );
+    }
+
+    #[test]
     fn get_retries_within_attempts_and_budget() {
         let p = RetryPolicy::default();
         assert!(matches!(
-            p.decide(&Method::GET, 1, Duration::ZERO, Failure::Transient),
+            p.decide(true, 1, Duration::ZERO, Failure::Transient),
             Decision::RetryAfter(_)
         ));
         assert_eq!(
-            p.decide(&Method::GET, 4, Duration::ZERO, Failure::Transient),
+            p.decide(true, 4, Duration::ZERO, Failure::Transient),
             Decision::GiveUp
         );
         assert_eq!(
-            p.decide(&Method::GET, 1, Duration::from_secs(30), Failure::Transient),
+            p.decide(true, 1, Duration::from_secs(30), Failure::Transient),
             Decision::GiveUp
         );
     }
@@ -175,13 +192,10 @@ mod tests {
             wait: Some(Duration::from_secs(60)),
         };
         assert_eq!(
-            p.decide(&Method::GET, 1, Duration::ZERO, short),
+            p.decide(true, 1, Duration::ZERO, short),
             Decision::RetryAfter(Duration::from_secs(1))
         );
-        assert_eq!(
-            p.decide(&Method::GET, 1, Duration::ZERO, long),
-            Decision::GiveUp
-        );
+        assert_eq!(p.decide(true, 1, Duration::ZERO, long), Decision::GiveUp);
     }
 
     #[test]
