@@ -1,24 +1,48 @@
-//! github-server: GitHub's REST API as compact tools.
-//!
-//! Skeleton: the crate exists so the workspace, Makefile and Docker image have their
-//! final shape. It parses the shared options (so `--help` and config files work) and
-//! then says plainly that it is not built yet, exiting non-zero; `doctor` does the same.
+//! github-server's entry point: parse options, then serve or run `doctor`.
 
-use clap::Parser;
-use shared::config::{self, CommonArgs, DOCTOR_HELP};
+use github_server::api::Api;
+use github_server::config::GithubArgs;
+use github_server::doctor;
+use github_server::server::GithubServer;
+use github_server::toolsets::Selection;
+use shared::config::{self, Command};
+use shared::upstream::UpstreamClient;
 
-/// Command-line options (only the shared ones so far).
-#[derive(Parser, Debug)]
-#[command(name = "github-server", version, about = "MCP server: GitHub's REST API as compact tools (not built yet).", after_help = DOCTOR_HELP)]
-struct Args {
-    #[command(flatten)]
-    common: CommonArgs,
+fn main() -> anyhow::Result<()> {
+    let invocation = config::parse::<GithubArgs>();
+    // One stdio client is served best by one thread; HTTP serves many sessions.
+    let runtime = if invocation.args.common.http.is_some() {
+        tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()?
+    } else {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?
+    };
+    runtime.block_on(run(invocation.command, invocation.args))
 }
 
-fn main() {
-    let _invocation = config::parse::<Args>();
-    eprintln!(
-        "github-server is not built yet: this release ships fs-server only. Track the github-server issue for progress."
-    );
+async fn run(command: Command, args: GithubArgs) -> anyhow::Result<()> {
+    if command == Command::Doctor {
+        std::process::exit(doctor::run(&args).await);
+    }
+    shared::logging::init(args.common.log_format);
+    let selection = Selection::resolve(&args.toolsets, &args.tools, args.allow_write)
+        .unwrap_or_else(|e| usage_error(&e));
+    let config = args.upstream_config().unwrap_or_else(|e| usage_error(&e));
+    let base_url = config.base_url.clone();
+    if config.token.is_none() {
+        tracing::warn!("no GITHUB_TOKEN set: only public data is readable, at 60 requests/hour");
+    }
+    let client = UpstreamClient::new(config)?;
+    let server = GithubServer::new(Api::new(client, args.max_output()), &selection);
+    tracing::info!(api = %base_url, tools = %selection.describe(), "github-server starting");
+    shared::serve::run(move || server.clone(), &args.common).await
+}
+
+/// Reports a configuration mistake the way clap reports a bad flag, and exits.
+fn usage_error(message: &str) -> ! {
+    eprintln!("error: {message}\n\nFor more information, try '--help'.");
     std::process::exit(2);
 }

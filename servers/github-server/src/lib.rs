@@ -1,0 +1,22 @@
+//! github-server: GitHub's REST API as compact MCP tools, grouped in toolsets.
+//!
+//! Users pick toolsets (`--toolsets`) or single tools (`--tools`); write tools exist
+//! only with `--allow-write`. Every request goes through the shared upstream client
+//! (rate limiter, retries for reads, ETag cache, actionable errors); list tools
+//! follow `link` pages up to a limit and hand back a cursor; every output is bounded.
+//!
+//! - [`config`]: options, the token, the API base URL (`--api-url` / `--host`).
+//! - [`api`]: checked request paths and the calls to GitHub.
+//! - [`paging`]: list tools' pagination (limit, cursor, byte bound).
+//! - [`shape`]: compact JSON and cut text with continuation notices.
+//! - [`toolsets`]: one module per toolset, and the selection of tools to serve.
+//! - [`server`]: the MCP server handler.
+//! - [`doctor`]: the `doctor` command.
+
+pub mod api;
+pub mod config;
+pub mod doctor;
+pub mod paging;
+pub mod server;
+pub mod shape;
+pub mod toolsets;
