@@ -1,24 +1,42 @@
-//! notion-server: Notion pages as Markdown.
-//!
-//! Skeleton: the crate exists so the workspace, Makefile and Docker image have their
-//! final shape. It parses the shared options (so `--help` and config files work) and
-//! then says plainly that it is not built yet, exiting non-zero; `doctor` does the same.
+//! notion-server's entry point: parse options, then serve or run `doctor`.
 
-use clap::Parser;
-use shared::config::{self, CommonArgs, DOCTOR_HELP};
+use notion_server::client::NotionClient;
+use notion_server::config::NotionArgs;
+use notion_server::{doctor, server::NotionServer};
+use shared::config::{self, Command};
 
-/// Command-line options (only the shared ones so far).
-#[derive(Parser, Debug)]
-#[command(name = "notion-server", version, about = "MCP server: Notion pages as Markdown (not built yet).", after_help = DOCTOR_HELP)]
-struct Args {
-    #[command(flatten)]
-    common: CommonArgs,
+fn main() -> anyhow::Result<()> {
+    let invocation = config::parse::<NotionArgs>();
+    // stdio serves one client: one thread suffices; HTTP serves many sessions.
+    let runtime = if invocation.args.common.http.is_some() {
+        tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()?
+    } else {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?
+    };
+    runtime.block_on(run(invocation.command, invocation.args))
 }
 
-fn main() {
-    let _invocation = config::parse::<Args>();
-    eprintln!(
-        "notion-server is not built yet: this release ships fs-server only. Track the notion-server issue for progress."
-    );
-    std::process::exit(2);
+async fn run(command: Command, args: NotionArgs) -> anyhow::Result<()> {
+    if command == Command::Doctor {
+        std::process::exit(doctor::run(&args).await);
+    }
+    shared::logging::init(args.common.log_format);
+    let settings = args.settings();
+    if settings.token.is_none() {
+        tracing::warn!(
+            "NOTION_TOKEN is not set: tools will answer with how to set it (run `notion-server doctor`)"
+        );
+    }
+    let client = NotionClient::new(&settings)
+        .map_err(|e| anyhow::anyhow!("{e} (check --api-url; see --help)"))?;
+    tracing::info!(api = %settings.api_url, version = %settings.notion_version, allow_write = settings.allow_write, "notion-server starting");
+    shared::serve::run(
+        move || NotionServer::new(client.clone(), settings.clone()),
+        &args.common,
+    )
+    .await
 }

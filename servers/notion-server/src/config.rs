@@ -1,0 +1,186 @@
+//! notion-server's options: how to reach Notion (token, version, base URL, client-side
+//! rate limit), whether writes are allowed, and the bounds of `get_page`.
+//!
+//! The token comes from `NOTION_TOKEN` (or `--notion-token`, which process listings
+//! show, so prefer the variable). `--rate-limit` belongs to the shared inbound HTTP
+//! options, hence `--api-rate-limit` for Notion.
+
+use clap::Parser;
+use shared::config::{CommonArgs, DOCTOR_HELP};
+
+/// The API version sent by default (data sources need 2025-09-03 or later).
+pub const DEFAULT_VERSION: &str = "2025-09-03";
+
+/// Command-line options of notion-server (each also from its environment variable or
+/// the TOML file given with --config).
+#[derive(Parser, Debug, Clone)]
+#[command(
+    name = "notion-server",
+    version,
+    about = "MCP server for Notion: search, pages as Markdown (child blocks fetched recursively), data-source queries with readable property values, comments; with --allow-write, pages created and appended from Markdown.",
+    after_help = DOCTOR_HELP
+)]
+pub struct NotionArgs {
+    /// Notion integration token (secret_… or ntn_…). Prefer the environment variable:
+    /// a flag shows in process listings.
+    #[arg(
+        long,
+        env = "NOTION_TOKEN",
+        hide_env_values = true,
+        value_name = "TOKEN"
+    )]
+    pub notion_token: Option<String>,
+
+    /// The Notion-Version header sent with every request.
+    #[arg(long, env = "NOTION_VERSION", default_value = DEFAULT_VERSION, value_name = "VERSION")]
+    pub notion_version: String,
+
+    /// The API base URL (a local fake or a proxy; http:// works).
+    #[arg(
+        long,
+        env = "NOTION_API_URL",
+        default_value = "https://api.notion.com/v1",
+        value_name = "URL"
+    )]
+    pub api_url: String,
+
+    /// Requests per second sent to Notion on average (Notion allows about 3).
+    #[arg(
+        long,
+        env = "NOTION_API_RATE_LIMIT",
+        default_value_t = 3,
+        value_name = "PER_SECOND"
+    )]
+    pub api_rate_limit: u32,
+
+    /// Requests that may go at once to Notion after a quiet spell.
+    #[arg(
+        long,
+        env = "NOTION_API_BURST",
+        default_value_t = 6,
+        value_name = "REQUESTS"
+    )]
+    pub api_burst: u32,
+
+    /// List and allow the tools that change Notion (create_page, append_markdown,
+    /// update_page_properties, add_comment, archive_page).
+    #[arg(long, env = "NOTION_ALLOW_WRITE")]
+    pub allow_write: bool,
+
+    /// How many levels of nested blocks get_page fetches below the page.
+    #[arg(
+        long,
+        env = "NOTION_MAX_DEPTH",
+        default_value_t = 8,
+        value_name = "LEVELS"
+    )]
+    pub max_depth: usize,
+
+    /// Most child-list requests get_page has in flight at once.
+    #[arg(
+        long,
+        env = "NOTION_FETCH_CONCURRENCY",
+        default_value_t = 4,
+        value_name = "N"
+    )]
+    pub fetch_concurrency: usize,
+
+    /// Most blocks one get_page call fetches; deeper content past it is left out
+    /// with a note saying how to read it.
+    #[arg(
+        long,
+        env = "NOTION_MAX_BLOCKS",
+        default_value_t = 3000,
+        value_name = "N"
+    )]
+    pub max_blocks: usize,
+
+    /// Most bytes of text one tool call returns; get_page stops there and says how to
+    /// continue. A call may ask for less.
+    #[arg(
+        long,
+        env = "NOTION_MAX_OUTPUT_BYTES",
+        default_value_t = 60_000,
+        value_name = "BYTES"
+    )]
+    pub max_output_bytes: usize,
+
+    #[command(flatten)]
+    pub common: CommonArgs,
+}
+
+/// What the server runs with, derived from the options.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub token: Option<String>,
+    pub notion_version: String,
+    pub api_url: String,
+    pub rate_limit: u32,
+    pub burst: u32,
+    pub allow_write: bool,
+    pub max_depth: usize,
+    pub concurrency: usize,
+    pub max_blocks: usize,
+    pub max_output_bytes: usize,
+}
+
+impl NotionArgs {
+    pub fn settings(&self) -> Settings {
+        Settings {
+            token: self
+                .notion_token
+                .as_deref()
+                .map(str::trim)
+                .filter(|t| !t.is_empty())
+                .map(str::to_string),
+            notion_version: self.notion_version.trim().to_string(),
+            api_url: self.api_url.trim().trim_end_matches('/').to_string(),
+            rate_limit: self.api_rate_limit.max(1),
+            burst: self.api_burst.max(1),
+            allow_write: self.allow_write,
+            max_depth: self.max_depth.max(1),
+            concurrency: self.fetch_concurrency.clamp(1, 16),
+            max_blocks: self.max_blocks.max(100),
+            max_output_bytes: self.max_output_bytes.max(2_000),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use shared::config::try_parse_from;
+
+    fn args(argv: &[&str]) -> NotionArgs {
+        let mut full = vec!["notion-server"];
+        full.extend_from_slice(argv);
+        try_parse_from::<NotionArgs>(full).unwrap().args
+    }
+
+    #[test]
+    fn defaults_are_the_documented_ones() {
+        let s = args(&[]).settings();
+        assert_eq!(s.notion_version, "2025-09-03");
+        assert_eq!(s.api_url, "https://api.notion.com/v1");
+        assert_eq!((s.rate_limit, s.max_depth, s.concurrency), (3, 8, 4));
+        assert!(!s.allow_write);
+    }
+
+    #[test]
+    fn flags_override_and_are_normalised() {
+        let s = args(&[
+            "--api-url",
+            "http://127.0.0.1:9999/v1/",
+            "--notion-version",
+            "2022-06-28",
+            "--allow-write",
+            "--api-rate-limit",
+            "0",
+        ])
+        .settings();
+        assert_eq!(s.api_url, "http://127.0.0.1:9999/v1");
+        assert_eq!(s.notion_version, "2022-06-28");
+        assert!(s.allow_write);
+        assert_eq!(s.rate_limit, 1);
+    }
+}

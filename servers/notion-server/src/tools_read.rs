@@ -1,0 +1,438 @@
+//! The read tools: `search`, `get_page`, `get_data_source`, `query_data_source`,
+//! `list_comments`. Their parameter doc comments are the model's manual; outputs are
+//! compact text, bounded in bytes, with a cursor wherever there is more.
+
+use rmcp::handler::server::wrapper::Parameters;
+use rmcp::service::RequestContext;
+use rmcp::{RoleServer, tool, tool_router};
+use schemars::JsonSchema;
+use serde::Deserialize;
+use serde_json::{Value, json};
+use shared::ToolError;
+use shared::error::to_tool_error;
+use shared::upstream::UpstreamError;
+
+use crate::client::{cursor_page, encode};
+use crate::listing::{self, Listing};
+use crate::page;
+use crate::properties;
+use crate::rich_text;
+use crate::server::NotionServer;
+
+/// Input of `search`.
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct SearchParams {
+    /// Words to match in titles; omit to list everything shared with the integration.
+    #[serde(default)]
+    pub query: Option<String>,
+    /// Only "page" or only "data_source" results.
+    #[serde(default)]
+    pub object: Option<ObjectKind>,
+    /// Most results (default 20, max 100).
+    #[serde(default)]
+    pub limit: Option<u32>,
+    /// The cursor from a previous call, to continue.
+    #[serde(default)]
+    pub cursor: Option<String>,
+}
+
+/// Which kind of object a search returns.
+#[derive(Debug, Clone, Copy, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ObjectKind {
+    Page,
+    DataSource,
+}
+
+/// Input of `get_page`.
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct GetPageParams {
+    /// Page id or URL (a block id reads that block's content).
+    pub page_id: String,
+    /// The cursor from a previous call, to continue a long page.
+    #[serde(default)]
+    pub cursor: Option<String>,
+    /// Output bound in bytes (default and max: the server's).
+    #[serde(default)]
+    pub max_bytes: Option<u32>,
+}
+
+/// Input of `get_data_source`.
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct GetDataSourceParams {
+    /// Data source id or URL.
+    pub data_source_id: String,
+}
+
+/// Input of `query_data_source`.
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct QueryParams {
+    /// Data source id or URL.
+    pub data_source_id: String,
+    /// Notion filter object, passed through.
+    #[serde(default)]
+    pub filter: Option<Value>,
+    /// Notion sorts array, passed through.
+    #[serde(default)]
+    pub sorts: Option<Value>,
+    /// Most rows (default 25, max 200).
+    #[serde(default)]
+    pub limit: Option<u32>,
+    /// The cursor from a previous call.
+    #[serde(default)]
+    pub cursor: Option<String>,
+}
+
+/// Input of `list_comments`.
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct ListCommentsParams {
+    /// Page or block id or URL.
+    pub page_id: String,
+    /// Most comments (default 50, max 200).
+    #[serde(default)]
+    pub limit: Option<u32>,
+    /// The cursor from a previous call.
+    #[serde(default)]
+    pub cursor: Option<String>,
+}
+
+/// An id argument, or an error saying what an id looks like.
+pub(crate) fn id_arg(raw: &str) -> Result<String, ToolError> {
+    crate::ids::parse(raw).map_err(ToolError::new)
+}
+
+/// A JSON argument that may arrive as a JSON-encoded string.
+pub(crate) fn json_arg(name: &str, v: Option<Value>) -> Result<Option<Value>, ToolError> {
+    match v {
+        Some(Value::String(s)) if s.trim().is_empty() => Ok(None),
+        Some(Value::String(s)) => serde_json::from_str(&s)
+            .map(Some)
+            .map_err(|e| ToolError::new(format!("`{name}` is not valid JSON: {e}"))),
+        Some(Value::Null) | None => Ok(None),
+        other => Ok(other),
+    }
+}
+
+fn footer(listing: &Listing, what: &str) -> String {
+    let mut text = listing.lines.join("\n");
+    if listing.lines.is_empty() {
+        text.push_str(&format!("(no {what})"));
+    }
+    if let Some(next) = &listing.next {
+        text.push_str(&format!(
+            "\n({} {what} shown{}; more exist: call again with \"cursor\": \"{next}\")",
+            listing.lines.len(),
+            if listing.cut_by_size {
+                ", output size limit reached"
+            } else {
+                ""
+            }
+        ));
+    }
+    text
+}
+
+fn search_line(item: &Value) -> String {
+    let kind = item["object"].as_str().unwrap_or("?");
+    let title = properties::title(item);
+    let title = if title.is_empty() { "Untitled" } else { &title };
+    let mut line = format!(
+        "- [{kind}] {} — id {}",
+        title.replace('\n', " "),
+        item["id"].as_str().unwrap_or("?")
+    );
+    if let Some(parent) = page::parent_text(&item["parent"]) {
+        line.push_str(&format!(" — in {parent}"));
+    }
+    if let Some(t) = item["last_edited_time"].as_str() {
+        line.push_str(&format!(" — edited {t}"));
+    }
+    line
+}
+
+/// One row as a JSON object line, its id first.
+fn row_line(row: &Value) -> String {
+    let id = row["id"].to_string();
+    let props = Value::Object(properties::flatten_all(&row["properties"])).to_string();
+    match props.strip_prefix('{').filter(|rest| *rest != "}") {
+        Some(rest) => format!("{{\"id\":{id},{rest}"),
+        None => format!("{{\"id\":{id}}}"),
+    }
+}
+
+fn comment_line(c: &Value) -> String {
+    let text = rich_text::to_markdown(
+        c["rich_text"]
+            .as_array()
+            .map(Vec::as_slice)
+            .unwrap_or_default(),
+        rich_text::Mode::SingleLine,
+    );
+    let who = c["created_by"]["name"]
+        .as_str()
+        .or(c["created_by"]["id"].as_str())
+        .unwrap_or("?");
+    format!(
+        "- {} by {who} (discussion {}): {text}",
+        c["created_time"].as_str().unwrap_or("?"),
+        c["discussion_id"].as_str().unwrap_or("?")
+    )
+}
+
+#[tool_router(router = read_tools, vis = "pub(crate)")]
+impl NotionServer {
+    #[tool(
+        description = "Search pages and data sources shared with the integration by title. Example: {\"query\": \"roadmap\", \"object\": \"page\"}. Returns title, id, parent, last edit; read one with get_page or get_data_source.",
+        annotations(
+            read_only_hint = true,
+            destructive_hint = false,
+            idempotent_hint = true,
+            open_world_hint = true
+        )
+    )]
+    async fn search(&self, Parameters(p): Parameters<SearchParams>) -> Result<String, ToolError> {
+        self.require_token()?;
+        let limit = p.limit.unwrap_or(20).clamp(1, 100) as usize;
+        let query = p.query.unwrap_or_default();
+        let filter = p.object.map(|o| match o {
+            ObjectKind::Page => "page",
+            ObjectKind::DataSource => "data_source",
+        });
+        let client = &self.client;
+        let listing = listing::collect(
+            p.cursor.as_deref(),
+            limit,
+            self.max_bytes(None),
+            |cursor, size| {
+                let mut body = json!({ "page_size": size });
+                if !query.trim().is_empty() {
+                    body["query"] = json!(query.trim());
+                }
+                if let Some(value) = filter {
+                    body["filter"] = json!({"property": "object", "value": value});
+                }
+                if let Some(c) = cursor {
+                    body["start_cursor"] = json!(c);
+                }
+                async move { cursor_page(client.post_read("search", body).await?) }
+            },
+            search_line,
+        )
+        .await
+        .map_err(to_tool_error)?;
+        Ok(footer(&listing, "results"))
+    }
+
+    #[tool(
+        description = "Read a page as Markdown: properties as a header, then all content with nested blocks. Example: {\"page_id\": \"https://www.notion.so/Plan-1a2b3c4d5e6f47a8b9c0d1e2f3a4b5c6\"}. Long pages end with a cursor; pass it back to continue.",
+        annotations(
+            read_only_hint = true,
+            destructive_hint = false,
+            idempotent_hint = true,
+            open_world_hint = true
+        )
+    )]
+    async fn get_page(
+        &self,
+        Parameters(p): Parameters<GetPageParams>,
+        ctx: RequestContext<RoleServer>,
+    ) -> Result<String, ToolError> {
+        // A long read stops when the client cancels it.
+        tokio::select! {
+            biased;
+            _ = ctx.ct.cancelled() => Err(ToolError::new("cancelled by the client")),
+            out = self.read_page(p) => out,
+        }
+    }
+
+    #[tool(
+        description = "Show a data source's (database's) properties: names, types, select/status options. Example: {\"data_source_id\": \"1a2b3c4d5e6f47a8b9c0d1e2f3a4b5c6\"}. Use before query_data_source or create_page.",
+        annotations(
+            read_only_hint = true,
+            destructive_hint = false,
+            idempotent_hint = true,
+            open_world_hint = true
+        )
+    )]
+    async fn get_data_source(
+        &self,
+        Parameters(p): Parameters<GetDataSourceParams>,
+    ) -> Result<String, ToolError> {
+        self.require_token()?;
+        let id = id_arg(&p.data_source_id)?;
+        let ds = self
+            .client
+            .get(&format!("data_sources/{id}"))
+            .await
+            .map_err(to_tool_error)?;
+        let mut text = format!(
+            "Data source: {} (id {})",
+            properties::title(&ds),
+            ds["id"].as_str().unwrap_or(&id)
+        );
+        if let Some(parent) = page::parent_text(&ds["parent"]) {
+            text.push_str(&format!("\nIn: {parent}"));
+        }
+        let description = rich_text::plain_text(&ds["description"]);
+        if !description.is_empty() {
+            text.push_str(&format!("\nDescription: {description}"));
+        }
+        text.push_str("\nProperties:\n");
+        text.push_str(&properties::describe_schema(&ds["properties"]));
+        Ok(page::cut(&text, self.max_bytes(None)))
+    }
+
+    #[tool(
+        description = "Query a data source's rows; each row is one JSON line of readable property values. Example: {\"data_source_id\": \"…\", \"filter\": {\"property\": \"Status\", \"status\": {\"equals\": \"Done\"}}, \"sorts\": [{\"property\": \"Due\", \"direction\": \"ascending\"}], \"limit\": 20}. Filter and sorts use Notion's query syntax.",
+        annotations(
+            read_only_hint = true,
+            destructive_hint = false,
+            idempotent_hint = true,
+            open_world_hint = true
+        )
+    )]
+    async fn query_data_source(
+        &self,
+        Parameters(p): Parameters<QueryParams>,
+    ) -> Result<String, ToolError> {
+        self.require_token()?;
+        let id = id_arg(&p.data_source_id)?;
+        let filter = json_arg("filter", p.filter)?;
+        let sorts = json_arg("sorts", p.sorts)?;
+        let limit = p.limit.unwrap_or(25).clamp(1, 200) as usize;
+        let client = &self.client;
+        let path = format!("data_sources/{id}/query");
+        let listing = listing::collect(
+            p.cursor.as_deref(),
+            limit,
+            self.max_bytes(None),
+            |cursor, size| {
+                let mut body = json!({ "page_size": size });
+                if let Some(f) = &filter {
+                    body["filter"] = f.clone();
+                }
+                if let Some(s) = &sorts {
+                    body["sorts"] = s.clone();
+                }
+                if let Some(c) = cursor {
+                    body["start_cursor"] = json!(c);
+                }
+                let path = path.clone();
+                async move { cursor_page(client.post_read(&path, body).await?) }
+            },
+            row_line,
+        )
+        .await
+        .map_err(to_tool_error)?;
+        Ok(footer(&listing, "rows"))
+    }
+
+    #[tool(
+        description = "List the open comments on a page or block, oldest first. Example: {\"page_id\": \"1a2b3c4d5e6f47a8b9c0d1e2f3a4b5c6\"}.",
+        annotations(
+            read_only_hint = true,
+            destructive_hint = false,
+            idempotent_hint = true,
+            open_world_hint = true
+        )
+    )]
+    async fn list_comments(
+        &self,
+        Parameters(p): Parameters<ListCommentsParams>,
+    ) -> Result<String, ToolError> {
+        self.require_token()?;
+        let id = id_arg(&p.page_id)?;
+        let limit = p.limit.unwrap_or(50).clamp(1, 200) as usize;
+        let client = &self.client;
+        let listing = listing::collect(
+            p.cursor.as_deref(),
+            limit,
+            self.max_bytes(None),
+            |cursor, size| {
+                let mut path = format!("comments?block_id={id}&page_size={size}");
+                if let Some(c) = cursor {
+                    path.push_str(&format!("&start_cursor={}", encode(&c)));
+                }
+                async move { cursor_page(client.get(&path).await?) }
+            },
+            comment_line,
+        )
+        .await
+        .map_err(to_tool_error)?;
+        Ok(footer(&listing, "comments"))
+    }
+}
+
+impl NotionServer {
+    /// get_page's work: header (first call only), then the bounded body.
+    async fn read_page(&self, p: GetPageParams) -> Result<String, ToolError> {
+        self.require_token()?;
+        let id = id_arg(&p.page_id)?;
+        let max = self.max_bytes(p.max_bytes);
+        let mut out = String::new();
+        let mut not_a_page: Option<UpstreamError> = None;
+        if p.cursor.is_none() {
+            match self.client.get(&format!("pages/{id}")).await {
+                Ok(page) => {
+                    out = page::header(&page);
+                    out.push_str("\n\n");
+                }
+                // Maybe a block id: its content is still readable through its children.
+                Err(
+                    e @ (UpstreamError::NotFound { .. }
+                    | UpstreamError::Validation { .. }
+                    | UpstreamError::Status { status: 400, .. }),
+                ) => not_a_page = Some(e),
+                Err(e) => return Err(to_tool_error(e)),
+            }
+        }
+        let fetcher = self.fetcher();
+        let budget = max.saturating_sub(out.len()).max(1_000);
+        let body = match page::body(
+            &fetcher,
+            &id,
+            p.cursor.as_deref(),
+            budget,
+            self.settings.concurrency,
+        )
+        .await
+        {
+            Ok(b) => b,
+            Err(e) => return Err(to_tool_error(not_a_page.unwrap_or(e))),
+        };
+        if body.markdown.is_empty() && body.next.is_none() && p.cursor.is_none() {
+            out.push_str("(no content)");
+        }
+        out.push_str(&body.markdown);
+        out.push_str(&page::continuation(&id, &body, fetcher.failures()));
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rows_are_json_lines_with_the_id_first() {
+        let row = json!({"id": "r1", "properties": {
+            "Name": {"type": "title", "title": [{"plain_text": "A"}]},
+            "Done": {"type": "checkbox", "checkbox": true}}});
+        let line = row_line(&row);
+        assert!(line.starts_with("{\"id\":\"r1\","), "{line}");
+        let v: Value = serde_json::from_str(&line).unwrap();
+        assert_eq!(v, json!({"id": "r1", "Name": "A", "Done": true}));
+        assert_eq!(
+            row_line(&json!({"id": "r2", "properties": {}})),
+            "{\"id\":\"r2\"}"
+        );
+    }
+
+    #[test]
+    fn json_arguments_may_arrive_as_strings() {
+        let v = json_arg("filter", Some(json!("{\"a\": 1}"))).unwrap();
+        assert_eq!(v, Some(json!({"a": 1})));
+        assert!(json_arg("filter", Some(json!("{oops"))).is_err());
+        assert_eq!(json_arg("filter", Some(json!(""))).unwrap(), None);
+    }
+}
