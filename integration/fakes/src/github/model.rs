@@ -1,0 +1,449 @@
+//! What the fake GitHub holds: users, repositories with their files, history,
+//! issues and pull requests, CI, and the viewer's notifications. Plain data; the
+//! routes render it in GitHub's JSON shapes and the seed fills it.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use sha2::{Digest, Sha256};
+
+/// A user or an organization.
+#[derive(Debug, Clone)]
+pub struct User {
+    pub login: String,
+    pub id: u64,
+    pub name: String,
+    pub org: bool,
+    pub company: Option<String>,
+    pub location: Option<String>,
+    pub bio: Option<String>,
+    pub email: Option<String>,
+    pub blog: Option<String>,
+    pub followers: u64,
+    pub following: u64,
+    pub created_at: i64,
+}
+
+/// A file's content at some commit.
+#[derive(Debug, Clone)]
+pub struct Blob {
+    pub text: String,
+    pub sha: String,
+}
+
+impl Blob {
+    pub fn new(text: impl Into<String>) -> Arc<Self> {
+        let text = text.into();
+        let sha = sha_of(&format!("blob {}\0{text}", text.len()));
+        Arc::new(Self { text, sha })
+    }
+}
+
+/// File path -> content.
+pub type Files = BTreeMap<String, Arc<Blob>>;
+
+#[derive(Debug, Clone)]
+pub struct Branch {
+    pub name: String,
+    pub protected: bool,
+    /// The files at the branch head.
+    pub files: Files,
+    /// The branch's history, newest first (shas into `Repo::commits`).
+    pub history: Vec<String>,
+}
+
+/// Someone in a commit: a GitHub login when the email maps to one.
+#[derive(Debug, Clone)]
+pub struct Person {
+    pub login: Option<String>,
+    pub name: String,
+    pub email: String,
+}
+
+/// A file changed by a commit or pull request.
+#[derive(Debug, Clone)]
+pub struct FileChange {
+    pub filename: String,
+    /// added, modified, removed or renamed.
+    pub status: String,
+    pub additions: usize,
+    pub deletions: usize,
+    /// The unified-diff hunks (no `diff --git` header, no trailing newline).
+    pub patch: String,
+    /// The blob after the change (before it for a removal).
+    pub sha: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Commit {
+    pub sha: String,
+    pub message: String,
+    pub author: Person,
+    pub date: i64,
+    pub parents: Vec<String>,
+    pub files: Vec<FileChange>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Tag {
+    pub name: String,
+    pub sha: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Release {
+    pub id: u64,
+    pub tag_name: String,
+    pub name: String,
+    pub body: String,
+    pub draft: bool,
+    pub prerelease: bool,
+    pub author: String,
+    pub target: String,
+    pub created_at: i64,
+    pub published_at: i64,
+}
+
+#[derive(Debug, Clone)]
+pub struct Label {
+    pub id: u64,
+    pub name: String,
+    pub color: String,
+    pub description: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Milestone {
+    pub id: u64,
+    pub number: u64,
+    pub title: String,
+    pub description: String,
+    pub open: bool,
+    pub due_on: Option<i64>,
+    pub created_at: i64,
+}
+
+#[derive(Debug, Clone)]
+pub struct Comment {
+    pub id: u64,
+    pub user: String,
+    pub body: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// An issue, or the issue side of a pull request (`pull` is then set).
+#[derive(Debug, Clone)]
+pub struct Issue {
+    pub id: u64,
+    pub number: u64,
+    pub title: String,
+    pub body: String,
+    pub open: bool,
+    pub state_reason: Option<String>,
+    pub user: String,
+    pub labels: Vec<String>,
+    pub assignees: Vec<String>,
+    pub milestone: Option<u64>,
+    pub comments: Vec<Comment>,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub closed_at: Option<i64>,
+    pub closed_by: Option<String>,
+    pub locked: bool,
+    pub pull: Option<Pull>,
+}
+
+impl Issue {
+    pub fn state(&self) -> &'static str {
+        if self.open { "open" } else { "closed" }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Pull {
+    /// The pull request's own id (distinct from the issue id).
+    pub id: u64,
+    pub head: String,
+    pub head_sha: String,
+    pub base: String,
+    pub base_sha: String,
+    pub draft: bool,
+    pub merged: bool,
+    pub merged_at: Option<i64>,
+    pub merged_by: Option<String>,
+    pub merge_commit_sha: Option<String>,
+    /// False when the head conflicts with the base.
+    pub mergeable: bool,
+    pub maintainer_can_modify: bool,
+    pub commits: usize,
+    pub files: Vec<FileChange>,
+    pub reviews: Vec<Review>,
+    pub review_comments: Vec<ReviewComment>,
+    pub requested_reviewers: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Review {
+    pub id: u64,
+    pub user: String,
+    pub body: String,
+    /// APPROVED, CHANGES_REQUESTED, COMMENTED or PENDING.
+    pub state: String,
+    pub commit_id: String,
+    pub submitted_at: i64,
+}
+
+#[derive(Debug, Clone)]
+pub struct ReviewComment {
+    pub id: u64,
+    pub review_id: u64,
+    pub user: String,
+    pub body: String,
+    pub path: String,
+    pub line: u64,
+    pub start_line: Option<u64>,
+    pub side: String,
+    pub diff_hunk: String,
+    pub commit_id: String,
+    pub in_reply_to: Option<u64>,
+    pub created_at: i64,
+}
+
+/// A commit status (the statuses API, as external CI services post them).
+#[derive(Debug, Clone)]
+pub struct CommitStatus {
+    pub id: u64,
+    pub sha: String,
+    pub context: String,
+    /// error, failure, pending or success.
+    pub state: String,
+    pub description: String,
+    pub target_url: String,
+    pub creator: String,
+    pub created_at: i64,
+}
+
+#[derive(Debug, Clone)]
+pub struct WorkflowRun {
+    pub id: u64,
+    pub workflow_id: u64,
+    pub name: String,
+    pub path: String,
+    pub display_title: String,
+    pub event: String,
+    /// queued, in_progress or completed.
+    pub status: String,
+    pub conclusion: Option<String>,
+    pub head_branch: String,
+    pub head_sha: String,
+    pub run_number: u64,
+    pub run_attempt: u64,
+    pub actor: String,
+    pub pull_requests: Vec<u64>,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub jobs: Vec<Job>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Job {
+    pub id: u64,
+    pub name: String,
+    pub status: String,
+    pub conclusion: Option<String>,
+    pub started_at: i64,
+    pub completed_at: Option<i64>,
+    pub runner: String,
+    pub labels: Vec<String>,
+    pub steps: Vec<Step>,
+    /// How many lines its log has (0: no log yet).
+    pub log_lines: usize,
+    /// The test that fails in this job's log, if it failed in tests.
+    pub failing_test: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Step {
+    pub number: u64,
+    pub name: String,
+    pub status: String,
+    pub conclusion: Option<String>,
+    pub started_at: Option<i64>,
+    pub completed_at: Option<i64>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Repo {
+    pub id: u64,
+    pub owner: String,
+    pub name: String,
+    pub description: String,
+    pub private: bool,
+    /// False for a repository the demo token cannot see (answered 404).
+    pub visible: bool,
+    pub language: Option<String>,
+    pub topics: Vec<String>,
+    /// (SPDX id, name).
+    pub license: Option<(String, String)>,
+    pub homepage: Option<String>,
+    pub default_branch: String,
+    pub stars: u64,
+    pub forks: u64,
+    pub created_at: i64,
+    pub pushed_at: i64,
+    pub branches: Vec<Branch>,
+    pub commits: BTreeMap<String, Commit>,
+    pub tags: Vec<Tag>,
+    pub releases: Vec<Release>,
+    pub labels: Vec<Label>,
+    pub milestones: Vec<Milestone>,
+    /// Issues and pull requests, by number.
+    pub issues: BTreeMap<u64, Issue>,
+    pub statuses: Vec<CommitStatus>,
+    pub runs: Vec<WorkflowRun>,
+}
+
+impl Repo {
+    pub fn full_name(&self) -> String {
+        format!("{}/{}", self.owner, self.name)
+    }
+
+    pub fn branch(&self, name: &str) -> Option<&Branch> {
+        self.branches.iter().find(|b| b.name == name)
+    }
+
+    pub fn default(&self) -> &Branch {
+        self.branch(&self.default_branch)
+            .or(self.branches.first())
+            .expect("every repository has a branch")
+    }
+
+    /// The branch a ref names: a branch, a tag, a commit sha (full or a prefix of
+    /// at least 7), `HEAD`, or a tree sha of a branch head.
+    pub fn resolve(&self, reference: &str) -> Option<Resolved<'_>> {
+        let reference = reference.trim();
+        let reference = reference.strip_prefix("refs/heads/").unwrap_or(reference);
+        let reference = reference.strip_prefix("refs/tags/").unwrap_or(reference);
+        if reference == "HEAD" || reference.is_empty() {
+            let branch = self.default();
+            return Some(Resolved::at_head(branch));
+        }
+        if let Some(branch) = self.branch(reference) {
+            return Some(Resolved::at_head(branch));
+        }
+        let sha = match self.tags.iter().find(|t| t.name == reference) {
+            Some(tag) => tag.sha.clone(),
+            None => self.commit_sha(reference)?,
+        };
+        let branch = self
+            .branches
+            .iter()
+            .find(|b| b.history.contains(&sha))
+            .unwrap_or(self.default());
+        Some(Resolved { branch, sha })
+    }
+
+    /// The full sha of a commit given in full or by a prefix of 7 or more.
+    pub fn commit_sha(&self, text: &str) -> Option<String> {
+        if text.len() < 7 || !text.chars().all(|c| c.is_ascii_hexdigit()) {
+            return None;
+        }
+        let text = text.to_ascii_lowercase();
+        self.commits
+            .range(text.clone()..)
+            .next()
+            .filter(|(sha, _)| sha.starts_with(&text))
+            .map(|(sha, _)| sha.clone())
+    }
+
+    pub fn next_number(&self) -> u64 {
+        self.issues.keys().next_back().map_or(1, |n| n + 1)
+    }
+
+    pub fn label(&self, name: &str) -> Option<&Label> {
+        self.labels
+            .iter()
+            .find(|l| l.name.eq_ignore_ascii_case(name))
+    }
+}
+
+/// A ref resolved to a branch (whose files stand for the tree) and a commit.
+pub struct Resolved<'a> {
+    pub branch: &'a Branch,
+    pub sha: String,
+}
+
+impl<'a> Resolved<'a> {
+    fn at_head(branch: &'a Branch) -> Self {
+        Self {
+            branch,
+            sha: branch.history.first().cloned().unwrap_or_default(),
+        }
+    }
+}
+
+/// A notification thread of the viewer.
+#[derive(Debug, Clone)]
+pub struct Notification {
+    pub id: String,
+    pub repo: String,
+    pub title: String,
+    /// Issue, PullRequest, Release, CheckSuite...
+    pub kind: String,
+    /// The issue or pull request number, when the subject is one.
+    pub number: Option<u64>,
+    pub reason: String,
+    pub unread: bool,
+    pub updated_at: i64,
+    pub last_read_at: Option<i64>,
+}
+
+/// Everything the fake holds.
+#[derive(Debug, Clone, Default)]
+pub struct Data {
+    pub users: Vec<User>,
+    pub repos: Vec<Repo>,
+    pub notifications: Vec<Notification>,
+    /// The login the accepted tokens belong to.
+    pub viewer: String,
+    /// The next id for anything created (issues, comments, reviews...).
+    pub next_id: u64,
+}
+
+impl Data {
+    pub fn user(&self, login: &str) -> Option<&User> {
+        self.users
+            .iter()
+            .find(|u| u.login.eq_ignore_ascii_case(login))
+    }
+
+    /// A repository the viewer can see.
+    pub fn repo(&self, owner: &str, name: &str) -> Option<&Repo> {
+        self.repos.iter().find(|r| {
+            r.visible && r.owner.eq_ignore_ascii_case(owner) && r.name.eq_ignore_ascii_case(name)
+        })
+    }
+
+    pub fn repo_mut(&mut self, owner: &str, name: &str) -> Option<&mut Repo> {
+        self.repos.iter_mut().find(|r| {
+            r.visible && r.owner.eq_ignore_ascii_case(owner) && r.name.eq_ignore_ascii_case(name)
+        })
+    }
+
+    /// Repositories the viewer can see.
+    pub fn visible(&self) -> impl Iterator<Item = &Repo> {
+        self.repos.iter().filter(|r| r.visible)
+    }
+
+    pub fn fresh_id(&mut self) -> u64 {
+        self.next_id += 1;
+        self.next_id
+    }
+}
+
+/// A 40-hex-digit id derived from `text` (stands in for git's SHA-1).
+pub fn sha_of(text: &str) -> String {
+    let digest = Sha256::digest(text.as_bytes());
+    digest.iter().take(20).map(|b| format!("{b:02x}")).collect()
+}

@@ -1,0 +1,83 @@
+//! The endpoints the fake serves, one module per area. Anything else (another
+//! path, or another method on a served path) is GitHub's JSON 404.
+
+mod actions;
+mod checks;
+mod contents;
+mod history;
+mod issues;
+mod notifications;
+mod pulls;
+mod repos;
+mod search;
+mod users;
+
+use axum::Router;
+use axum::routing::{get, patch, put};
+
+use super::GithubState;
+use super::reply;
+
+pub use actions::log_url;
+pub use pulls::hunk_up_to;
+
+/// Every API route (without middleware).
+pub fn api() -> Router<GithubState> {
+    const REPO: &str = "/repos/{owner}/{repo}";
+    let r = |tail: &str| format!("{REPO}{tail}");
+    Router::new()
+        .route("/user", get(users::me))
+        .route("/user/repos", get(repos::mine))
+        .route("/users/{user}/repos", get(repos::of_user))
+        .route("/orgs/{org}/repos", get(repos::of_org))
+        .route(REPO, get(repos::get))
+        .route(&r("/contents"), get(contents::root))
+        .route(&r("/contents/"), get(contents::root))
+        .route(&r("/contents/{*path}"), get(contents::get))
+        .route(&r("/git/trees/{sha}"), get(contents::tree))
+        .route(&r("/branches"), get(history::branches))
+        .route(&r("/commits"), get(history::commits))
+        .route(&r("/commits/{reference}"), get(history::commit))
+        .route(&r("/commits/{reference}/status"), get(checks::combined))
+        .route(
+            &r("/commits/{reference}/check-runs"),
+            get(checks::check_runs),
+        )
+        .route(&r("/tags"), get(history::tags))
+        .route(&r("/releases"), get(history::releases))
+        .route(&r("/releases/latest"), get(history::latest_release))
+        .route(&r("/issues"), get(issues::list).post(issues::create))
+        .route(
+            &r("/issues/{number}"),
+            get(issues::get).patch(issues::update),
+        )
+        .route(
+            &r("/issues/{number}/comments"),
+            get(issues::comments).post(issues::add_comment),
+        )
+        .route(&r("/pulls"), get(pulls::list).post(pulls::create))
+        .route(&r("/pulls/{number}"), get(pulls::get))
+        .route(&r("/pulls/{number}/files"), get(pulls::files))
+        .route(
+            &r("/pulls/{number}/reviews"),
+            get(pulls::reviews).post(pulls::create_review),
+        )
+        .route(&r("/pulls/{number}/comments"), get(pulls::review_comments))
+        .route(&r("/pulls/{number}/merge"), put(pulls::merge))
+        .route(&r("/actions/runs"), get(actions::runs))
+        .route(&r("/actions/runs/{id}"), get(actions::run))
+        .route(&r("/actions/runs/{id}/jobs"), get(actions::jobs))
+        .route(&r("/actions/jobs/{id}/logs"), get(actions::job_logs))
+        .route("/_logs/{id}", get(actions::log_file))
+        .route("/search/issues", get(search::issues))
+        .route("/search/repositories", get(search::repositories))
+        .route("/search/code", get(search::code))
+        .route("/search/users", get(search::users))
+        .route("/notifications", get(notifications::list))
+        .route(
+            "/notifications/threads/{id}",
+            patch(notifications::mark_read),
+        )
+        .fallback(reply::not_found_handler)
+        .method_not_allowed_fallback(reply::not_found_handler)
+}

@@ -1,0 +1,254 @@
+//! The fake's shared state handle: the data behind a lock, the rate limits, the
+//! accepted tokens, and the helpers tests use to look inside or set things up.
+
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use super::limits::{Limits, RateLimitInfo, Resource};
+use super::model::{Comment, Data, Issue};
+use super::time;
+
+/// The token the fake accepts (`Authorization: Bearer fake-github-token-demo`).
+pub const DEMO_TOKEN: &str = "fake-github-token-demo";
+
+/// A cheap-to-clone handle on the fake's state.
+#[derive(Clone)]
+pub struct GithubState {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    data: Mutex<Data>,
+    limits: Mutex<Limits>,
+    tokens: Mutex<Vec<String>>,
+    base_url: Mutex<String>,
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// An issue (or pull request) as tests see it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IssueInfo {
+    pub number: u64,
+    pub title: String,
+    pub body: String,
+    /// `open` or `closed`.
+    pub state: String,
+    pub user: String,
+    pub labels: Vec<String>,
+    pub assignees: Vec<String>,
+    pub comments: usize,
+    pub is_pull_request: bool,
+}
+
+/// A pull request as tests see it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PullInfo {
+    pub number: u64,
+    pub state: String,
+    pub merged: bool,
+    pub draft: bool,
+    pub head: String,
+    pub base: String,
+    pub reviews: usize,
+    pub review_comments: usize,
+}
+
+impl GithubState {
+    /// A state holding `data`, accepting [`DEMO_TOKEN`].
+    pub fn new(data: Data) -> Self {
+        Self {
+            inner: Arc::new(Inner {
+                data: Mutex::new(data),
+                limits: Mutex::new(Limits::default()),
+                tokens: Mutex::new(vec![DEMO_TOKEN.to_string()]),
+                base_url: Mutex::new(String::new()),
+            }),
+        }
+    }
+
+    /// The demo seed (see [`super::seed`]).
+    pub fn demo() -> Self {
+        Self::new(super::seed::demo())
+    }
+
+    pub(crate) fn data(&self) -> MutexGuard<'_, Data> {
+        lock(&self.inner.data)
+    }
+
+    pub(crate) fn limits(&self) -> MutexGuard<'_, Limits> {
+        lock(&self.inner.limits)
+    }
+
+    /// The base URL the fake serves at (used in `url` fields of bodies).
+    pub fn base_url(&self) -> String {
+        lock(&self.inner.base_url).clone()
+    }
+
+    pub(crate) fn set_base_url(&self, url: &str) {
+        *lock(&self.inner.base_url) = url.to_string();
+    }
+
+    /// Accepts another token (as the viewer), e.g. a distinctive one a test then
+    /// looks for in logs.
+    pub fn add_token(&self, token: &str) {
+        lock(&self.inner.tokens).push(token.to_string());
+    }
+
+    pub(crate) fn accepts(&self, token: Option<&str>) -> bool {
+        token.is_some_and(|t| lock(&self.inner.tokens).iter().any(|known| known == t))
+    }
+
+    pub(crate) fn viewer_id(&self) -> u64 {
+        let data = self.data();
+        data.user(&data.viewer).map_or(0, |u| u.id)
+    }
+
+    /// Issues of a repository, pull requests excluded, in any state (0 when the
+    /// repository does not exist).
+    pub fn issue_count(&self, owner: &str, repo: &str) -> usize {
+        self.issues(owner, repo)
+            .iter()
+            .filter(|i| !i.is_pull_request)
+            .count()
+    }
+
+    /// Every issue and pull request of a repository, by number.
+    pub fn issues(&self, owner: &str, repo: &str) -> Vec<IssueInfo> {
+        let data = self.data();
+        let Some(repo) = data.repo(owner, repo) else {
+            return Vec::new();
+        };
+        repo.issues
+            .values()
+            .map(|i| IssueInfo {
+                number: i.number,
+                title: i.title.clone(),
+                body: i.body.clone(),
+                state: i.state().to_string(),
+                user: i.user.clone(),
+                labels: i.labels.clone(),
+                assignees: i.assignees.clone(),
+                comments: i.comments.len(),
+                is_pull_request: i.pull.is_some(),
+            })
+            .collect()
+    }
+
+    /// Adds `n` open issues (by the viewer, each with a comment every third) and
+    /// returns their numbers.
+    pub fn add_issues(&self, owner: &str, repo: &str, n: usize) -> Vec<u64> {
+        let mut data = self.data();
+        let viewer = data.viewer.clone();
+        let mut ids: Vec<u64> = (0..2 * n).map(|_| data.fresh_id()).collect();
+        let Some(repo) = data.repo_mut(owner, repo) else {
+            return Vec::new();
+        };
+        let now = time::now();
+        let mut numbers = Vec::new();
+        for k in 0..n {
+            let number = repo.next_number();
+            let id = ids.pop().unwrap_or_default();
+            let comment_id = ids.pop().unwrap_or_default();
+            let comments = if k % 3 == 2 {
+                vec![Comment {
+                    id: comment_id,
+                    user: viewer.clone(),
+                    body: format!("Still reproducible on main (generated issue {})", k + 1),
+                    created_at: now,
+                    updated_at: now,
+                }]
+            } else {
+                Vec::new()
+            };
+            repo.issues.insert(
+                number,
+                Issue {
+                    id,
+                    number,
+                    title: format!("Generated issue {} for load tests", k + 1),
+                    body: format!("Issue {} of {n} added by a test.", k + 1),
+                    open: true,
+                    state_reason: None,
+                    user: viewer.clone(),
+                    labels: Vec::new(),
+                    assignees: Vec::new(),
+                    milestone: None,
+                    comments,
+                    created_at: now,
+                    updated_at: now,
+                    closed_at: None,
+                    closed_by: None,
+                    locked: false,
+                    pull: None,
+                },
+            );
+            numbers.push(number);
+        }
+        numbers
+    }
+
+    /// A pull request's state.
+    pub fn pull(&self, owner: &str, repo: &str, number: u64) -> Option<PullInfo> {
+        let data = self.data();
+        let issue = data.repo(owner, repo)?.issues.get(&number)?;
+        let pull = issue.pull.as_ref()?;
+        Some(PullInfo {
+            number,
+            state: issue.state().to_string(),
+            merged: pull.merged,
+            draft: pull.draft,
+            head: pull.head.clone(),
+            base: pull.base.clone(),
+            reviews: pull.reviews.len(),
+            review_comments: pull.review_comments.len(),
+        })
+    }
+
+    /// Unread notifications of the viewer.
+    pub fn unread_notifications(&self) -> usize {
+        self.data()
+            .notifications
+            .iter()
+            .filter(|n| n.unread)
+            .count()
+    }
+
+    /// The full text of a job's log.
+    pub fn job_log(&self, job_id: u64) -> Option<String> {
+        let data = self.data();
+        data.repos.iter().find_map(|repo| {
+            repo.runs.iter().find_map(|run| {
+                let job = run.jobs.iter().find(|j| j.id == job_id)?;
+                (job.log_lines > 0).then(|| super::seed::logs::render(run, job))
+            })
+        })
+    }
+
+    /// Sets the `core` limit (requests per hour) and starts a fresh window.
+    pub fn set_core_limit(&self, limit: u64) {
+        self.limits().set_limit(Resource::Core, limit);
+    }
+
+    /// Sets the `search` limit (requests per minute) and starts a fresh window.
+    pub fn set_search_limit(&self, limit: u64) {
+        self.limits().set_limit(Resource::Search, limit);
+    }
+
+    /// Sets the `code_search` limit (requests per minute) and starts a fresh window.
+    pub fn set_code_search_limit(&self, limit: u64) {
+        self.limits().set_limit(Resource::CodeSearch, limit);
+    }
+
+    /// The status of an exhausted primary limit: 403 (default) or 429.
+    pub fn set_exhausted_status(&self, status: u16) {
+        self.limits().exhausted_status = status;
+    }
+
+    /// A bucket's state: `core`, `search` or `code_search`.
+    pub fn rate_limit(&self, resource: &str) -> Option<RateLimitInfo> {
+        let resource = Resource::from_name(resource)?;
+        Some(self.limits().info(resource))
+    }
+}
