@@ -1,9 +1,11 @@
 //! `make demo`: starts a bundle server on an embedded default and shows a real MCP
 //! exchange with it: the tools it lists, then a few calls and their results.
 //!
-//! Usage: `mcp-demo fs [FOLDER]` (default folder: the repository's `servers/`), or
+//! Usage: `mcp-demo fs [FOLDER]` (default folder: the repository's `servers/`),
 //! `mcp-demo sql [DATABASE_URL]` (default: a SQLite shop built from
-//! `integration/sql/sample.sql` into `target/demo/shop.sqlite`).
+//! `integration/sql/sample.sql` into `target/demo/shop.sqlite`), `mcp-demo github` or
+//! `mcp-demo notion` (against the fake API of `integration/fakes`, started in this
+//! process: no token, no network).
 //! Needs nothing beyond the Rust toolchain: the client is rmcp's, over stdio.
 
 use std::path::PathBuf;
@@ -23,7 +25,9 @@ async fn main() -> anyhow::Result<()> {
     match which.as_str() {
         "fs" => demo_fs(args.next().map(PathBuf::from)).await,
         "sql" => demo_sql(args.next()).await,
-        other => anyhow::bail!("unknown demo {other:?}; available: fs, sql"),
+        "github" => demo_github().await,
+        "notion" => demo_notion().await,
+        other => anyhow::bail!("unknown demo {other:?}; available: fs, sql, github, notion"),
     }
 }
 
@@ -124,6 +128,113 @@ async fn demo_sql(url: Option<String>) -> anyhow::Result<()> {
     Ok(())
 }
 
+async fn demo_github() -> anyhow::Result<()> {
+    let fake = fake_apis::github::start(0).await?;
+    println!(
+        "== github-server against the fake GitHub at {} (stdio, read-only)\n",
+        fake.base_url
+    );
+    let client = connect_and_list("github-server", |c| {
+        c.arg("--api-url")
+            .arg(&fake.base_url)
+            .env("GITHUB_TOKEN", fake_apis::github::DEMO_TOKEN);
+    })
+    .await?;
+    let repo = |extra: Value| {
+        let mut args = json!({"owner": "octo-demo", "repo": "hello-world"});
+        args.as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().cloned().unwrap_or_default());
+        args
+    };
+    let calls = [
+        ("get_me", json!({})),
+        ("get_repository", repo(json!({}))),
+        (
+            "get_file_contents",
+            repo(json!({"path": "src/main.rs", "end_line": 15})),
+        ),
+        (
+            "list_issues",
+            json!({"owner": "octo-demo", "repo": "many-issues", "limit": 3}),
+        ),
+        (
+            "list_pull_requests",
+            repo(json!({"state": "all", "limit": 3})),
+        ),
+        ("get_pull_request_diff", repo(json!({"pull_number": 13}))),
+        (
+            "get_repository",
+            json!({"owner": "octo-demo", "repo": "missing"}),
+        ),
+    ];
+    for (tool, arguments) in calls {
+        show_call(&client, tool, arguments).await?;
+    }
+    client.cancel().await?;
+    let seen = fake.faults.requests();
+    println!(
+        "The fake GitHub received {} requests; none left this machine.",
+        seen.len()
+    );
+    Ok(())
+}
+
+async fn demo_notion() -> anyhow::Result<()> {
+    let fake = fake_apis::notion::start(0).await?;
+    println!(
+        "== notion-server against the fake Notion at {} (stdio, read-only)\n",
+        fake.base_url
+    );
+    let client = connect_and_list("notion-server", |c| {
+        c.arg("--api-url")
+            .arg(&fake.base_url)
+            .env("NOTION_TOKEN", fake_apis::notion::DEMO_TOKEN);
+    })
+    .await?;
+    let found = show_call(&client, "search", json!({"query": "Team Handbook"})).await?;
+    let Some(page_id) = first_uuid(&found) else {
+        anyhow::bail!("the fake Notion has no \"Team Handbook\" page to show");
+    };
+    show_call(&client, "get_page", json!({"page_id": page_id})).await?;
+    let projects = show_call(
+        &client,
+        "search",
+        json!({"query": "Projects", "object": "data_source"}),
+    )
+    .await?;
+    if let Some(source) = first_uuid(&projects) {
+        show_call(
+            &client,
+            "query_data_source",
+            json!({"data_source_id": source, "limit": 5}),
+        )
+        .await?;
+    }
+    show_call(
+        &client,
+        "get_page",
+        json!({"page_id": "00000000-0000-4000-8000-000000000000"}),
+    )
+    .await?;
+    client.cancel().await?;
+    println!(
+        "The fake Notion received {} requests; none left this machine.",
+        fake.faults.requests().len()
+    );
+    Ok(())
+}
+
+/// The first Notion id (a UUID, with or without dashes) in `text`.
+fn first_uuid(text: &str) -> Option<String> {
+    text.split(|c: char| !(c.is_ascii_hexdigit() || c == '-'))
+        .find(|word| {
+            let hex = word.chars().filter(char::is_ascii_hexdigit).count();
+            hex == 32 && (word.len() == 32 || word.len() == 36)
+        })
+        .map(str::to_string)
+}
+
 /// Starts `binary` over stdio, prints what `initialize` and `tools/list` answered, and
 /// returns the connected client.
 async fn connect_and_list(
@@ -156,11 +267,13 @@ async fn connect_and_list(
     Ok(client)
 }
 
+/// Calls `tool`, prints the call and (the start of) its result, and returns the
+/// result's text.
 async fn show_call(
     client: &rmcp::service::RunningService<rmcp::RoleClient, ()>,
     tool: &str,
     arguments: Value,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<String> {
     println!("tools/call {tool} {arguments}");
     let params = CallToolRequestParams::new(tool.to_string())
         .with_arguments(arguments.as_object().cloned().unwrap_or_default());
@@ -187,5 +300,5 @@ async fn show_call(
         );
     }
     println!();
-    Ok(())
+    Ok(text)
 }
