@@ -4,8 +4,8 @@
 
 CARGO ?= cargo
 PYTHON_VENV := .venv/bin/python
-# Servers that are built and installable (the others are skeletons so far).
-SERVERS := fs-server sql-server
+# The servers `make install` puts on the PATH with `cargo install`.
+SERVERS := fs-server sql-server github-server notion-server
 
 .PHONY: build test test-rust test-interop lint bench install demo docker clean
 
@@ -23,6 +23,7 @@ test-interop: build
 	integration/python/setup.sh
 	$(PYTHON_VENV) -m pytest integration/python -q
 	$(PYTHON_VENV) -m pytest integration/sql -q -p no:cacheprovider
+	$(PYTHON_VENV) -m pytest integration/api -q
 
 lint:
 	$(CARGO) fmt --all -- --check
@@ -39,12 +40,15 @@ bench:
 install:
 	@for s in $(SERVERS); do $(CARGO) install --locked --path servers/$$s || exit 1; done
 
-## fs-server on this repository's servers/ folder, then sql-server on a SQLite shop
-## built from integration/sql/sample.sql, each driven by a real MCP client.
+## fs-server on this repository's servers/ folder, sql-server on a SQLite shop built
+## from integration/sql/sample.sql, then github-server and notion-server against the
+## local fake APIs (no token, no network), each driven by a real MCP client.
 demo:
-	$(CARGO) build --quiet -p fs-server -p sql-server -p e2e --bins
+	$(CARGO) build --quiet -p fs-server -p sql-server -p github-server -p notion-server -p e2e --bins
 	./target/debug/mcp-demo fs
 	./target/debug/mcp-demo sql
+	./target/debug/mcp-demo github
+	./target/debug/mcp-demo notion
 
 docker:
 	docker build -t mcp-bundle .

@@ -1,0 +1,173 @@
+"""Interop: the official MCP Python SDK (PyPI `mcp`) drives `github-server` over stdio,
+against the repository's fake GitHub (`fake-apis github`), in both protocol eras.
+
+Each test asserts on what the client got back and, where it matters, on what the fake
+received (its `/_fake/requests` record): pagination, revalidation, single POSTs.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from conftest import FakeApi, binary, open_session, start_fake, text_of, tools_list_bytes
+
+TOKEN = "fake-github-token-demo"
+WRITE_TOOLS = {
+    "create_issue",
+    "update_issue",
+    "add_issue_comment",
+    "create_pull_request",
+    "create_pull_request_review",
+    "merge_pull_request",
+    "mark_notification_read",
+}
+
+pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture(scope="module")
+def fake() -> Iterator[FakeApi]:
+    yield from start_fake("github")
+
+
+@pytest.fixture(scope="module")
+def server() -> Path:
+    return binary("github-server", "GITHUB_SERVER_BIN")
+
+
+def session(server: Path, fake: FakeApi, era: str = "initialize", *extra: str, token: str = TOKEN):
+    return open_session(server, ["--api-url", fake.base_url, *extra], {"GITHUB_TOKEN": token}, era)
+
+
+def issue_requests(fake: FakeApi, repo: str) -> list[dict]:
+    return [r for r in fake.requests() if r["method"] == "GET" and r["path"] == f"/repos/{repo}/issues"]
+
+
+async def test_default_tools_are_read_only_and_small(server: Path, fake: FakeApi, era: str) -> None:
+    async with session(server, fake, era) as s:
+        tools, size = await tools_list_bytes(s)
+    names = {t.name for t in tools}
+    assert {"get_me", "get_repository", "list_issues", "get_pull_request_diff"} <= names
+    assert not names & WRITE_TOOLS, f"write tools listed without --allow-write: {names & WRITE_TOOLS}"
+    assert size < 25_000, f"default tools/list is {size} bytes"
+    for tool in tools:
+        assert tool.annotations is not None and tool.annotations.read_only_hint is True, tool.name
+        assert "Example" in (tool.description or ""), f"{tool.name} has no example"
+
+
+async def test_identity_file_and_errors(server: Path, fake: FakeApi, era: str) -> None:
+    async with session(server, fake, era) as s:
+        me = await s.call_tool("get_me", {})
+        assert not me.is_error, text_of(me)
+        assert json.loads(text_of(me))["login"] == "octo-demo"
+
+        readme = await s.call_tool(
+            "get_file_contents", {"owner": "octo-demo", "repo": "hello-world", "path": "README.md"}
+        )
+        assert not readme.is_error, text_of(readme)
+        assert "hello" in text_of(readme).lower()
+
+        missing = await s.call_tool("get_repository", {"owner": "octo-demo", "repo": "no-such-repo"})
+        assert missing.is_error
+        assert "404" in text_of(missing) and "access" in text_of(missing)
+
+
+async def test_250_issues_take_3_requests_then_revalidate(server: Path, fake: FakeApi) -> None:
+    args = {"owner": "octo-demo", "repo": "many-issues", "limit": 250}
+    async with session(server, fake) as s:
+        fake.reset()
+        first = await s.call_tool("list_issues", args)
+        assert not first.is_error, text_of(first)
+        listing = json.loads(text_of(first))
+        assert listing["count"] == 250 and len(listing["items"]) == 250
+        assert listing["more"] is False
+        assert len({i["number"] for i in listing["items"]}) == 250
+        sent = issue_requests(fake, "octo-demo/many-issues")
+        assert len(sent) == 3, sent
+        assert all("per_page=100" in (r["query"] or "") for r in sent)
+
+        fake.reset()
+        again = await s.call_tool("list_issues", args)
+        assert json.loads(text_of(again))["count"] == 250
+        sent = issue_requests(fake, "octo-demo/many-issues")
+        assert [(r["conditional"], r["status"]) for r in sent] == [(True, 304)] * 3
+
+
+async def test_limit_and_cursor_continue_without_gaps(server: Path, fake: FakeApi) -> None:
+    async with session(server, fake) as s:
+        seen: list[int] = []
+        args: dict = {"owner": "octo-demo", "repo": "many-issues", "limit": 70}
+        for _ in range(4):
+            page = json.loads(text_of(await s.call_tool("list_issues", args)))
+            seen += [i["number"] for i in page["items"]]
+            if not page["more"]:
+                break
+            args = {"owner": "octo-demo", "repo": "many-issues", "limit": 70, "cursor": page["cursor"]}
+        assert len(seen) == 250 and len(set(seen)) == 250
+
+
+async def test_writes_need_the_flag_and_are_sent_once(server: Path, fake: FakeApi) -> None:
+    async with session(server, fake) as s:
+        with pytest.raises(Exception):
+            await s.call_tool("create_issue", {"owner": "octo-demo", "repo": "hello-world", "title": "x"})
+
+    async with session(server, fake, "initialize", "--allow-write") as s:
+        tools, _ = await tools_list_bytes(s)
+        assert {"create_issue", "add_issue_comment", "merge_pull_request"} <= {t.name for t in tools}
+        fake.reset()
+        # Labels arrive as a JSON string, as some clients send arrays: still accepted.
+        created = await s.call_tool(
+            "create_issue",
+            {
+                "owner": "octo-demo",
+                "repo": "hello-world",
+                "title": "Interop: created by the Python SDK",
+                "body": "made in a test",
+                "labels": '["bug", "interop"]',
+            },
+        )
+        assert not created.is_error, text_of(created)
+        number = json.loads(text_of(created))["number"]
+        posts = [r for r in fake.requests() if r["method"] == "POST"]
+        assert len(posts) == 1, posts
+
+        got = await s.call_tool("get_issue", {"owner": "octo-demo", "repo": "hello-world", "issue_number": number})
+        issue = json.loads(text_of(got))["issue"]
+        assert issue["title"] == "Interop: created by the Python SDK"
+        assert set(issue["labels"]) == {"bug", "interop"}
+
+        refused = await s.call_tool("create_issue", {"owner": "octo-demo", "repo": "hello-world", "title": ""})
+        assert refused.is_error and "title" in text_of(refused)
+        assert [r for r in fake.requests() if r["method"] == "POST"] == posts, "a refused write is not sent"
+
+
+async def test_long_diff_is_cut_with_a_way_to_continue(server: Path, fake: FakeApi) -> None:
+    async with session(server, fake) as s:
+        pulls = json.loads(
+            text_of(await s.call_tool("list_pull_requests", {"owner": "octo-demo", "repo": "hello-world", "state": "all"}))
+        )
+        assert pulls["items"], "the demo repository has pull requests"
+        sizes = []
+        for pr in pulls["items"]:
+            diff = await s.call_tool(
+                "get_pull_request_diff", {"owner": "octo-demo", "repo": "hello-world", "pull_number": pr["number"]}
+            )
+            assert not diff.is_error, text_of(diff)
+            sizes.append(len(text_of(diff).encode()))
+            assert "diff --git" in text_of(diff)
+        assert max(sizes) < 40_000, sizes
+        cut = [pr for pr, size in zip(pulls["items"], sizes) if size > 25_000]
+        assert cut, f"no long diff in the seed: {sizes}"
+
+
+async def test_a_wrong_token_is_an_actionable_error_that_never_shows_it(server: Path, fake: FakeApi) -> None:
+    secret = "wrong-token-must-not-leak-5f1e"
+    async with session(server, fake, "initialize", token=secret) as s:
+        result = await s.call_tool("get_me", {})
+    assert result.is_error
+    assert "401" in text_of(result) and "token" in text_of(result)
+    assert secret not in text_of(result)
