@@ -228,11 +228,13 @@ async fn thirty_percent_of_gets_failing_with_5xx_still_lets_every_read_succeed()
     fake.faults.reset();
     fake.faults.set_plan(FaultPlan {
         get_5xx_ratio: 0.3,
-        // The server tries a GET 4 times, so one fails for good when 4 draws in a
-        // row fail (0.3^4, about 0.8% of requests). Which requests fail is fixed by
-        // the seed: with seed 3 none of the ~60 requests below fails 4 times
-        // (seeds 1 and 2025 each hit one such request).
-        seed: 3,
+        // The server tries a GET up to 8 times, so one fails for good only when 8
+        // draws in a row fail (0.3^8, about 0.007% of requests). Which requests fail
+        // is fixed by the seed, so a run is repeatable; SEED_5XX picks another.
+        seed: std::env::var("SEED_5XX")
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(1),
         ..FaultPlan::default()
     });
     let hello = |extra: Value| {
