@@ -10,16 +10,7 @@ use shared::upstream::UpstreamClient;
 
 fn main() -> anyhow::Result<()> {
     let invocation = config::parse::<GithubArgs>();
-    // One stdio client is served best by one thread; HTTP serves many sessions.
-    let runtime = if invocation.args.common.http.is_some() {
-        tokio::runtime::Builder::new_multi_thread()
-            .enable_all()
-            .build()?
-    } else {
-        tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()?
-    };
+    let runtime = shared::serve::runtime(&invocation.args.common)?;
     runtime.block_on(run(invocation.command, invocation.args))
 }
 

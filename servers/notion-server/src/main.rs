@@ -7,16 +7,7 @@ use shared::config::{self, Command};
 
 fn main() -> anyhow::Result<()> {
     let invocation = config::parse::<NotionArgs>();
-    // stdio serves one client: one thread suffices; HTTP serves many sessions.
-    let runtime = if invocation.args.common.http.is_some() {
-        tokio::runtime::Builder::new_multi_thread()
-            .enable_all()
-            .build()?
-    } else {
-        tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()?
-    };
+    let runtime = shared::serve::runtime(&invocation.args.common)?;
     runtime.block_on(run(invocation.command, invocation.args))
 }
 

@@ -10,17 +10,7 @@ use sql_server::{doctor, server::SqlServer};
 
 fn main() -> anyhow::Result<()> {
     let invocation = config::parse::<SqlArgs>();
-    // One client over stdio is served best by one thread (no cross-thread wake-ups on
-    // every message); HTTP serves many sessions and gets the multi-threaded runtime.
-    let runtime = if invocation.args.common.http.is_some() {
-        tokio::runtime::Builder::new_multi_thread()
-            .enable_all()
-            .build()?
-    } else {
-        tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()?
-    };
+    let runtime = shared::serve::runtime(&invocation.args.common)?;
     runtime.block_on(run(invocation.command, invocation.args))
 }
 

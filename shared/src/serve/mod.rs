@@ -15,6 +15,18 @@ use crate::observe::Observed;
 
 pub use http::{HttpError, HttpSettings};
 
+/// The tokio runtime for the transport `common` chose: one thread for stdio (one
+/// client; no cross-thread wake-up on every message), all cores for HTTP (many
+/// sessions).
+pub fn runtime(common: &CommonArgs) -> std::io::Result<tokio::runtime::Runtime> {
+    let mut builder = if common.http.is_some() {
+        tokio::runtime::Builder::new_multi_thread()
+    } else {
+        tokio::runtime::Builder::new_current_thread()
+    };
+    builder.enable_all().build()
+}
+
 /// Serves handlers made by `factory` until the client goes away (stdio) or the
 /// process is told to stop (HTTP: SIGTERM/SIGINT, finishing in-flight requests).
 ///
