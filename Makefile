@@ -30,12 +30,14 @@ lint:
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 
 ## Benchmarks side by side with the references they name (rg, find; sqlx and
-## @modelcontextprotocol/server-postgres, which needs npm and POSTGRES_URL), and write
+## @modelcontextprotocol/server-postgres, which needs npm and POSTGRES_URL;
+## @notionhq/notion-mcp-server against the fake Notion, which needs npm), and write
 ## and edit latency; prints tables and writes bench-data/results-*.md.
 bench:
 	integration/bench/run.sh
 	BENCH_NO_BUILD=1 integration/bench/fs_write_bench.sh
 	integration/sql/bench.sh
+	integration/bench/notion_compare.sh
 
 install:
 	@for s in $(SERVERS); do $(CARGO) install --locked --path servers/$$s || exit 1; done

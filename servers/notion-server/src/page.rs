@@ -165,6 +165,10 @@ pub fn parent_text(parent: &Value) -> Option<String> {
     })
 }
 
+/// Bytes kept free of Markdown for the notices [`continuation`] appends (three
+/// notices with two ids and a cursor fit in it).
+pub const NOTICE_RESERVE: usize = 600;
+
 /// The notice after a bounded output: how to read the rest.
 pub fn continuation(page_id: &str, body: &Body, failures: usize) -> String {
     let mut out = String::new();

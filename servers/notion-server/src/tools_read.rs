@@ -387,7 +387,10 @@ impl NotionServer {
             }
         }
         let fetcher = self.fetcher();
-        let budget = max.saturating_sub(out.len()).max(1_000);
+        // Room is kept for the continuation notices that follow the body.
+        let budget = max
+            .saturating_sub(out.len() + page::NOTICE_RESERVE)
+            .max(1_000);
         let body = match page::body(
             &fetcher,
             &id,
