@@ -346,7 +346,17 @@ fn code(node: &BlockNode) -> String {
     let lang = body["language"].as_str().unwrap_or_default();
     let lang = if lang == "plain text" { "" } else { lang };
     let fence = "`".repeat(longest_run(&text, '`').max(2) + 1);
-    format!("{fence}{lang}\n{text}\n{fence}")
+    // A caption travels in the fence's info string, as `title="…"` (the form
+    // several Markdown tools use), so it is neither lost nor mistaken for code.
+    let caption = rich_text::plain_text(&body["caption"]);
+    let caption = caption.split_whitespace().collect::<Vec<_>>().join(" ");
+    let title = if caption.is_empty() {
+        String::new()
+    } else {
+        let lang = if lang.is_empty() { "plain" } else { "" };
+        format!("{lang} title=\"{}\"", caption.replace('"', "'"))
+    };
+    format!("{fence}{lang}{title}\n{text}\n{fence}")
 }
 
 fn table(node: &BlockNode) -> String {

@@ -581,14 +581,13 @@ impl Builder {
             return;
         };
         let text = text.strip_suffix('\n').unwrap_or(&text);
-        let language = notion_language(&lang);
-        let node = Node::new(
-            block(
-                "code",
-                json!({"rich_text": rich_text::plain_json(text), "language": language}),
-            ),
-            line,
-        );
+        let (lang, caption) = split_info(&lang);
+        let language = notion_language(lang);
+        let mut body = json!({"rich_text": rich_text::plain_json(text), "language": language});
+        if let Some(caption) = caption {
+            body["caption"] = json!(rich_text::plain_json(caption));
+        }
+        let node = Node::new(block("code", body), line);
         self.push_block(node);
     }
 
@@ -1029,6 +1028,17 @@ const LANGUAGES: &[&str] = &[
     "yaml",
     "java/c/c++/c#",
 ];
+
+/// A fence's info string as its language and its `title="…"` caption, if any.
+fn split_info(info: &str) -> (&str, Option<&str>) {
+    let info = info.trim();
+    let Some(at) = info.find("title=\"") else {
+        return (info, None);
+    };
+    let rest = &info[at + "title=\"".len()..];
+    let caption = rest.rfind('"').map(|end| &rest[..end]);
+    (info[..at].trim(), caption.filter(|c| !c.is_empty()))
+}
 
 /// The Notion language for a fence's info string (`plain text` when unknown).
 pub fn notion_language(info: &str) -> &'static str {
