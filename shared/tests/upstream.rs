@@ -161,6 +161,15 @@ async fn status(Path(code): Path<u16>, headers: HeaderMap) -> Response {
     }
 }
 
+/// A 503 that says when to come back, the first time only.
+async fn unavailable(State(f): Shared) -> Response {
+    if f.hit("unavailable") == 1 {
+        let headers = [("retry-after", "1")];
+        return (StatusCode::SERVICE_UNAVAILABLE, headers, "overloaded").into_response();
+    }
+    Json(json!({"ok": true})).into_response()
+}
+
 /// Answers in the media type asked for, with a different ETag per variant.
 async fn negotiated(State(f): Shared, headers: HeaderMap) -> Response {
     let diff = headers["accept"].to_str().unwrap().contains("diff");
@@ -184,6 +193,7 @@ async fn start() -> (String, Arc<Fake>) {
         .route("/rate/{secs}", get(rate).post(rate))
         .route("/flaky/{fails}/post", axum::routing::post(flaky))
         .route("/negotiated", get(negotiated))
+        .route("/unavailable", get(unavailable).post(unavailable))
         .route("/reset", get(reset))
         .route("/etag", get(etag))
         .route("/items", get(items))
@@ -506,4 +516,25 @@ async fn per_request_headers_are_sent_and_cached_apart() {
     );
     assert_eq!(&again.body[..], b"diff --git a/x b/x");
     assert_eq!((fake.count("diff"), fake.count("json")), (2, 1));
+}
+
+#[tokio::test]
+async fn a_503_with_retry_after_is_waited_out_for_a_read_only() {
+    let (client, fake) = client().await;
+    let started = Instant::now();
+    let read = client.get("/unavailable").await.unwrap();
+    assert_eq!(read.status, 200);
+    assert!(
+        started.elapsed() >= Duration::from_millis(950),
+        "waited as asked"
+    );
+    assert_eq!(fake.count("unavailable"), 2);
+
+    let (client, fake) = self::client().await;
+    let write = client.send(Method::POST, "/unavailable", None).await;
+    assert!(
+        write.is_err(),
+        "a write that met a 503 may have acted: not resent"
+    );
+    assert_eq!(fake.count("unavailable"), 1);
 }

@@ -407,7 +407,10 @@ impl UpstreamClient {
             let wait = rate_limit_wait(headers).or((code == 403).then_some(SECONDARY_LIMIT_WAIT));
             Some(Failure::RateLimited { wait })
         } else if status.is_server_error() {
-            Some(Failure::Transient)
+            Some(match rate_limit_wait(headers) {
+                Some(wait) => Failure::Unavailable { wait },
+                None => Failure::Transient,
+            })
         } else {
             None
         };

@@ -52,6 +52,9 @@ impl Default for RetryPolicy {
 pub enum Failure {
     /// A 5xx, a timeout or a dropped connection: worth another try after a backoff.
     Transient,
+    /// A 5xx that said when to come back (`Retry-After` on a 503, Notion's 529):
+    /// transient, but waited out as asked.
+    Unavailable { wait: Duration },
     /// The upstream asked to slow down; `wait` is how long, when it said so.
     RateLimited { wait: Option<Duration> },
 }
@@ -87,6 +90,8 @@ impl RetryPolicy {
         }
         let wait = match failure {
             Failure::Transient | Failure::RateLimited { wait: None } => self.backoff(attempt),
+            Failure::Unavailable { wait } if wait <= self.max_rate_limit_wait => wait,
+            Failure::Unavailable { .. } => return Decision::GiveUp,
             Failure::RateLimited { wait: Some(w) } if w <= self.max_rate_limit_wait => w,
             Failure::RateLimited { .. } => return Decision::GiveUp,
         };
@@ -155,6 +160,19 @@ mod tests {
                 Decision::GiveUp
             );
         }
+    }
+
+    #[test]
+    fn an_unavailable_answer_is_waited_out_for_reads_only() {
+        let p = RetryPolicy::default();
+        let asked = Failure::Unavailable {
+            wait: Duration::from_secs(2),
+        };
+        assert_eq!(
+            p.decide(true, 1, Duration::ZERO, asked),
+            Decision::RetryAfter(Duration::from_secs(2))
+        );
+        assert_eq!(p.decide(false, 1, Duration::ZERO, asked), Decision::GiveUp);
     }
 
     #[test]
