@@ -3,6 +3,8 @@
 //! reads only, ETag cache, token-scrubbed actionable errors).
 
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+use schemars::JsonSchema;
+use serde::Deserialize;
 use serde_json::Value;
 use shared::ToolError;
 use shared::error::to_tool_error;
@@ -125,17 +127,22 @@ pub fn file_path(path: &str) -> String {
         .join("/")
 }
 
-/// Checks a login (user or organization name).
-pub fn login(name: &str, what: &str) -> Result<String, ToolError> {
-    let name = name.trim();
-    let ok = !name.is_empty()
+/// Whether `name` can be a login or repository name: 1 to 100 ASCII letters,
+/// digits, `-`, `_` or `.`, and not `.` or `..`.
+fn valid_name(name: &str) -> bool {
+    !name.is_empty()
         && name.len() <= 100
         && name
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
         && name != "."
-        && name != "..";
-    if ok {
+        && name != ".."
+}
+
+/// Checks a login (user or organization name).
+pub fn login(name: &str, what: &str) -> Result<String, ToolError> {
+    let name = name.trim();
+    if valid_name(name) {
         Ok(name.to_string())
     } else {
         Err(ToolError::new(format!(
@@ -153,19 +160,27 @@ pub fn repo_path(owner: &str, repo: &str) -> Result<String, ToolError> {
     };
     let owner = login(owner, "owner")?;
     let repo = repo.trim().trim_end_matches(".git");
-    let ok = !repo.is_empty()
-        && repo.len() <= 100
-        && repo
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
-        && repo != "."
-        && repo != "..";
-    if !ok {
+    if !valid_name(repo) {
         return Err(ToolError::new(format!(
             "`{repo}` is not a valid repository name: pass the name alone, e.g. owner \"octocat\" and repo \"hello-world\""
         )));
     }
     Ok(format!("/repos/{owner}/{repo}"))
+}
+
+/// The `owner` and `repo` of a tool's parameters, flattened into them (the model
+/// still sees two plain, undocumented string fields).
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct RepoRef {
+    pub owner: String,
+    pub repo: String,
+}
+
+impl RepoRef {
+    /// `/repos/{owner}/{repo}`, checked as [`repo_path`] checks it.
+    pub fn path(&self) -> Result<String, ToolError> {
+        repo_path(&self.owner, &self.repo)
+    }
 }
 
 /// Deserializes a comma-separated filter given either as one string (`"bug,ui"`) or

@@ -3,12 +3,14 @@
 //! byte bound, then answer with the items, whether more exist and the `cursor` to
 //! pass back to the same tool to continue exactly where this call stopped.
 
+use schemars::JsonSchema;
+use serde::Deserialize;
 use serde_json::Value;
 use shared::ToolError;
 use shared::error::to_tool_error;
 use shared::upstream::paginate_link;
 
-use crate::api::Api;
+use crate::api::{Api, Query};
 use crate::shape::Obj;
 
 /// Items returned when a call gives no `limit`.
@@ -33,6 +35,15 @@ pub struct Listing {
     pub skipped: usize,
     /// True when the byte bound, not the limit, ended the listing.
     pub cut_by_bytes: bool,
+}
+
+/// The `limit` and `cursor` of a list tool's parameters, flattened into them.
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+pub struct ListArgs {
+    /// Most items (default 30, max 1000).
+    pub limit: Option<u32>,
+    /// `cursor` from the previous result, to continue.
+    pub cursor: Option<String>,
 }
 
 /// The effective item limit of a call.
@@ -110,6 +121,37 @@ pub async fn collect(
         }
         from = next;
     }
+}
+
+/// A list tool's call: from `args.cursor` (checked against `path`) or from
+/// `path` with `query`, up to `args.limit` items that `shape` keeps (within the
+/// output bound), rendered for `tool`. `field` as in [`collect`].
+pub async fn list(
+    api: &Api,
+    tool: &str,
+    path: &str,
+    query: Query,
+    args: &ListArgs,
+    field: Option<&str>,
+    shape: impl Fn(&Value) -> Option<String>,
+) -> Result<String, ToolError> {
+    let start = start(api, args.cursor.as_deref(), path, query.on(path))?;
+    let listing = collect(api, &start, field, limit(args.limit), api.max_output, shape).await?;
+    Ok(render(tool, listing, Obj::new()))
+}
+
+/// Up to `limit` items of the plain list `path` that `shape` keeps, within
+/// `budget` bytes, from `cursor` when given (for lists inside a bigger answer).
+pub async fn follow(
+    api: &Api,
+    cursor: Option<&str>,
+    path: &str,
+    limit: usize,
+    budget: usize,
+    shape: impl Fn(&Value) -> Option<String>,
+) -> Result<Listing, ToolError> {
+    let start = start(api, cursor, path, Query::list().on(path))?;
+    collect(api, &start, None, limit, budget, shape).await
 }
 
 /// The JSON text of a listing: `{"items":[…],"count":N,"more":…,"cursor":…,"note":…}`

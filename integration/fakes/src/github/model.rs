@@ -154,7 +154,51 @@ pub struct Issue {
     pub pull: Option<Pull>,
 }
 
+impl Comment {
+    /// A comment written at `at` and not edited since.
+    pub fn new(id: u64, user: impl Into<String>, body: impl Into<String>, at: i64) -> Self {
+        Self {
+            id,
+            user: user.into(),
+            body: body.into(),
+            created_at: at,
+            updated_at: at,
+        }
+    }
+}
+
 impl Issue {
+    /// An open issue opened at `at`, with no labels, assignees, milestone,
+    /// comments or pull request yet.
+    pub fn opened(
+        id: u64,
+        number: u64,
+        title: impl Into<String>,
+        body: impl Into<String>,
+        user: impl Into<String>,
+        at: i64,
+    ) -> Self {
+        Self {
+            id,
+            number,
+            title: title.into(),
+            body: body.into(),
+            open: true,
+            state_reason: None,
+            user: user.into(),
+            labels: Vec::new(),
+            assignees: Vec::new(),
+            milestone: None,
+            comments: Vec::new(),
+            created_at: at,
+            updated_at: at,
+            closed_at: None,
+            closed_by: None,
+            locked: false,
+            pull: None,
+        }
+    }
+
     pub fn state(&self) -> &'static str {
         if self.open { "open" } else { "closed" }
     }
@@ -181,6 +225,39 @@ pub struct Pull {
     pub reviews: Vec<Review>,
     pub review_comments: Vec<ReviewComment>,
     pub requested_reviewers: Vec<String>,
+}
+
+impl Pull {
+    /// An open, mergeable pull request from `head` into `base` that changes
+    /// `files`, with no reviews yet; `commits` counts the head's commits that are
+    /// not on the base (at least one).
+    pub fn between(id: u64, head: &Branch, base: &Branch, files: Vec<FileChange>) -> Self {
+        let commits = head
+            .history
+            .iter()
+            .take_while(|sha| !base.history.contains(sha))
+            .count()
+            .max(1);
+        Self {
+            id,
+            head: head.name.clone(),
+            head_sha: head.history.first().cloned().unwrap_or_default(),
+            base: base.name.clone(),
+            base_sha: base.history.first().cloned().unwrap_or_default(),
+            draft: false,
+            merged: false,
+            merged_at: None,
+            merged_by: None,
+            merge_commit_sha: None,
+            mergeable: true,
+            maintainer_can_modify: true,
+            commits,
+            files,
+            reviews: Vec::new(),
+            review_comments: Vec::new(),
+            requested_reviewers: Vec::new(),
+        }
+    }
 }
 
 #[derive(Debug, Clone)]

@@ -2,9 +2,10 @@
 //! `{"message", "documentation_url", "status"}` (422 with `errors: [...]`).
 
 use axum::body::{Body, Bytes};
+use axum::extract::{FromRequest, Request};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 
 /// Where GitHub's generic errors point.
 pub const DOCS: &str = "https://docs.github.com/rest";
@@ -81,23 +82,26 @@ pub fn created(value: &Value) -> Response {
     response
 }
 
-/// A request body as a JSON object (an empty body is `{}`), or GitHub's 400.
-pub fn body_object(body: &Bytes) -> Result<serde_json::Map<String, Value>, Box<Response>> {
-    if body.iter().all(u8::is_ascii_whitespace) {
-        return Ok(serde_json::Map::new());
-    }
-    match serde_json::from_slice(body) {
-        Ok(Value::Object(map)) => Ok(map),
-        Ok(_) => Err(Box::new(error(
-            StatusCode::BAD_REQUEST,
-            "Invalid request.\n\nThe body must be a JSON object.",
-            DOCS,
-        ))),
-        Err(_) => Err(Box::new(error(
-            StatusCode::BAD_REQUEST,
-            "Problems parsing JSON",
-            DOCS,
-        ))),
+/// A request body that is a JSON object (an empty body is `{}`); any other body
+/// is refused with GitHub's 400 before the handler runs.
+pub struct JsonObject(pub Map<String, Value>);
+
+impl<S: Send + Sync> FromRequest<S> for JsonObject {
+    type Rejection = Response;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Response> {
+        let body = Bytes::from_request(req, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        if body.iter().all(u8::is_ascii_whitespace) {
+            return Ok(Self(Map::new()));
+        }
+        let message = match serde_json::from_slice(&body) {
+            Ok(Value::Object(map)) => return Ok(Self(map)),
+            Ok(_) => "Invalid request.\n\nThe body must be a JSON object.",
+            Err(_) => "Problems parsing JSON",
+        };
+        Err(error(StatusCode::BAD_REQUEST, message, DOCS))
     }
 }
 

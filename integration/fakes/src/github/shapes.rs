@@ -89,17 +89,8 @@ impl<'a> View<'a> {
                    "url": format!("{}/licenses/{}", self.base, spdx.to_ascii_lowercase()),
                    "node_id": node_id("MDc6TGljZW5zZ", spdx.len() as u64)})
         });
-        let mut value = json!({
-            "id": repo.id,
-            "node_id": node_id("R", repo.id),
-            "name": repo.name,
-            "full_name": repo.full_name(),
-            "private": repo.private,
-            "owner": self.user(&repo.owner),
-            "html_url": self.repo_html(repo),
-            "description": repo.description,
-            "fork": false,
-            "url": url,
+        let mut value = self.repo_short(repo);
+        let urls = json!({
             "forks_url": format!("{url}/forks"),
             "issues_url": format!("{url}/issues{{/number}}"),
             "pulls_url": format!("{url}/pulls{{/number}}"),
@@ -111,6 +102,7 @@ impl<'a> View<'a> {
             "git_url": format!("git://{}/{}.git", self.base.trim_start_matches("http://"), repo.full_name()),
             "clone_url": format!("{}.git", self.repo_html(repo)),
         });
+        extend(&mut value, urls);
         let rest = json!({
             "homepage": repo.homepage,
             "size": size_kb,

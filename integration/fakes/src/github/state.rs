@@ -151,39 +151,21 @@ impl GithubState {
             let number = repo.next_number();
             let id = ids.pop().unwrap_or_default();
             let comment_id = ids.pop().unwrap_or_default();
-            let comments = if k % 3 == 2 {
-                vec![Comment {
-                    id: comment_id,
-                    user: viewer.clone(),
-                    body: format!("Still reproducible on main (generated issue {})", k + 1),
-                    created_at: now,
-                    updated_at: now,
-                }]
-            } else {
-                Vec::new()
-            };
-            repo.issues.insert(
+            let mut issue = Issue::opened(
+                id,
                 number,
-                Issue {
-                    id,
-                    number,
-                    title: format!("Generated issue {} for load tests", k + 1),
-                    body: format!("Issue {} of {n} added by a test.", k + 1),
-                    open: true,
-                    state_reason: None,
-                    user: viewer.clone(),
-                    labels: Vec::new(),
-                    assignees: Vec::new(),
-                    milestone: None,
-                    comments,
-                    created_at: now,
-                    updated_at: now,
-                    closed_at: None,
-                    closed_by: None,
-                    locked: false,
-                    pull: None,
-                },
+                format!("Generated issue {} for load tests", k + 1),
+                format!("Issue {} of {n} added by a test.", k + 1),
+                &viewer,
+                now,
             );
+            if k % 3 == 2 {
+                let text = format!("Still reproducible on main (generated issue {})", k + 1);
+                issue
+                    .comments
+                    .push(Comment::new(comment_id, &viewer, text, now));
+            }
+            repo.issues.insert(number, issue);
             numbers.push(number);
         }
         numbers

@@ -9,8 +9,8 @@ use serde::Deserialize;
 use serde_json::Value;
 use shared::ToolError;
 
-use crate::api::{Query, repo_path};
-use crate::paging::{self, collect, render};
+use crate::api::{Query, RepoRef};
+use crate::paging::{self, ListArgs, collect};
 use crate::server::GithubServer;
 use crate::shape::{Obj, first_line, n, s};
 
@@ -59,29 +59,27 @@ fn job_item(v: &Value) -> String {
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct ListRunsParams {
-    pub owner: String,
-    pub repo: String,
+    #[serde(flatten)]
+    pub repo: RepoRef,
     /// Only runs of this branch.
     pub branch: Option<String>,
     /// e.g. completed, in_progress, queued, success, failure.
     pub status: Option<String>,
-    /// Most items (default 30, max 1000).
-    pub limit: Option<u32>,
-    /// `cursor` from the previous result, to continue.
-    pub cursor: Option<String>,
+    #[serde(flatten)]
+    pub page: ListArgs,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct GetRunParams {
-    pub owner: String,
-    pub repo: String,
+    #[serde(flatten)]
+    pub repo: RepoRef,
     pub run_id: u64,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct GetJobLogsParams {
-    pub owner: String,
-    pub repo: String,
+    #[serde(flatten)]
+    pub repo: RepoRef,
     /// Job id (from get_workflow_run, or a check run id).
     pub job_id: u64,
     /// Lines from the end (default 200, max 5000).
@@ -106,22 +104,20 @@ impl GithubServer {
         &self,
         Parameters(p): Parameters<ListRunsParams>,
     ) -> Result<String, ToolError> {
-        let path = format!("{}/actions/runs", repo_path(&p.owner, &p.repo)?);
-        let first = Query::list()
+        let path = format!("{}/actions/runs", p.repo.path()?);
+        let query = Query::list()
             .opt("branch", p.branch.as_deref())
-            .opt("status", p.status.as_deref())
-            .on(&path);
-        let start = paging::start(&self.api, p.cursor.as_deref(), &path, first)?;
-        let listing = collect(
+            .opt("status", p.status.as_deref());
+        paging::list(
             &self.api,
-            &start,
+            "list_workflow_runs",
+            &path,
+            query,
+            &p.page,
             Some("workflow_runs"),
-            paging::limit(p.limit),
-            self.api.max_output,
             |v| Some(run_item(v).finish()),
         )
-        .await?;
-        Ok(render("list_workflow_runs", listing, Obj::new()))
+        .await
     }
 
     #[tool(
@@ -137,11 +133,7 @@ impl GithubServer {
         &self,
         Parameters(p): Parameters<GetRunParams>,
     ) -> Result<String, ToolError> {
-        let path = format!(
-            "{}/actions/runs/{}",
-            repo_path(&p.owner, &p.repo)?,
-            p.run_id
-        );
+        let path = format!("{}/actions/runs/{}", p.repo.path()?, p.run_id);
         let run = self.api.get(&path).await?;
         let jobs_path = format!("{path}/jobs");
         let jobs = collect(
@@ -175,11 +167,7 @@ impl GithubServer {
         &self,
         Parameters(p): Parameters<GetJobLogsParams>,
     ) -> Result<String, ToolError> {
-        let path = format!(
-            "{}/actions/jobs/{}/logs",
-            repo_path(&p.owner, &p.repo)?,
-            p.job_id
-        );
+        let path = format!("{}/actions/jobs/{}/logs", p.repo.path()?, p.job_id);
         let log = self.api.get_text(&path).await?;
         let tail = p.tail_lines.unwrap_or(TAIL_LINES).clamp(1, MAX_TAIL_LINES);
         Ok(log_tail(

@@ -12,13 +12,19 @@ use serde_json::{Map, Value, json};
 use shared::ToolError;
 use shared::upstream::Method;
 
-use crate::api::{Query, repo_path};
-use crate::paging::{self, Listing, collect, render, render_as};
+use crate::api::{Query, RepoRef};
+use crate::paging::{self, ListArgs, render_as};
 use crate::server::GithubServer;
 use crate::shape::{Obj, body, cut, first_line, labels, login, logins, n, s};
 
 /// Default bytes of one body or comment.
-pub const TEXT_BYTES: usize = 4000;
+const TEXT_BYTES: usize = 4000;
+
+/// The bytes of one body or comment a call shows: `asked` (default 4000), at
+/// least 200 and at most half the output bound.
+pub fn text_bytes(asked: Option<usize>, max_output: usize) -> usize {
+    asked.unwrap_or(TEXT_BYTES).clamp(200, max_output / 2)
+}
 
 /// An issue (or pull request) in a list.
 pub fn issue_item(v: &Value, with_repo: bool) -> String {
@@ -70,8 +76,8 @@ pub fn comment(v: &Value, max: usize, how: &str) -> Obj {
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct ListIssuesParams {
-    pub owner: String,
-    pub repo: String,
+    #[serde(flatten)]
+    pub repo: RepoRef,
     /// open (default), closed or all.
     pub state: Option<String>,
     /// Comma-separated label names, all required, e.g. "bug,ui".
@@ -87,16 +93,14 @@ pub struct ListIssuesParams {
     pub sort: Option<String>,
     /// desc (default) or asc.
     pub direction: Option<String>,
-    /// Most items (default 30, max 1000).
-    pub limit: Option<u32>,
-    /// `cursor` from the previous result, to continue.
-    pub cursor: Option<String>,
+    #[serde(flatten)]
+    pub page: ListArgs,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct GetIssueParams {
-    pub owner: String,
-    pub repo: String,
+    #[serde(flatten)]
+    pub repo: RepoRef,
     pub issue_number: u64,
     /// Most comments (default 30, max 1000; 0 for none).
     pub comments_limit: Option<u32>,
@@ -112,16 +116,14 @@ pub struct GetIssueParams {
 pub struct SearchParams {
     /// GitHub search syntax.
     pub q: String,
-    /// Most items (default 30, max 1000).
-    pub limit: Option<u32>,
-    /// `cursor` from the previous result, to continue.
-    pub cursor: Option<String>,
+    #[serde(flatten)]
+    pub page: ListArgs,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct CreateIssueParams {
-    pub owner: String,
-    pub repo: String,
+    #[serde(flatten)]
+    pub repo: RepoRef,
     pub title: String,
     /// Markdown.
     pub body: Option<String>,
@@ -134,8 +136,8 @@ pub struct CreateIssueParams {
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct UpdateIssueParams {
-    pub owner: String,
-    pub repo: String,
+    #[serde(flatten)]
+    pub repo: RepoRef,
     pub issue_number: u64,
     pub title: Option<String>,
     /// Replaces the whole body.
@@ -154,8 +156,8 @@ pub struct UpdateIssueParams {
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct AddIssueCommentParams {
-    pub owner: String,
-    pub repo: String,
+    #[serde(flatten)]
+    pub repo: RepoRef,
     /// Issue or pull request number.
     pub issue_number: u64,
     /// Markdown.
@@ -177,27 +179,19 @@ impl GithubServer {
         &self,
         Parameters(p): Parameters<ListIssuesParams>,
     ) -> Result<String, ToolError> {
-        let path = format!("{}/issues", repo_path(&p.owner, &p.repo)?);
-        let first = Query::list()
+        let path = format!("{}/issues", p.repo.path()?);
+        let query = Query::list()
             .opt("state", p.state.as_deref())
             .opt("labels", p.labels.as_deref())
             .opt("assignee", p.assignee.as_deref())
             .opt("creator", p.creator.as_deref())
             .opt("since", p.since.as_deref())
             .opt("sort", p.sort.as_deref())
-            .opt("direction", p.direction.as_deref())
-            .on(&path);
-        let start = paging::start(&self.api, p.cursor.as_deref(), &path, first)?;
-        let listing = collect(
-            &self.api,
-            &start,
-            None,
-            paging::limit(p.limit),
-            self.api.max_output,
-            |v| (kind(v) == "issue").then(|| issue_item(v, false)),
-        )
-        .await?;
-        Ok(render("list_issues", listing, Obj::new()))
+            .opt("direction", p.direction.as_deref());
+        paging::list(&self.api, "list_issues", &path, query, &p.page, None, |v| {
+            (kind(v) == "issue").then(|| issue_item(v, false))
+        })
+        .await
     }
 
     #[tool(
@@ -213,15 +207,8 @@ impl GithubServer {
         &self,
         Parameters(p): Parameters<GetIssueParams>,
     ) -> Result<String, ToolError> {
-        let path = format!(
-            "{}/issues/{}",
-            repo_path(&p.owner, &p.repo)?,
-            p.issue_number
-        );
-        let max_text = p
-            .text_bytes
-            .unwrap_or(TEXT_BYTES)
-            .clamp(200, self.api.max_output / 2);
+        let path = format!("{}/issues/{}", p.repo.path()?, p.issue_number);
+        let max_text = text_bytes(p.text_bytes, self.api.max_output);
         let comments_path = format!("{path}/comments");
         let continuing = p
             .comments_cursor
@@ -250,17 +237,11 @@ impl GithubServer {
         if limit == 0 {
             return Ok(out.finish());
         }
-        let start = paging::start(
+        let how = format!("raise text_bytes above {max_text} to read it whole");
+        let listing = paging::follow(
             &self.api,
             p.comments_cursor.as_deref(),
             &comments_path,
-            Query::list().on(&comments_path),
-        )?;
-        let how = format!("raise text_bytes above {max_text} to read it whole");
-        let listing: Listing = collect(
-            &self.api,
-            &start,
-            None,
             paging::limit(Some(limit)),
             self.api.max_output.saturating_sub(used + 500),
             |c| Some(comment(c, max_text, &how).finish()),
@@ -320,8 +301,8 @@ fn issue_summary(v: &Value) -> String {
         .finish()
 }
 
-/// A JSON object of the fields that are set.
-fn fields(pairs: Vec<(&str, Option<Value>)>) -> Value {
+/// A JSON object of the fields that are set (a write's body).
+pub fn fields<'a>(pairs: impl IntoIterator<Item = (&'a str, Option<Value>)>) -> Value {
     let map: Map<String, Value> = pairs
         .into_iter()
         .filter_map(|(k, v)| v.map(|v| (k.to_string(), v)))
@@ -344,7 +325,7 @@ impl GithubServer {
         &self,
         Parameters(p): Parameters<CreateIssueParams>,
     ) -> Result<String, ToolError> {
-        let path = format!("{}/issues", repo_path(&p.owner, &p.repo)?);
+        let path = format!("{}/issues", p.repo.path()?);
         if p.title.trim().is_empty() {
             return Err(ToolError::new("title must not be empty"));
         }
@@ -375,11 +356,7 @@ impl GithubServer {
         &self,
         Parameters(p): Parameters<UpdateIssueParams>,
     ) -> Result<String, ToolError> {
-        let path = format!(
-            "{}/issues/{}",
-            repo_path(&p.owner, &p.repo)?,
-            p.issue_number
-        );
+        let path = format!("{}/issues/{}", p.repo.path()?, p.issue_number);
         let body = fields(vec![
             ("title", p.title.map(Value::from)),
             ("body", p.body.map(Value::from)),
@@ -414,11 +391,7 @@ impl GithubServer {
         &self,
         Parameters(p): Parameters<AddIssueCommentParams>,
     ) -> Result<String, ToolError> {
-        let path = format!(
-            "{}/issues/{}/comments",
-            repo_path(&p.owner, &p.repo)?,
-            p.issue_number
-        );
+        let path = format!("{}/issues/{}/comments", p.repo.path()?, p.issue_number);
         if p.body.trim().is_empty() {
             return Err(ToolError::new("body must not be empty"));
         }

@@ -287,6 +287,46 @@ mod tests {
     }
 
     #[test]
+    fn shared_parameters_stay_flat_in_schemas_and_calls() {
+        let s = sel(&["all"], &[], true).unwrap();
+        for tool in s.router().list_all() {
+            let schema = serde_json::Value::Object((*tool.input_schema).clone());
+            let text = schema.to_string();
+            for nested in ["allOf", "RepoRef", "ListArgs"] {
+                assert!(!text.contains(nested), "{}: {nested} in {text}", tool.name);
+            }
+            let props = &schema["properties"];
+            if props.get("cursor").is_some() && props.get("limit").is_some() {
+                assert_eq!(
+                    props["limit"]["description"], "Most items (default 30, max 1000).",
+                    "{}",
+                    tool.name
+                );
+            }
+            if tool.name != "get_repository" && props.get("owner").is_some() {
+                assert_eq!(props["owner"], serde_json::json!({"type": "string"}));
+                assert_eq!(props["repo"], serde_json::json!({"type": "string"}));
+                let required = schema["required"].as_array().unwrap();
+                assert!(required.contains(&"owner".into()) && required.contains(&"repo".into()));
+            }
+        }
+        let p: issues::ListIssuesParams = serde_json::from_value(serde_json::json!({
+            "owner": "o", "repo": "r", "labels": ["bug", "ui"], "limit": 5, "cursor": "c"
+        }))
+        .unwrap();
+        assert_eq!(p.repo.path().unwrap(), "/repos/o/r");
+        assert_eq!(
+            (p.page.limit, p.page.cursor.as_deref()),
+            (Some(5), Some("c"))
+        );
+        assert_eq!(p.labels.as_deref(), Some("bug,ui"));
+        let missing = serde_json::from_value::<issues::ListIssuesParams>(serde_json::json!({
+            "owner": "o"
+        }));
+        assert!(missing.unwrap_err().to_string().contains("repo"));
+    }
+
+    #[test]
     fn router_serves_exactly_the_selection() {
         let s = sel(&["issues"], &["get_me"], false).unwrap();
         let listed: BTreeSet<String> = s

@@ -10,7 +10,7 @@ use shared::ToolError;
 use shared::upstream::Method;
 
 use crate::api::{Query, seg};
-use crate::paging::{self, collect, render};
+use crate::paging::{self, ListArgs};
 use crate::server::GithubServer;
 use crate::shape::{Obj, s, yes};
 
@@ -41,10 +41,8 @@ pub struct ListNotificationsParams {
     /// Only where you are directly involved (mentioned, assigned, author...).
     #[serde(default)]
     pub participating: bool,
-    /// Most items (default 30, max 1000).
-    pub limit: Option<u32>,
-    /// `cursor` from the previous result, to continue.
-    pub cursor: Option<String>,
+    #[serde(flatten)]
+    pub page: ListArgs,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -68,22 +66,19 @@ impl GithubServer {
         &self,
         Parameters(p): Parameters<ListNotificationsParams>,
     ) -> Result<String, ToolError> {
-        let path = "/notifications";
-        let first = Query::list()
+        let query = Query::list()
             .opt("all", p.all.then_some("true"))
-            .opt("participating", p.participating.then_some("true"))
-            .on(path);
-        let start = paging::start(&self.api, p.cursor.as_deref(), path, first)?;
-        let listing = collect(
+            .opt("participating", p.participating.then_some("true"));
+        paging::list(
             &self.api,
-            &start,
+            "list_notifications",
+            "/notifications",
+            query,
+            &p.page,
             None,
-            paging::limit(p.limit),
-            self.api.max_output,
             |v| Some(notification(v)),
         )
-        .await?;
-        Ok(render("list_notifications", listing, Obj::new()))
+        .await
     }
 }
 

@@ -9,11 +9,11 @@ use serde_json::{Value, json};
 use shared::ToolError;
 use shared::upstream::Method;
 
-use crate::api::{Query, repo_path, seg};
-use crate::paging::{self, collect, render, render_as};
+use crate::api::{Query, RepoRef, seg};
+use crate::paging::{self, ListArgs, collect, render_as};
 use crate::server::GithubServer;
 use crate::shape::{Obj, body, cut, first_line, labels, login, logins, n, s, window, yes};
-use crate::toolsets::issues::{TEXT_BYTES, comment};
+use crate::toolsets::issues::{comment, fields, text_bytes};
 use crate::toolsets::repos::file_change;
 
 /// The default window of a diff.
@@ -45,27 +45,40 @@ fn branch(v: &Value, key: &str) -> Obj {
         .put("repo", b.get("repo").and_then(|r| s(r, "full_name")))
 }
 
+/// The `owner`, `repo` and `pull_number` of a pull request tool's parameters,
+/// flattened into them.
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct PullRef {
+    #[serde(flatten)]
+    pub repo: RepoRef,
+    pub pull_number: u64,
+}
+
+impl PullRef {
+    /// `/repos/{owner}/{repo}/pulls/{pull_number}`, checked.
+    fn path(&self) -> Result<String, ToolError> {
+        Ok(format!("{}/pulls/{}", self.repo.path()?, self.pull_number))
+    }
+}
+
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct ListPullRequestsParams {
-    pub owner: String,
-    pub repo: String,
+    #[serde(flatten)]
+    pub repo: RepoRef,
     /// open (default), closed or all.
     pub state: Option<String>,
     /// Head branch as "user:branch".
     pub head: Option<String>,
     /// Base branch name.
     pub base: Option<String>,
-    /// Most items (default 30, max 1000).
-    pub limit: Option<u32>,
-    /// `cursor` from the previous result, to continue.
-    pub cursor: Option<String>,
+    #[serde(flatten)]
+    pub page: ListArgs,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct GetPullRequestParams {
-    pub owner: String,
-    pub repo: String,
-    pub pull_number: u64,
+    #[serde(flatten)]
+    pub pull: PullRef,
     /// Byte offset in the body (from a cut notice).
     pub body_offset: Option<usize>,
     /// Most bytes of the body (default 4000).
@@ -74,9 +87,8 @@ pub struct GetPullRequestParams {
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct GetDiffParams {
-    pub owner: String,
-    pub repo: String,
-    pub pull_number: u64,
+    #[serde(flatten)]
+    pub pull: PullRef,
     /// Only the files whose path starts with this (a file or directory).
     pub path: Option<String>,
     /// Byte offset to start at (from a cut notice).
@@ -87,23 +99,19 @@ pub struct GetDiffParams {
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct ListFilesParams {
-    pub owner: String,
-    pub repo: String,
-    pub pull_number: u64,
+    #[serde(flatten)]
+    pub pull: PullRef,
     /// Include each file's patch (cut to 1500 bytes).
     #[serde(default)]
     pub include_patch: bool,
-    /// Most items (default 30, max 1000).
-    pub limit: Option<u32>,
-    /// `cursor` from the previous result, to continue.
-    pub cursor: Option<String>,
+    #[serde(flatten)]
+    pub page: ListArgs,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct GetReviewsParams {
-    pub owner: String,
-    pub repo: String,
-    pub pull_number: u64,
+    #[serde(flatten)]
+    pub pull: PullRef,
     /// Most reviews and most comments (default 30 each, max 1000).
     pub limit: Option<u32>,
     /// To read more reviews (only lists given a cursor are read).
@@ -116,15 +124,14 @@ pub struct GetReviewsParams {
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct PullParams {
-    pub owner: String,
-    pub repo: String,
-    pub pull_number: u64,
+    #[serde(flatten)]
+    pub pull: PullRef,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct CreatePullRequestParams {
-    pub owner: String,
-    pub repo: String,
+    #[serde(flatten)]
+    pub repo: RepoRef,
     pub title: String,
     /// Branch with the changes ("user:branch" for a fork).
     pub head: String,
@@ -162,9 +169,8 @@ pub struct ReviewComment {
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct CreateReviewParams {
-    pub owner: String,
-    pub repo: String,
-    pub pull_number: u64,
+    #[serde(flatten)]
+    pub pull: PullRef,
     pub event: ReviewEvent,
     /// Review summary (required for REQUEST_CHANGES and COMMENT without comments).
     pub body: Option<String>,
@@ -176,9 +182,8 @@ pub struct CreateReviewParams {
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct MergeParams {
-    pub owner: String,
-    pub repo: String,
-    pub pull_number: u64,
+    #[serde(flatten)]
+    pub pull: PullRef,
     /// merge (default), squash or rebase.
     pub merge_method: Option<String>,
     pub commit_title: Option<String>,
@@ -202,23 +207,21 @@ impl GithubServer {
         &self,
         Parameters(p): Parameters<ListPullRequestsParams>,
     ) -> Result<String, ToolError> {
-        let path = format!("{}/pulls", repo_path(&p.owner, &p.repo)?);
-        let first = Query::list()
+        let path = format!("{}/pulls", p.repo.path()?);
+        let query = Query::list()
             .opt("state", p.state.as_deref())
             .opt("head", p.head.as_deref())
-            .opt("base", p.base.as_deref())
-            .on(&path);
-        let start = paging::start(&self.api, p.cursor.as_deref(), &path, first)?;
-        let listing = collect(
+            .opt("base", p.base.as_deref());
+        paging::list(
             &self.api,
-            &start,
+            "list_pull_requests",
+            &path,
+            query,
+            &p.page,
             None,
-            paging::limit(p.limit),
-            self.api.max_output,
             |v| Some(pull_item(v)),
         )
-        .await?;
-        Ok(render("list_pull_requests", listing, Obj::new()))
+        .await
     }
 
     #[tool(
@@ -234,12 +237,9 @@ impl GithubServer {
         &self,
         Parameters(p): Parameters<GetPullRequestParams>,
     ) -> Result<String, ToolError> {
-        let path = format!("{}/pulls/{}", repo_path(&p.owner, &p.repo)?, p.pull_number);
+        let path = p.pull.path()?;
         let v = self.api.get(&path).await?;
-        let max_text = p
-            .text_bytes
-            .unwrap_or(TEXT_BYTES)
-            .clamp(200, self.api.max_output / 2);
+        let max_text = text_bytes(p.text_bytes, self.api.max_output);
         let text = s(&v, "body").unwrap_or_default();
         Ok(Obj::new()
             .put("number", n(&v, "number"))
@@ -292,7 +292,7 @@ impl GithubServer {
         &self,
         Parameters(p): Parameters<GetDiffParams>,
     ) -> Result<String, ToolError> {
-        let path = format!("{}/pulls/{}", repo_path(&p.owner, &p.repo)?, p.pull_number);
+        let path = p.pull.path()?;
         let diff = self.api.get_diff(&path).await?;
         let max = p
             .max_bytes
@@ -300,7 +300,7 @@ impl GithubServer {
             .clamp(1000, self.api.max_output.saturating_sub(500));
         Ok(diff_window(
             &diff,
-            p.pull_number,
+            p.pull.pull_number,
             p.path.as_deref(),
             p.offset.unwrap_or(0),
             max,
@@ -320,24 +320,15 @@ impl GithubServer {
         &self,
         Parameters(p): Parameters<ListFilesParams>,
     ) -> Result<String, ToolError> {
-        let path = format!(
-            "{}/pulls/{}/files",
-            repo_path(&p.owner, &p.repo)?,
-            p.pull_number
-        );
-        let start = paging::start(
-            &self.api,
-            p.cursor.as_deref(),
-            &path,
-            Query::list().on(&path),
-        )?;
+        let path = format!("{}/files", p.pull.path()?);
         let with_patch = p.include_patch;
-        let listing = collect(
+        paging::list(
             &self.api,
-            &start,
+            "list_pull_request_files",
+            &path,
+            Query::list(),
+            &p.page,
             None,
-            paging::limit(p.limit),
-            self.api.max_output,
             |f| {
                 let patch = s(f, "patch").unwrap_or_default();
                 let shown = if with_patch { cut(patch, 1500).0 } else { "" };
@@ -348,8 +339,7 @@ impl GithubServer {
                 ))
             },
         )
-        .await?;
-        Ok(render("list_pull_request_files", listing, Obj::new()))
+        .await
     }
 
     #[tool(
@@ -365,11 +355,8 @@ impl GithubServer {
         &self,
         Parameters(p): Parameters<GetReviewsParams>,
     ) -> Result<String, ToolError> {
-        let base = format!("{}/pulls/{}", repo_path(&p.owner, &p.repo)?, p.pull_number);
-        let max_text = p
-            .text_bytes
-            .unwrap_or(TEXT_BYTES)
-            .clamp(200, self.api.max_output / 2);
+        let base = p.pull.path()?;
+        let max_text = text_bytes(p.text_bytes, self.api.max_output);
         let limit = paging::limit(p.limit);
         let given = |c: &Option<String>| c.as_deref().is_some_and(|c| !c.trim().is_empty());
         let (want_reviews, want_comments) =
@@ -382,13 +369,8 @@ impl GithubServer {
         let mut out = Obj::new();
         if want_reviews {
             let path = format!("{base}/reviews");
-            let start = paging::start(
-                &self.api,
-                p.reviews_cursor.as_deref(),
-                &path,
-                Query::list().on(&path),
-            )?;
-            let listing = collect(&self.api, &start, None, limit, half, |r| {
+            let cursor = p.reviews_cursor.as_deref();
+            let listing = paging::follow(&self.api, cursor, &path, limit, half, |r| {
                 Some(
                     comment(r, max_text, &how)
                         .put("state", s(r, "state"))
@@ -409,13 +391,8 @@ impl GithubServer {
         }
         if want_comments {
             let path = format!("{base}/comments");
-            let start = paging::start(
-                &self.api,
-                p.comments_cursor.as_deref(),
-                &path,
-                Query::list().on(&path),
-            )?;
-            let listing = collect(&self.api, &start, None, limit, half, |c| {
+            let cursor = p.comments_cursor.as_deref();
+            let listing = paging::follow(&self.api, cursor, &path, limit, half, |c| {
                 Some(
                     comment(c, max_text, &how)
                         .put("path", s(c, "path"))
@@ -453,11 +430,8 @@ impl GithubServer {
         &self,
         Parameters(p): Parameters<PullParams>,
     ) -> Result<String, ToolError> {
-        let repo = repo_path(&p.owner, &p.repo)?;
-        let pr = self
-            .api
-            .get(&format!("{repo}/pulls/{}", p.pull_number))
-            .await?;
+        let repo = p.pull.repo.path()?;
+        let pr = self.api.get(&p.pull.path()?).await?;
         let sha = pr
             .get("head")
             .and_then(|h| s(h, "sha"))
@@ -487,7 +461,7 @@ impl GithubServer {
             },
         )
         .await?;
-        Ok(status_summary(p.pull_number, &sha, &status, checks))
+        Ok(status_summary(p.pull.pull_number, &sha, &status, checks))
     }
 }
 
@@ -656,17 +630,18 @@ impl GithubServer {
         &self,
         Parameters(p): Parameters<CreatePullRequestParams>,
     ) -> Result<String, ToolError> {
-        let path = format!("{}/pulls", repo_path(&p.owner, &p.repo)?);
-        let mut body = json!({"title": p.title, "head": p.head, "base": p.base});
-        if let Some(text) = p.body {
-            body["body"] = json!(text);
-        }
-        if let Some(draft) = p.draft {
-            body["draft"] = json!(draft);
-        }
-        if let Some(m) = p.maintainer_can_modify {
-            body["maintainer_can_modify"] = json!(m);
-        }
+        let path = format!("{}/pulls", p.repo.path()?);
+        let body = fields([
+            ("title", Some(json!(p.title))),
+            ("head", Some(json!(p.head))),
+            ("base", Some(json!(p.base))),
+            ("body", p.body.map(Value::from)),
+            ("draft", p.draft.map(Value::from)),
+            (
+                "maintainer_can_modify",
+                p.maintainer_can_modify.map(Value::from),
+            ),
+        ]);
         let v = self
             .api
             .write_json(Method::POST, &path, body, false)
@@ -692,21 +667,16 @@ impl GithubServer {
         &self,
         Parameters(p): Parameters<CreateReviewParams>,
     ) -> Result<String, ToolError> {
-        let path = format!(
-            "{}/pulls/{}/reviews",
-            repo_path(&p.owner, &p.repo)?,
-            p.pull_number
-        );
-        let mut body = json!({"event": p.event});
-        if let Some(text) = p.body {
-            body["body"] = json!(text);
-        }
-        if let Some(comments) = p.comments.filter(|c| !c.is_empty()) {
-            body["comments"] = json!(comments);
-        }
-        if let Some(sha) = p.commit_id {
-            body["commit_id"] = json!(sha);
-        }
+        let path = format!("{}/reviews", p.pull.path()?);
+        let body = fields([
+            ("event", Some(json!(p.event))),
+            ("body", p.body.map(Value::from)),
+            (
+                "comments",
+                p.comments.filter(|c| !c.is_empty()).map(|c| json!(c)),
+            ),
+            ("commit_id", p.commit_id.map(Value::from)),
+        ]);
         let v = self
             .api
             .write_json(Method::POST, &path, body, false)
@@ -732,22 +702,16 @@ impl GithubServer {
         &self,
         Parameters(p): Parameters<MergeParams>,
     ) -> Result<String, ToolError> {
-        let path = format!(
-            "{}/pulls/{}/merge",
-            repo_path(&p.owner, &p.repo)?,
-            p.pull_number
+        let path = format!("{}/merge", p.pull.path()?);
+        let body = fields(
+            [
+                ("merge_method", p.merge_method),
+                ("commit_title", p.commit_title),
+                ("commit_message", p.commit_message),
+                ("sha", p.sha),
+            ]
+            .map(|(key, value)| (key, value.filter(|v| !v.trim().is_empty()).map(Value::from))),
         );
-        let mut body = json!({});
-        for (key, value) in [
-            ("merge_method", p.merge_method),
-            ("commit_title", p.commit_title),
-            ("commit_message", p.commit_message),
-            ("sha", p.sha),
-        ] {
-            if let Some(value) = value.filter(|v| !v.trim().is_empty()) {
-                body[key] = json!(value);
-            }
-        }
         let v = self.api.write_json(Method::PUT, &path, body, false).await?;
         Ok(Obj::new()
             .always(

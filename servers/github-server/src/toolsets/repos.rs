@@ -12,8 +12,8 @@ use serde::Deserialize;
 use serde_json::Value;
 use shared::ToolError;
 
-use crate::api::{Query, file_path, login, repo_path, seg};
-use crate::paging::{self, collect, render};
+use crate::api::{Query, RepoRef, file_path, login, repo_path, seg};
+use crate::paging::{self, ListArgs};
 use crate::server::GithubServer;
 use crate::shape::{Obj, cut, first_line, n, s, window, yes};
 
@@ -76,16 +76,14 @@ pub struct ListRepositoriesParams {
     pub org: Option<String>,
     /// created, updated, pushed or full_name.
     pub sort: Option<String>,
-    /// Most items (default 30, max 1000).
-    pub limit: Option<u32>,
-    /// `cursor` from the previous result, to continue.
-    pub cursor: Option<String>,
+    #[serde(flatten)]
+    pub page: ListArgs,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct GetFileContentsParams {
-    pub owner: String,
-    pub repo: String,
+    #[serde(flatten)]
+    pub repo: RepoRef,
     /// File or directory path; "" for the root.
     #[serde(default)]
     pub path: String,
@@ -104,18 +102,16 @@ pub struct GetFileContentsParams {
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct ListParams {
-    pub owner: String,
-    pub repo: String,
-    /// Most items (default 30, max 1000).
-    pub limit: Option<u32>,
-    /// `cursor` from the previous result, to continue.
-    pub cursor: Option<String>,
+    #[serde(flatten)]
+    pub repo: RepoRef,
+    #[serde(flatten)]
+    pub page: ListArgs,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct ListCommitsParams {
-    pub owner: String,
-    pub repo: String,
+    #[serde(flatten)]
+    pub repo: RepoRef,
     /// Branch, tag or sha to start from (default branch if omitted).
     pub sha: Option<String>,
     /// Only commits touching this file or directory.
@@ -126,16 +122,14 @@ pub struct ListCommitsParams {
     pub since: Option<String>,
     /// ISO 8601 time.
     pub until: Option<String>,
-    /// Most items (default 30, max 1000).
-    pub limit: Option<u32>,
-    /// `cursor` from the previous result, to continue.
-    pub cursor: Option<String>,
+    #[serde(flatten)]
+    pub page: ListArgs,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct GetCommitParams {
-    pub owner: String,
-    pub repo: String,
+    #[serde(flatten)]
+    pub repo: RepoRef,
     /// Commit sha, branch or tag.
     #[serde(rename = "ref")]
     pub git_ref: String,
@@ -145,21 +139,19 @@ pub struct GetCommitParams {
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct ListReleasesParams {
-    pub owner: String,
-    pub repo: String,
+    #[serde(flatten)]
+    pub repo: RepoRef,
     /// true: only the latest published release, with its full notes.
     #[serde(default)]
     pub latest: bool,
-    /// Most items (default 30, max 1000).
-    pub limit: Option<u32>,
-    /// `cursor` from the previous result, to continue.
-    pub cursor: Option<String>,
+    #[serde(flatten)]
+    pub page: ListArgs,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct GetTreeParams {
-    pub owner: String,
-    pub repo: String,
+    #[serde(flatten)]
+    pub repo: RepoRef,
     /// Branch, tag, commit or tree sha (default branch if omitted).
     #[serde(rename = "ref")]
     pub git_ref: Option<String>,
@@ -220,18 +212,17 @@ impl GithubServer {
             (None, Some(o)) => format!("/orgs/{}/repos", login(&o, "organization")?),
             (None, None) => "/user/repos".to_string(),
         };
-        let first = Query::list().opt("sort", p.sort.as_deref()).on(&path);
-        let start = paging::start(&self.api, p.cursor.as_deref(), &path, first)?;
-        let listing = collect(
+        let query = Query::list().opt("sort", p.sort.as_deref());
+        paging::list(
             &self.api,
-            &start,
+            "list_repositories",
+            &path,
+            query,
+            &p.page,
             None,
-            paging::limit(p.limit),
-            self.api.max_output,
             |v| Some(repository_item(v)),
         )
-        .await?;
-        Ok(render("list_repositories", listing, Obj::new()))
+        .await
     }
 
     #[tool(
@@ -247,7 +238,7 @@ impl GithubServer {
         &self,
         Parameters(p): Parameters<GetFileContentsParams>,
     ) -> Result<String, ToolError> {
-        let base = repo_path(&p.owner, &p.repo)?;
+        let base = p.repo.path()?;
         let inner = file_path(&p.path);
         let contents = if inner.is_empty() {
             format!("{base}/contents")
@@ -284,31 +275,17 @@ impl GithubServer {
         &self,
         Parameters(p): Parameters<ListParams>,
     ) -> Result<String, ToolError> {
-        let path = format!("{}/branches", repo_path(&p.owner, &p.repo)?);
-        let start = paging::start(
+        let path = format!("{}/branches", p.repo.path()?);
+        paging::list(
             &self.api,
-            p.cursor.as_deref(),
+            "list_branches",
             &path,
-            Query::list().on(&path),
-        )?;
-        let listing = collect(
-            &self.api,
-            &start,
+            Query::list(),
+            &p.page,
             None,
-            paging::limit(p.limit),
-            self.api.max_output,
-            |v| {
-                Some(
-                    Obj::new()
-                        .put("name", s(v, "name"))
-                        .put("sha", v.get("commit").and_then(|c| s(c, "sha")))
-                        .put("protected", yes(v, "protected"))
-                        .finish(),
-                )
-            },
+            |v| Some(git_ref(v).put("protected", yes(v, "protected")).finish()),
         )
-        .await?;
-        Ok(render("list_branches", listing, Obj::new()))
+        .await
     }
 
     #[tool(
@@ -324,25 +301,23 @@ impl GithubServer {
         &self,
         Parameters(p): Parameters<ListCommitsParams>,
     ) -> Result<String, ToolError> {
-        let path = format!("{}/commits", repo_path(&p.owner, &p.repo)?);
-        let first = Query::list()
+        let path = format!("{}/commits", p.repo.path()?);
+        let query = Query::list()
             .opt("sha", p.sha.as_deref())
             .opt("path", p.path.as_deref())
             .opt("author", p.author.as_deref())
             .opt("since", p.since.as_deref())
-            .opt("until", p.until.as_deref())
-            .on(&path);
-        let start = paging::start(&self.api, p.cursor.as_deref(), &path, first)?;
-        let listing = collect(
+            .opt("until", p.until.as_deref());
+        paging::list(
             &self.api,
-            &start,
+            "list_commits",
+            &path,
+            query,
+            &p.page,
             None,
-            paging::limit(p.limit),
-            self.api.max_output,
             |v| Some(commit_item(v)),
         )
-        .await?;
-        Ok(render("list_commits", listing, Obj::new()))
+        .await
     }
 
     #[tool(
@@ -358,11 +333,7 @@ impl GithubServer {
         &self,
         Parameters(p): Parameters<GetCommitParams>,
     ) -> Result<String, ToolError> {
-        let path = format!(
-            "{}/commits/{}",
-            repo_path(&p.owner, &p.repo)?,
-            seg(p.git_ref.trim())
-        );
+        let path = format!("{}/commits/{}", p.repo.path()?, seg(p.git_ref.trim()));
         let v = self.api.get(&path).await?;
         Ok(commit_detail(
             &v,
@@ -381,30 +352,17 @@ impl GithubServer {
         )
     )]
     async fn list_tags(&self, Parameters(p): Parameters<ListParams>) -> Result<String, ToolError> {
-        let path = format!("{}/tags", repo_path(&p.owner, &p.repo)?);
-        let start = paging::start(
+        let path = format!("{}/tags", p.repo.path()?);
+        paging::list(
             &self.api,
-            p.cursor.as_deref(),
+            "list_tags",
             &path,
-            Query::list().on(&path),
-        )?;
-        let listing = collect(
-            &self.api,
-            &start,
+            Query::list(),
+            &p.page,
             None,
-            paging::limit(p.limit),
-            self.api.max_output,
-            |v| {
-                Some(
-                    Obj::new()
-                        .put("name", s(v, "name"))
-                        .put("sha", v.get("commit").and_then(|c| s(c, "sha")))
-                        .finish(),
-                )
-            },
+            |v| Some(git_ref(v).finish()),
         )
-        .await?;
-        Ok(render("list_tags", listing, Obj::new()))
+        .await
     }
 
     #[tool(
@@ -420,28 +378,22 @@ impl GithubServer {
         &self,
         Parameters(p): Parameters<ListReleasesParams>,
     ) -> Result<String, ToolError> {
-        let base = repo_path(&p.owner, &p.repo)?;
+        let base = p.repo.path()?;
         if p.latest {
             let v = self.api.get(&format!("{base}/releases/latest")).await?;
             return Ok(release(&v, self.api.max_output / 2));
         }
         let path = format!("{base}/releases");
-        let start = paging::start(
+        paging::list(
             &self.api,
-            p.cursor.as_deref(),
+            "list_releases",
             &path,
-            Query::list().on(&path),
-        )?;
-        let listing = collect(
-            &self.api,
-            &start,
+            Query::list(),
+            &p.page,
             None,
-            paging::limit(p.limit),
-            self.api.max_output,
             |v| Some(release(v, 400)),
         )
-        .await?;
-        Ok(render("list_releases", listing, Obj::new()))
+        .await
     }
 
     #[tool(
@@ -457,7 +409,7 @@ impl GithubServer {
         &self,
         Parameters(p): Parameters<GetTreeParams>,
     ) -> Result<String, ToolError> {
-        let base = repo_path(&p.owner, &p.repo)?;
+        let base = p.repo.path()?;
         let git_ref = match p
             .git_ref
             .as_deref()
@@ -481,6 +433,13 @@ impl GithubServer {
             self.api.max_output.saturating_sub(600),
         ))
     }
+}
+
+/// A branch or tag in a list: its name and commit sha.
+fn git_ref(v: &Value) -> Obj {
+    Obj::new()
+        .put("name", s(v, "name"))
+        .put("sha", v.get("commit").and_then(|c| s(c, "sha")))
 }
 
 /// A commit in a list.
@@ -839,8 +798,10 @@ mod tests {
         offset: Option<usize>,
     ) -> GetFileContentsParams {
         GetFileContentsParams {
-            owner: "o".into(),
-            repo: "r".into(),
+            repo: RepoRef {
+                owner: "o".into(),
+                repo: "r".into(),
+            },
             path: "a.txt".into(),
             git_ref: None,
             start_line: start,
@@ -940,8 +901,10 @@ mod tests {
             {"path": "src", "type": "tree"}, {"path": "src/a.rs", "type": "blob", "size": 10},
             {"path": "src/b.rs", "type": "blob", "size": 20}, {"path": "srcx", "type": "blob", "size": 1}]});
         let p = GetTreeParams {
-            owner: "o".into(),
-            repo: "r".into(),
+            repo: RepoRef {
+                owner: "o".into(),
+                repo: "r".into(),
+            },
             git_ref: None,
             path: Some("src".into()),
             offset: None,

@@ -9,7 +9,7 @@ use serde_json::Value;
 use shared::ToolError;
 
 use crate::api::Query;
-use crate::paging::{self, collect, render};
+use crate::paging;
 use crate::server::GithubServer;
 use crate::shape::{Obj, s};
 use crate::toolsets::issues::SearchParams;
@@ -25,18 +25,8 @@ impl GithubServer {
         shape: impl Fn(&Value) -> Option<String>,
     ) -> Result<String, ToolError> {
         let path = format!("/search/{kind}");
-        let first = Query::list().set("q", p.q.trim()).on(&path);
-        let start = paging::start(&self.api, p.cursor.as_deref(), &path, first)?;
-        let listing = collect(
-            &self.api,
-            &start,
-            Some("items"),
-            paging::limit(p.limit),
-            self.api.max_output,
-            shape,
-        )
-        .await?;
-        Ok(render(tool, listing, Obj::new()))
+        let query = Query::list().set("q", p.q.trim());
+        paging::list(&self.api, tool, &path, query, &p.page, Some("items"), shape).await
     }
 }
 

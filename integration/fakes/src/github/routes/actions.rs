@@ -13,6 +13,7 @@ use crate::github::model::{Job, Repo, WorkflowRun, sha_of};
 use crate::github::paging;
 use crate::github::query::Req;
 use crate::github::reply;
+use crate::github::routes::in_repo;
 use crate::github::shapes::{View, iso_opt, node_id};
 use crate::github::time::iso;
 
@@ -21,30 +22,26 @@ pub async fn runs(
     Path((owner, name)): Path<(String, String)>,
     req: Req,
 ) -> Response {
-    let base = state.base_url();
-    let data = state.data();
-    let Some(repo) = data.repo(&owner, &name) else {
-        return reply::not_found();
-    };
-    let mut runs: Vec<&WorkflowRun> = repo
-        .runs
-        .iter()
-        .filter(|r| req.get("branch").is_none_or(|b| r.head_branch == b))
-        .filter(|r| req.get("event").is_none_or(|e| r.event == e))
-        .filter(|r| {
-            req.get("actor")
-                .is_none_or(|a| r.actor.eq_ignore_ascii_case(a))
-        })
-        .filter(|r| req.get("head_sha").is_none_or(|s| r.head_sha == s))
-        .filter(|r| {
-            req.get("status")
-                .is_none_or(|s| r.status == s || r.conclusion.as_deref() == Some(s))
-        })
-        .collect();
-    runs.sort_by_key(|r| std::cmp::Reverse((r.created_at, r.id)));
-    let view = View::new(&data, &base);
-    let items: Vec<Value> = runs.iter().map(|r| view.run(repo, r)).collect();
-    paging::counted(&req, &base, &items, "workflow_runs")
+    in_repo(&state, &owner, &name, |view, repo| {
+        let mut runs: Vec<&WorkflowRun> = repo
+            .runs
+            .iter()
+            .filter(|r| req.get("branch").is_none_or(|b| r.head_branch == b))
+            .filter(|r| req.get("event").is_none_or(|e| r.event == e))
+            .filter(|r| {
+                req.get("actor")
+                    .is_none_or(|a| r.actor.eq_ignore_ascii_case(a))
+            })
+            .filter(|r| req.get("head_sha").is_none_or(|s| r.head_sha == s))
+            .filter(|r| {
+                req.get("status")
+                    .is_none_or(|s| r.status == s || r.conclusion.as_deref() == Some(s))
+            })
+            .collect();
+        runs.sort_by_key(|r| std::cmp::Reverse((r.created_at, r.id)));
+        let items: Vec<Value> = runs.iter().map(|r| view.run(repo, r)).collect();
+        Some(paging::counted(&req, view.base, &items, "workflow_runs"))
+    })
 }
 
 fn find_run<'a>(repo: &'a Repo, id: &str) -> Option<&'a WorkflowRun> {
@@ -56,15 +53,9 @@ pub async fn run(
     State(state): State<GithubState>,
     Path((owner, name, id)): Path<(String, String, String)>,
 ) -> Response {
-    let base = state.base_url();
-    let data = state.data();
-    let Some(repo) = data.repo(&owner, &name) else {
-        return reply::not_found();
-    };
-    match find_run(repo, &id) {
-        Some(run) => reply::json(&View::new(&data, &base).run(repo, run)),
-        None => reply::not_found(),
-    }
+    in_repo(&state, &owner, &name, |view, repo| {
+        Some(reply::json(&view.run(repo, find_run(repo, &id)?)))
+    })
 }
 
 pub async fn jobs(
@@ -72,17 +63,11 @@ pub async fn jobs(
     Path((owner, name, id)): Path<(String, String, String)>,
     req: Req,
 ) -> Response {
-    let base = state.base_url();
-    let data = state.data();
-    let Some(repo) = data.repo(&owner, &name) else {
-        return reply::not_found();
-    };
-    let Some(run) = find_run(repo, &id) else {
-        return reply::not_found();
-    };
-    let view = View::new(&data, &base);
-    let items: Vec<Value> = run.jobs.iter().map(|j| view.job(repo, run, j)).collect();
-    paging::counted(&req, &base, &items, "jobs")
+    in_repo(&state, &owner, &name, |view, repo| {
+        let run = find_run(repo, &id)?;
+        let items: Vec<Value> = run.jobs.iter().map(|j| view.job(repo, run, j)).collect();
+        Some(paging::counted(&req, view.base, &items, "jobs"))
+    })
 }
 
 /// The signed path of a job's log.
@@ -99,26 +84,20 @@ pub async fn job_logs(
     Path((owner, name, id)): Path<(String, String, String)>,
     req: Req,
 ) -> Response {
-    let base = state.base_url();
-    let data = state.data();
-    let Some(repo) = data.repo(&owner, &name) else {
-        return reply::not_found();
-    };
-    let id: Option<u64> = id.parse().ok();
-    let job = repo
-        .runs
-        .iter()
-        .flat_map(|r| r.jobs.iter())
-        .find(|j| Some(j.id) == id && j.log_lines > 0);
-    let Some(job) = job else {
-        return reply::not_found();
-    };
-    let location = format!("{}{}", req.origin(&base), log_url(job.id));
-    let mut response = StatusCode::FOUND.into_response();
-    if let Ok(v) = HeaderValue::from_str(&location) {
-        response.headers_mut().insert(header::LOCATION, v);
-    }
-    response
+    in_repo(&state, &owner, &name, |view, repo| {
+        let id: Option<u64> = id.parse().ok();
+        let job = repo
+            .runs
+            .iter()
+            .flat_map(|r| r.jobs.iter())
+            .find(|j| Some(j.id) == id && j.log_lines > 0)?;
+        let location = format!("{}{}", req.origin(view.base), log_url(job.id));
+        let mut response = StatusCode::FOUND.into_response();
+        if let Ok(v) = HeaderValue::from_str(&location) {
+            response.headers_mut().insert(header::LOCATION, v);
+        }
+        Some(response)
+    })
 }
 
 /// `GET /_logs/{id}?sig=…`: the log text; no token needed, a wrong signature is

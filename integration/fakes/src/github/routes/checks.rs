@@ -11,6 +11,7 @@ use crate::github::model::{CommitStatus, Job, Repo, WorkflowRun};
 use crate::github::paging;
 use crate::github::query::Req;
 use crate::github::reply;
+use crate::github::routes::in_repo;
 use crate::github::shapes::{View, iso_opt, node_id};
 use crate::github::time::iso;
 
@@ -18,43 +19,10 @@ pub async fn combined(
     State(state): State<GithubState>,
     Path((owner, name, reference)): Path<(String, String, String)>,
 ) -> Response {
-    let base = state.base_url();
-    let data = state.data();
-    let Some(repo) = data.repo(&owner, &name) else {
-        return reply::not_found();
-    };
-    let Some(sha) = repo.resolve(&reference).map(|r| r.sha) else {
-        return reply::not_found();
-    };
-    let mut statuses: Vec<&CommitStatus> = repo.statuses.iter().filter(|s| s.sha == sha).collect();
-    statuses.sort_by_key(|s| std::cmp::Reverse(s.created_at));
-    let mut latest: Vec<&CommitStatus> = Vec::new();
-    for s in statuses {
-        if !latest.iter().any(|l| l.context == s.context) {
-            latest.push(s);
-        }
-    }
-    let combined = if latest
-        .iter()
-        .any(|s| matches!(s.state.as_str(), "failure" | "error"))
-    {
-        "failure"
-    } else if latest.is_empty() || latest.iter().any(|s| s.state == "pending") {
-        "pending"
-    } else {
-        "success"
-    };
-    let view = View::new(&data, &base);
-    let url = format!("{}/commits/{sha}", view.repo_url(repo));
-    reply::json(&json!({
-        "state": combined,
-        "statuses": latest.iter().map(|s| view.status(repo, s)).collect::<Vec<_>>(),
-        "sha": sha,
-        "total_count": latest.len(),
-        "repository": view.repo_short(repo),
-        "commit_url": url,
-        "url": format!("{url}/status"),
-    }))
+    in_repo(&state, &owner, &name, |view, repo| {
+        let sha = repo.resolve(&reference)?.sha;
+        Some(reply::json(&view.combined_status(repo, &sha)))
+    })
 }
 
 pub async fn check_runs(
@@ -62,28 +30,55 @@ pub async fn check_runs(
     Path((owner, name, reference)): Path<(String, String, String)>,
     req: Req,
 ) -> Response {
-    let base = state.base_url();
-    let data = state.data();
-    let Some(repo) = data.repo(&owner, &name) else {
-        return reply::not_found();
-    };
-    let Some(sha) = repo.resolve(&reference).map(|r| r.sha) else {
-        return reply::not_found();
-    };
-    let view = View::new(&data, &base);
-    let items: Vec<Value> = repo
-        .runs
-        .iter()
-        .filter(|r| r.head_sha == sha)
-        .flat_map(|r| r.jobs.iter().map(move |j| (r, j)))
-        .filter(|(_, j)| req.get("check_name").is_none_or(|n| j.name == n))
-        .filter(|(_, j)| req.get("status").is_none_or(|s| j.status == s))
-        .map(|(r, j)| view.check_run(repo, r, j))
-        .collect();
-    paging::counted(&req, &base, &items, "check_runs")
+    in_repo(&state, &owner, &name, |view, repo| {
+        let sha = repo.resolve(&reference)?.sha;
+        let items: Vec<Value> = repo
+            .runs
+            .iter()
+            .filter(|r| r.head_sha == sha)
+            .flat_map(|r| r.jobs.iter().map(move |j| (r, j)))
+            .filter(|(_, j)| req.get("check_name").is_none_or(|n| j.name == n))
+            .filter(|(_, j)| req.get("status").is_none_or(|s| j.status == s))
+            .map(|(r, j)| view.check_run(repo, r, j))
+            .collect();
+        Some(paging::counted(&req, view.base, &items, "check_runs"))
+    })
 }
 
 impl View<'_> {
+    /// The combined status of the commit `sha`: the latest status of each context.
+    pub fn combined_status(&self, repo: &Repo, sha: &str) -> Value {
+        let mut statuses: Vec<&CommitStatus> =
+            repo.statuses.iter().filter(|s| s.sha == sha).collect();
+        statuses.sort_by_key(|s| std::cmp::Reverse(s.created_at));
+        let mut latest: Vec<&CommitStatus> = Vec::new();
+        for s in statuses {
+            if !latest.iter().any(|l| l.context == s.context) {
+                latest.push(s);
+            }
+        }
+        let combined = if latest
+            .iter()
+            .any(|s| matches!(s.state.as_str(), "failure" | "error"))
+        {
+            "failure"
+        } else if latest.is_empty() || latest.iter().any(|s| s.state == "pending") {
+            "pending"
+        } else {
+            "success"
+        };
+        let url = format!("{}/commits/{sha}", self.repo_url(repo));
+        json!({
+            "state": combined,
+            "statuses": latest.iter().map(|s| self.status(repo, s)).collect::<Vec<_>>(),
+            "sha": sha,
+            "total_count": latest.len(),
+            "repository": self.repo_short(repo),
+            "commit_url": url,
+            "url": format!("{url}/status"),
+        })
+    }
+
     pub fn status(&self, repo: &Repo, s: &CommitStatus) -> Value {
         json!({
             "url": format!("{}/statuses/{}", self.repo_url(repo), s.sha),

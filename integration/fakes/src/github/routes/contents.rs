@@ -15,6 +15,7 @@ use crate::github::GithubState;
 use crate::github::model::{Blob, Files, Repo, sha_of};
 use crate::github::query::Req;
 use crate::github::reply;
+use crate::github::routes::in_repo;
 use crate::github::shapes::View;
 
 /// GitHub stops listing a recursive tree at this many entries (`truncated`).
@@ -37,31 +38,24 @@ pub async fn get(
 }
 
 fn contents(state: &GithubState, owner: &str, name: &str, path: &str, req: &Req) -> Response {
-    let base = state.base_url();
-    let data = state.data();
-    let Some(repo) = data.repo(owner, name) else {
-        return reply::not_found();
-    };
-    let reference = req.get("ref").unwrap_or(&repo.default_branch).to_string();
-    let Some(resolved) = repo.resolve(&reference) else {
-        return reply::error(
-            StatusCode::NOT_FOUND,
-            &format!("No commit found for the ref {reference}"),
-            "https://docs.github.com/rest/repos/contents#get-repository-content",
-        );
-    };
-    let view = View::new(&data, &base);
-    let files = &resolved.branch.files;
-    let path = path.trim_matches('/');
-    if let Some(blob) = files.get(path) {
-        return reply::json(&view.file(repo, path, blob, &reference, true));
-    }
-    let head = resolved.branch.history.first().map_or("", String::as_str);
-    let entries = view.directory(repo, files, head, path, &reference);
-    if entries.is_empty() {
-        return reply::not_found();
-    }
-    reply::json(&Value::Array(entries))
+    in_repo(state, owner, name, |view, repo| {
+        let reference = req.get("ref").unwrap_or(&repo.default_branch).to_string();
+        let Some(resolved) = repo.resolve(&reference) else {
+            return Some(reply::error(
+                StatusCode::NOT_FOUND,
+                &format!("No commit found for the ref {reference}"),
+                "https://docs.github.com/rest/repos/contents#get-repository-content",
+            ));
+        };
+        let files = &resolved.branch.files;
+        let path = path.trim_matches('/');
+        if let Some(blob) = files.get(path) {
+            return Some(reply::json(&view.file(repo, path, blob, &reference, true)));
+        }
+        let head = resolved.branch.history.first().map_or("", String::as_str);
+        let entries = view.directory(repo, files, head, path, &reference);
+        (!entries.is_empty()).then(|| reply::json(&Value::Array(entries)))
+    })
 }
 
 pub async fn tree(
@@ -69,57 +63,51 @@ pub async fn tree(
     Path((owner, name, sha)): Path<(String, String, String)>,
     req: Req,
 ) -> Response {
-    let base = state.base_url();
-    let data = state.data();
-    let Some(repo) = data.repo(&owner, &name) else {
-        return reply::not_found();
-    };
-    let Some((files, head, dir)) = find_tree(repo, &sha) else {
-        return reply::not_found();
-    };
-    let view = View::new(&data, &base);
-    let recursive = req.get("recursive").is_some();
-    let prefix = if dir.is_empty() {
-        String::new()
-    } else {
-        format!("{dir}/")
-    };
-    let mut entries: Vec<(String, Value)> = Vec::new();
-    for d in directories(files) {
-        if let Some(rel) = d.strip_prefix(&prefix)
-            && (recursive || !rel.contains('/'))
-            && !rel.is_empty()
-        {
-            let sha = tree_sha(head, &d);
-            let url = format!("{}/git/trees/{sha}", view.repo_url(repo));
-            entries.push((
-                rel.to_string(),
-                json!({"path": rel, "mode": "040000", "type": "tree", "sha": sha, "url": url}),
-            ));
+    in_repo(&state, &owner, &name, |view, repo| {
+        let (files, head, dir) = find_tree(repo, &sha)?;
+        let recursive = req.get("recursive").is_some();
+        let prefix = if dir.is_empty() {
+            String::new()
+        } else {
+            format!("{dir}/")
+        };
+        let mut entries: Vec<(String, Value)> = Vec::new();
+        for d in directories(files) {
+            if let Some(rel) = d.strip_prefix(&prefix)
+                && (recursive || !rel.contains('/'))
+                && !rel.is_empty()
+            {
+                let sha = tree_sha(head, &d);
+                let url = format!("{}/git/trees/{sha}", view.repo_url(repo));
+                entries.push((
+                    rel.to_string(),
+                    json!({"path": rel, "mode": "040000", "type": "tree", "sha": sha, "url": url}),
+                ));
+            }
         }
-    }
-    for (path, blob) in files {
-        if let Some(rel) = path.strip_prefix(&prefix)
-            && (recursive || !rel.contains('/'))
-        {
-            let url = format!("{}/git/blobs/{}", view.repo_url(repo), blob.sha);
-            entries.push((
-                rel.to_string(),
-                json!({"path": rel, "mode": "100644", "type": "blob", "sha": blob.sha,
-                       "size": blob.text.len(), "url": url}),
-            ));
+        for (path, blob) in files {
+            if let Some(rel) = path.strip_prefix(&prefix)
+                && (recursive || !rel.contains('/'))
+            {
+                let url = format!("{}/git/blobs/{}", view.repo_url(repo), blob.sha);
+                entries.push((
+                    rel.to_string(),
+                    json!({"path": rel, "mode": "100644", "type": "blob", "sha": blob.sha,
+                           "size": blob.text.len(), "url": url}),
+                ));
+            }
         }
-    }
-    entries.sort_by(|a, b| a.0.cmp(&b.0));
-    let truncated = entries.len() > TREE_LIMIT;
-    let tree: Vec<Value> = entries.into_iter().take(TREE_LIMIT).map(|e| e.1).collect();
-    let sha = tree_sha(head, &dir);
-    reply::json(&json!({
-        "sha": sha,
-        "url": format!("{}/git/trees/{sha}", view.repo_url(repo)),
-        "tree": tree,
-        "truncated": truncated,
-    }))
+        entries.sort_by(|a, b| a.0.cmp(&b.0));
+        let truncated = entries.len() > TREE_LIMIT;
+        let tree: Vec<Value> = entries.into_iter().take(TREE_LIMIT).map(|e| e.1).collect();
+        let sha = tree_sha(head, &dir);
+        Some(reply::json(&json!({
+            "sha": sha,
+            "url": format!("{}/git/trees/{sha}", view.repo_url(repo)),
+            "tree": tree,
+            "truncated": truncated,
+        })))
+    })
 }
 
 /// The files, head commit and directory a tree-ish names: a ref, or the sha of

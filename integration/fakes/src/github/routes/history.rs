@@ -11,6 +11,7 @@ use crate::github::model::{Commit, FileChange, Repo};
 use crate::github::paging;
 use crate::github::query::Req;
 use crate::github::reply;
+use crate::github::routes::in_repo;
 use crate::github::shapes::{View, iso_opt, node_id};
 use crate::github::time::{iso, parse_iso};
 
@@ -19,33 +20,29 @@ pub async fn branches(
     Path((owner, name)): Path<(String, String)>,
     req: Req,
 ) -> Response {
-    let base = state.base_url();
-    let data = state.data();
-    let Some(repo) = data.repo(&owner, &name) else {
-        return reply::not_found();
-    };
-    let view = View::new(&data, &base);
-    let mut branches: Vec<_> = repo
-        .branches
-        .iter()
-        .filter(|b| {
-            req.get("protected")
-                .is_none_or(|p| (p == "true") == b.protected)
-        })
-        .collect();
-    branches.sort_by(|a, b| a.name.cmp(&b.name));
-    let items: Vec<Value> = branches
-        .iter()
-        .map(|b| {
-            let sha = b.history.first().cloned().unwrap_or_default();
-            json!({
-                "name": b.name,
-                "commit": {"sha": sha, "url": format!("{}/commits/{sha}", view.repo_url(repo))},
-                "protected": b.protected,
+    in_repo(&state, &owner, &name, |view, repo| {
+        let mut branches: Vec<_> = repo
+            .branches
+            .iter()
+            .filter(|b| {
+                req.get("protected")
+                    .is_none_or(|p| (p == "true") == b.protected)
             })
-        })
-        .collect();
-    paging::list(&req, &base, &items)
+            .collect();
+        branches.sort_by(|a, b| a.name.cmp(&b.name));
+        let items: Vec<Value> = branches
+            .iter()
+            .map(|b| {
+                let sha = b.history.first().cloned().unwrap_or_default();
+                json!({
+                    "name": b.name,
+                    "commit": {"sha": sha, "url": format!("{}/commits/{sha}", view.repo_url(repo))},
+                    "protected": b.protected,
+                })
+            })
+            .collect();
+        Some(paging::list(&req, view.base, &items))
+    })
 }
 
 pub async fn commits(
@@ -53,44 +50,40 @@ pub async fn commits(
     Path((owner, name)): Path<(String, String)>,
     req: Req,
 ) -> Response {
-    let base = state.base_url();
-    let data = state.data();
-    let Some(repo) = data.repo(&owner, &name) else {
-        return reply::not_found();
-    };
-    let start = req.get("sha").unwrap_or(&repo.default_branch);
-    let Some(resolved) = repo.resolve(start) else {
-        return reply::error(
-            StatusCode::NOT_FOUND,
-            &format!("No commit found for SHA: {start}"),
-            "https://docs.github.com/rest/commits/commits#list-commits",
-        );
-    };
-    let since = req.get("since").and_then(parse_iso);
-    let until = req.get("until").and_then(parse_iso);
-    let path = req.get("path").map(|p| p.trim_matches('/'));
-    let author = req.get("author");
-    let view = View::new(&data, &base);
-    let items: Vec<Value> = resolved
-        .branch
-        .history
-        .iter()
-        .skip_while(|sha| **sha != resolved.sha)
-        .filter_map(|sha| repo.commits.get(sha))
-        .filter(|c| since.is_none_or(|t| c.date >= t) && until.is_none_or(|t| c.date <= t))
-        .filter(|c| path.is_none_or(|p| c.files.iter().any(|f| touches(&f.filename, p))))
-        .filter(|c| {
-            author.is_none_or(|a| {
-                c.author
-                    .login
-                    .as_deref()
-                    .is_some_and(|l| l.eq_ignore_ascii_case(a))
-                    || c.author.email.eq_ignore_ascii_case(a)
+    in_repo(&state, &owner, &name, |view, repo| {
+        let start = req.get("sha").unwrap_or(&repo.default_branch);
+        let Some(resolved) = repo.resolve(start) else {
+            return Some(reply::error(
+                StatusCode::NOT_FOUND,
+                &format!("No commit found for SHA: {start}"),
+                "https://docs.github.com/rest/commits/commits#list-commits",
+            ));
+        };
+        let since = req.get("since").and_then(parse_iso);
+        let until = req.get("until").and_then(parse_iso);
+        let path = req.get("path").map(|p| p.trim_matches('/'));
+        let author = req.get("author");
+        let items: Vec<Value> = resolved
+            .branch
+            .history
+            .iter()
+            .skip_while(|sha| **sha != resolved.sha)
+            .filter_map(|sha| repo.commits.get(sha))
+            .filter(|c| since.is_none_or(|t| c.date >= t) && until.is_none_or(|t| c.date <= t))
+            .filter(|c| path.is_none_or(|p| c.files.iter().any(|f| touches(&f.filename, p))))
+            .filter(|c| {
+                author.is_none_or(|a| {
+                    c.author
+                        .login
+                        .as_deref()
+                        .is_some_and(|l| l.eq_ignore_ascii_case(a))
+                        || c.author.email.eq_ignore_ascii_case(a)
+                })
             })
-        })
-        .map(|c| view.commit(repo, c, false))
-        .collect();
-    paging::list(&req, &base, &items)
+            .map(|c| view.commit(repo, c, false))
+            .collect();
+        Some(paging::list(&req, view.base, &items))
+    })
 }
 
 /// Whether a changed file is `path` or lies under it.
@@ -102,22 +95,19 @@ pub async fn commit(
     State(state): State<GithubState>,
     Path((owner, name, reference)): Path<(String, String, String)>,
 ) -> Response {
-    let base = state.base_url();
-    let data = state.data();
-    let Some(repo) = data.repo(&owner, &name) else {
-        return reply::not_found();
-    };
-    let found = repo
-        .resolve(&reference)
-        .and_then(|r| repo.commits.get(&r.sha));
-    match found {
-        Some(c) => reply::json(&View::new(&data, &base).commit(repo, c, true)),
-        None => reply::error(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            &format!("No commit found for SHA: {reference}"),
-            "https://docs.github.com/rest/commits/commits#get-a-commit",
-        ),
-    }
+    in_repo(&state, &owner, &name, |view, repo| {
+        let found = repo
+            .resolve(&reference)
+            .and_then(|r| repo.commits.get(&r.sha));
+        Some(match found {
+            Some(c) => reply::json(&view.commit(repo, c, true)),
+            None => reply::error(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &format!("No commit found for SHA: {reference}"),
+                "https://docs.github.com/rest/commits/commits#get-a-commit",
+            ),
+        })
+    })
 }
 
 pub async fn tags(
@@ -125,29 +115,25 @@ pub async fn tags(
     Path((owner, name)): Path<(String, String)>,
     req: Req,
 ) -> Response {
-    let base = state.base_url();
-    let data = state.data();
-    let Some(repo) = data.repo(&owner, &name) else {
-        return reply::not_found();
-    };
-    let view = View::new(&data, &base);
-    let html = view.repo_html(repo);
-    let items: Vec<Value> = repo
-        .tags
-        .iter()
-        .rev()
-        .map(|t| {
-            json!({
-                "name": t.name,
-                "zipball_url": format!("{}/zipball/refs/tags/{}", view.repo_url(repo), t.name),
-                "tarball_url": format!("{}/tarball/refs/tags/{}", view.repo_url(repo), t.name),
-                "commit": {"sha": t.sha, "url": format!("{}/commits/{}", view.repo_url(repo), t.sha)},
-                "node_id": node_id("REF", t.name.len() as u64 + repo.id),
-                "html_url": format!("{html}/releases/tag/{}", t.name),
+    in_repo(&state, &owner, &name, |view, repo| {
+        let html = view.repo_html(repo);
+        let items: Vec<Value> = repo
+            .tags
+            .iter()
+            .rev()
+            .map(|t| {
+                json!({
+                    "name": t.name,
+                    "zipball_url": format!("{}/zipball/refs/tags/{}", view.repo_url(repo), t.name),
+                    "tarball_url": format!("{}/tarball/refs/tags/{}", view.repo_url(repo), t.name),
+                    "commit": {"sha": t.sha, "url": format!("{}/commits/{}", view.repo_url(repo), t.sha)},
+                    "node_id": node_id("REF", t.name.len() as u64 + repo.id),
+                    "html_url": format!("{html}/releases/tag/{}", t.name),
+                })
             })
-        })
-        .collect();
-    paging::list(&req, &base, &items)
+            .collect();
+        Some(paging::list(&req, view.base, &items))
+    })
 }
 
 pub async fn releases(
@@ -155,36 +141,26 @@ pub async fn releases(
     Path((owner, name)): Path<(String, String)>,
     req: Req,
 ) -> Response {
-    let base = state.base_url();
-    let data = state.data();
-    let Some(repo) = data.repo(&owner, &name) else {
-        return reply::not_found();
-    };
-    let view = View::new(&data, &base);
-    let mut releases: Vec<_> = repo.releases.iter().collect();
-    releases.sort_by_key(|r| std::cmp::Reverse(r.created_at));
-    let items: Vec<Value> = releases.iter().map(|r| view.release(repo, r)).collect();
-    paging::list(&req, &base, &items)
+    in_repo(&state, &owner, &name, |view, repo| {
+        let mut releases: Vec<_> = repo.releases.iter().collect();
+        releases.sort_by_key(|r| std::cmp::Reverse(r.created_at));
+        let items: Vec<Value> = releases.iter().map(|r| view.release(repo, r)).collect();
+        Some(paging::list(&req, view.base, &items))
+    })
 }
 
 pub async fn latest_release(
     State(state): State<GithubState>,
     Path((owner, name)): Path<(String, String)>,
 ) -> Response {
-    let base = state.base_url();
-    let data = state.data();
-    let Some(repo) = data.repo(&owner, &name) else {
-        return reply::not_found();
-    };
-    let latest = repo
-        .releases
-        .iter()
-        .filter(|r| !r.draft && !r.prerelease)
-        .max_by_key(|r| r.published_at);
-    match latest {
-        Some(r) => reply::json(&View::new(&data, &base).release(repo, r)),
-        None => reply::not_found(),
-    }
+    in_repo(&state, &owner, &name, |view, repo| {
+        let latest = repo
+            .releases
+            .iter()
+            .filter(|r| !r.draft && !r.prerelease)
+            .max_by_key(|r| r.published_at)?;
+        Some(reply::json(&view.release(repo, latest)))
+    })
 }
 
 impl View<'_> {

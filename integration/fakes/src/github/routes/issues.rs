@@ -4,7 +4,6 @@
 //! (list, add). Writes change the state: a created issue is listed and counted,
 //! a comment raises `comments`.
 
-use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::response::Response;
 use serde_json::{Map, Value, json};
@@ -13,7 +12,8 @@ use crate::github::GithubState;
 use crate::github::model::{Comment, Data, Issue, Label, Repo};
 use crate::github::paging;
 use crate::github::query::Req;
-use crate::github::reply::{self, field_error};
+use crate::github::reply::{self, JsonObject, field_error};
+use crate::github::routes::in_repo;
 use crate::github::shapes::{View, node_id};
 use crate::github::time::{self, iso, parse_iso};
 
@@ -31,16 +31,12 @@ pub async fn list(
     Path((owner, name)): Path<(String, String)>,
     req: Req,
 ) -> Response {
-    let base = state.base_url();
-    let data = state.data();
-    let Some(repo) = data.repo(&owner, &name) else {
-        return reply::not_found();
-    };
-    let mut issues: Vec<&Issue> = repo.issues.values().filter(|i| matches(i, &req)).collect();
-    sort_issues(&mut issues, &req);
-    let view = View::new(&data, &base);
-    let items: Vec<Value> = issues.iter().map(|i| view.issue(repo, i)).collect();
-    paging::list(&req, &base, &items)
+    in_repo(&state, &owner, &name, |view, repo| {
+        let mut issues: Vec<&Issue> = repo.issues.values().filter(|i| matches(i, &req)).collect();
+        sort_issues(&mut issues, &req);
+        let items: Vec<Value> = issues.iter().map(|i| view.issue(repo, i)).collect();
+        Some(paging::list(&req, view.base, &items))
+    })
 }
 
 /// The list filters of `GET /repos/{o}/{r}/issues`.
@@ -107,26 +103,17 @@ pub async fn get(
     State(state): State<GithubState>,
     Path((owner, name, n)): Path<(String, String, String)>,
 ) -> Response {
-    let base = state.base_url();
-    let data = state.data();
-    let Some(repo) = data.repo(&owner, &name) else {
-        return reply::not_found();
-    };
-    match number(&n).and_then(|n| repo.issues.get(&n)) {
-        Some(issue) => reply::json(&View::new(&data, &base).issue(repo, issue)),
-        None => reply::not_found(),
-    }
+    in_repo(&state, &owner, &name, |view, repo| {
+        let issue = number(&n).and_then(|n| repo.issues.get(&n))?;
+        Some(reply::json(&view.issue(repo, issue)))
+    })
 }
 
 pub async fn create(
     State(state): State<GithubState>,
     Path((owner, name)): Path<(String, String)>,
-    body: Bytes,
+    JsonObject(body): JsonObject,
 ) -> Response {
-    let body = match reply::body_object(&body) {
-        Ok(b) => b,
-        Err(response) => return *response,
-    };
     let base = state.base_url();
     let mut data = state.data();
     if data.repo(&owner, &name).is_none() {
@@ -143,25 +130,7 @@ pub async fn create(
     };
     let now = time::now();
     let number = repo.next_number();
-    let mut issue = Issue {
-        id,
-        number,
-        title: String::new(),
-        body: String::new(),
-        open: true,
-        state_reason: None,
-        user: viewer.clone(),
-        labels: Vec::new(),
-        assignees: Vec::new(),
-        milestone: None,
-        comments: Vec::new(),
-        created_at: now,
-        updated_at: now,
-        closed_at: None,
-        closed_by: None,
-        locked: false,
-        pull: None,
-    };
+    let mut issue = Issue::opened(id, number, "", "", &viewer, now);
     fields.apply(&mut issue, repo, &viewer, label_ids);
     repo.issues.insert(number, issue);
     repo.pushed_at = repo.pushed_at.max(now);
@@ -172,12 +141,8 @@ pub async fn create(
 pub async fn update(
     State(state): State<GithubState>,
     Path((owner, name, n)): Path<(String, String, String)>,
-    body: Bytes,
+    JsonObject(body): JsonObject,
 ) -> Response {
-    let body = match reply::body_object(&body) {
-        Ok(b) => b,
-        Err(response) => return *response,
-    };
     let base = state.base_url();
     let mut data = state.data();
     let exists = data
@@ -365,34 +330,24 @@ pub async fn comments(
     Path((owner, name, n)): Path<(String, String, String)>,
     req: Req,
 ) -> Response {
-    let base = state.base_url();
-    let data = state.data();
-    let Some(repo) = data.repo(&owner, &name) else {
-        return reply::not_found();
-    };
-    let Some(issue) = number(&n).and_then(|n| repo.issues.get(&n)) else {
-        return reply::not_found();
-    };
-    let since = req.get("since").and_then(parse_iso);
-    let view = View::new(&data, &base);
-    let items: Vec<Value> = issue
-        .comments
-        .iter()
-        .filter(|c| since.is_none_or(|t| c.updated_at >= t))
-        .map(|c| view.issue_comment(repo, issue, c))
-        .collect();
-    paging::list(&req, &base, &items)
+    in_repo(&state, &owner, &name, |view, repo| {
+        let issue = number(&n).and_then(|n| repo.issues.get(&n))?;
+        let since = req.get("since").and_then(parse_iso);
+        let items: Vec<Value> = issue
+            .comments
+            .iter()
+            .filter(|c| since.is_none_or(|t| c.updated_at >= t))
+            .map(|c| view.issue_comment(repo, issue, c))
+            .collect();
+        Some(paging::list(&req, view.base, &items))
+    })
 }
 
 pub async fn add_comment(
     State(state): State<GithubState>,
     Path((owner, name, n)): Path<(String, String, String)>,
-    body: Bytes,
+    JsonObject(body): JsonObject,
 ) -> Response {
-    let body = match reply::body_object(&body) {
-        Ok(b) => b,
-        Err(response) => return *response,
-    };
     let base = state.base_url();
     let mut data = state.data();
     let text = match reply::string_field(&body, "IssueComment", "body") {
@@ -414,13 +369,7 @@ pub async fn add_comment(
         return reply::not_found();
     };
     let now = time::now();
-    issue.comments.push(Comment {
-        id,
-        user: viewer,
-        body: text,
-        created_at: now,
-        updated_at: now,
-    });
+    issue.comments.push(Comment::new(id, viewer, text, now));
     issue.updated_at = now;
     let n = issue.number;
     let repo = data.repo(&owner, &name).expect("just written");

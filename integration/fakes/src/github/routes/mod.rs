@@ -13,13 +13,32 @@ mod search;
 mod users;
 
 use axum::Router;
+use axum::response::Response;
 use axum::routing::{get, patch, put};
 
 use super::GithubState;
+use super::model::Repo;
 use super::reply;
+use super::shapes::View;
 
 pub use actions::log_url;
 pub use pulls::hunk_up_to;
+
+/// Answers from the repository `owner/name`: `answer` gets a view of the data
+/// and the repository, and gives `None` for GitHub's 404 (as a repository that
+/// does not exist or cannot be seen does).
+fn in_repo(
+    state: &GithubState,
+    owner: &str,
+    name: &str,
+    answer: impl FnOnce(&View, &Repo) -> Option<Response>,
+) -> Response {
+    let base = state.base_url();
+    let data = state.data();
+    data.repo(owner, name)
+        .and_then(|repo| answer(&View::new(&data, &base), repo))
+        .unwrap_or_else(reply::not_found)
+}
 
 /// Every API route (without middleware).
 pub fn api() -> Router<GithubState> {

@@ -3,7 +3,6 @@
 //! reviews and review comments, and the writes: open a pull request, submit a
 //! review, merge (405 when not mergeable, 409 when `sha` is not the head).
 
-use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::Response;
@@ -14,9 +13,10 @@ use crate::github::diff::{self, PATCH_LIMIT};
 use crate::github::model::{Commit, Issue, Person, Pull, Repo, Review, ReviewComment, sha_of};
 use crate::github::paging;
 use crate::github::query::Req;
-use crate::github::reply::{self, field_error};
+use crate::github::reply::{self, JsonObject, field_error};
+use crate::github::routes::in_repo;
 use crate::github::routes::issues::{number, sort_issues};
-use crate::github::shapes::{View, iso_opt, node_id};
+use crate::github::shapes::{View, extend, iso_opt, node_id};
 use crate::github::time::{self, iso};
 
 const CREATE_DOCS: &str = "https://docs.github.com/rest/pulls/pulls#create-a-pull-request";
@@ -29,31 +29,27 @@ pub async fn list(
     Path((owner, name)): Path<(String, String)>,
     req: Req,
 ) -> Response {
-    let base = state.base_url();
-    let data = state.data();
-    let Some(repo) = data.repo(&owner, &name) else {
-        return reply::not_found();
-    };
-    let head = req.get("head").map(|h| h.rsplit(':').next().unwrap_or(h));
-    let mut pulls: Vec<&Issue> = repo
-        .issues
-        .values()
-        .filter(|i| {
-            let Some(p) = &i.pull else { return false };
-            let state_ok = match req.get("state").unwrap_or("open") {
-                "closed" => !i.open,
-                "all" => true,
-                _ => i.open,
-            };
-            state_ok
-                && head.is_none_or(|h| p.head == h)
-                && req.get("base").is_none_or(|b| p.base == b)
-        })
-        .collect();
-    sort_issues(&mut pulls, &req);
-    let view = View::new(&data, &base);
-    let items: Vec<Value> = pulls.iter().map(|i| view.pull(repo, i, false)).collect();
-    paging::list(&req, &base, &items)
+    in_repo(&state, &owner, &name, |view, repo| {
+        let head = req.get("head").map(|h| h.rsplit(':').next().unwrap_or(h));
+        let mut pulls: Vec<&Issue> = repo
+            .issues
+            .values()
+            .filter(|i| {
+                let Some(p) = &i.pull else { return false };
+                let state_ok = match req.get("state").unwrap_or("open") {
+                    "closed" => !i.open,
+                    "all" => true,
+                    _ => i.open,
+                };
+                state_ok
+                    && head.is_none_or(|h| p.head == h)
+                    && req.get("base").is_none_or(|b| p.base == b)
+            })
+            .collect();
+        sort_issues(&mut pulls, &req);
+        let items: Vec<Value> = pulls.iter().map(|i| view.pull(repo, i, false)).collect();
+        Some(paging::list(&req, view.base, &items))
+    })
 }
 
 /// The pull request numbered `n` in a visible repository.
@@ -63,37 +59,46 @@ fn find<'a>(repo: &'a Repo, n: &str) -> Option<&'a Issue> {
         .filter(|i| i.pull.is_some())
 }
 
+/// Answers about the pull request numbered `n` in `owner/name` (GitHub's 404
+/// when either does not exist): `answer` gets the view, the repository, the
+/// pull request's issue side and its pull side.
+fn in_pull(
+    state: &GithubState,
+    owner: &str,
+    name: &str,
+    n: &str,
+    answer: impl FnOnce(&View, &Repo, &Issue, &Pull) -> Response,
+) -> Response {
+    in_repo(state, owner, name, |view, repo| {
+        let issue = find(repo, n)?;
+        Some(answer(view, repo, issue, issue.pull.as_ref()?))
+    })
+}
+
 pub async fn get(
     State(state): State<GithubState>,
     Path((owner, name, n)): Path<(String, String, String)>,
     req: Req,
 ) -> Response {
-    let base = state.base_url();
-    let data = state.data();
-    let Some(repo) = data.repo(&owner, &name) else {
-        return reply::not_found();
-    };
-    let Some(issue) = find(repo, &n) else {
-        return reply::not_found();
-    };
-    let pull = issue.pull.as_ref().expect("a pull request");
-    let media = if req.accepts("diff") {
-        Some(("diff", diff::unified(&pull.files)))
-    } else if req.accepts("patch") {
-        Some(("patch", format_patch(repo, issue, pull)))
-    } else {
-        None
-    };
-    match media {
-        Some((kind, text)) => {
-            let mut response = reply::text("text/plain; charset=utf-8", text);
-            if let Ok(v) = HeaderValue::from_str(&format!("github.v3; param={kind}")) {
-                response.headers_mut().insert("x-github-media-type", v);
+    in_pull(&state, &owner, &name, &n, |view, repo, issue, pull| {
+        let media = if req.accepts("diff") {
+            Some(("diff", diff::unified(&pull.files)))
+        } else if req.accepts("patch") {
+            Some(("patch", format_patch(repo, issue, pull)))
+        } else {
+            None
+        };
+        match media {
+            Some((kind, text)) => {
+                let mut response = reply::text("text/plain; charset=utf-8", text);
+                if let Ok(v) = HeaderValue::from_str(&format!("github.v3; param={kind}")) {
+                    response.headers_mut().insert("x-github-media-type", v);
+                }
+                response
             }
-            response
+            None => reply::json(&view.pull(repo, issue, true)),
         }
-        None => reply::json(&View::new(&data, &base).pull(repo, issue, true)),
-    }
+    })
 }
 
 /// `git format-patch` output of the pull request as one commit.
@@ -119,22 +124,14 @@ pub async fn files(
     Path((owner, name, n)): Path<(String, String, String)>,
     req: Req,
 ) -> Response {
-    let base = state.base_url();
-    let data = state.data();
-    let Some(repo) = data.repo(&owner, &name) else {
-        return reply::not_found();
-    };
-    let Some(issue) = find(repo, &n) else {
-        return reply::not_found();
-    };
-    let pull = issue.pull.as_ref().expect("a pull request");
-    let view = View::new(&data, &base);
-    let items: Vec<Value> = pull
-        .files
-        .iter()
-        .map(|f| view.changed_file(repo, &pull.head_sha, f, f.patch.len() <= PATCH_LIMIT))
-        .collect();
-    paging::list(&req, &base, &items)
+    in_pull(&state, &owner, &name, &n, |view, repo, _, pull| {
+        let items: Vec<Value> = pull
+            .files
+            .iter()
+            .map(|f| view.changed_file(repo, &pull.head_sha, f, f.patch.len() <= PATCH_LIMIT))
+            .collect();
+        paging::list(&req, view.base, &items)
+    })
 }
 
 pub async fn reviews(
@@ -142,22 +139,14 @@ pub async fn reviews(
     Path((owner, name, n)): Path<(String, String, String)>,
     req: Req,
 ) -> Response {
-    let base = state.base_url();
-    let data = state.data();
-    let Some(repo) = data.repo(&owner, &name) else {
-        return reply::not_found();
-    };
-    let Some(issue) = find(repo, &n) else {
-        return reply::not_found();
-    };
-    let view = View::new(&data, &base);
-    let pull = issue.pull.as_ref().expect("a pull request");
-    let items: Vec<Value> = pull
-        .reviews
-        .iter()
-        .map(|r| view.review(repo, issue.number, r))
-        .collect();
-    paging::list(&req, &base, &items)
+    in_pull(&state, &owner, &name, &n, |view, repo, issue, pull| {
+        let items: Vec<Value> = pull
+            .reviews
+            .iter()
+            .map(|r| view.review(repo, issue.number, r))
+            .collect();
+        paging::list(&req, view.base, &items)
+    })
 }
 
 pub async fn review_comments(
@@ -165,22 +154,14 @@ pub async fn review_comments(
     Path((owner, name, n)): Path<(String, String, String)>,
     req: Req,
 ) -> Response {
-    let base = state.base_url();
-    let data = state.data();
-    let Some(repo) = data.repo(&owner, &name) else {
-        return reply::not_found();
-    };
-    let Some(issue) = find(repo, &n) else {
-        return reply::not_found();
-    };
-    let view = View::new(&data, &base);
-    let pull = issue.pull.as_ref().expect("a pull request");
-    let items: Vec<Value> = pull
-        .review_comments
-        .iter()
-        .map(|c| view.review_comment(repo, issue.number, c))
-        .collect();
-    paging::list(&req, &base, &items)
+    in_pull(&state, &owner, &name, &n, |view, repo, issue, pull| {
+        let items: Vec<Value> = pull
+            .review_comments
+            .iter()
+            .map(|c| view.review_comment(repo, issue.number, c))
+            .collect();
+        paging::list(&req, view.base, &items)
+    })
 }
 
 /// GitHub's 422 with plain-text `errors` (reviews, merges).
@@ -193,12 +174,8 @@ fn unprocessable(docs: &str, message: &str) -> Response {
 pub async fn create_review(
     State(state): State<GithubState>,
     Path((owner, name, n)): Path<(String, String, String)>,
-    body: Bytes,
+    JsonObject(body): JsonObject,
 ) -> Response {
-    let body = match reply::body_object(&body) {
-        Ok(b) => b,
-        Err(response) => return *response,
-    };
     let base = state.base_url();
     let mut data = state.data();
     let viewer = data.viewer.clone();
@@ -359,12 +336,8 @@ pub fn hunk_up_to(patch: &str, line: u64) -> Option<String> {
 pub async fn merge(
     State(state): State<GithubState>,
     Path((owner, name, n)): Path<(String, String, String)>,
-    body: Bytes,
+    JsonObject(body): JsonObject,
 ) -> Response {
-    let body = match reply::body_object(&body) {
-        Ok(b) => b,
-        Err(response) => return *response,
-    };
     let mut data = state.data();
     let viewer = data.viewer.clone();
     let Some(person) = data.user(&viewer).map(|u| Person {
@@ -465,12 +438,8 @@ pub async fn merge(
 pub async fn create(
     State(state): State<GithubState>,
     Path((owner, name)): Path<(String, String)>,
-    body: Bytes,
+    JsonObject(body): JsonObject,
 ) -> Response {
-    let body = match reply::body_object(&body) {
-        Ok(b) => b,
-        Err(response) => return *response,
-    };
     let base = state.base_url();
     let mut data = state.data();
     let viewer = data.viewer.clone();
@@ -544,54 +513,20 @@ pub async fn create(
             base_branch.name, head.name
         ));
     }
-    let commits = head
-        .history
-        .iter()
-        .take_while(|sha| !base_branch.history.contains(sha))
-        .count()
-        .max(1);
     let pull = Pull {
-        id: pull_id,
-        head: head.name.clone(),
-        head_sha: head.history.first().cloned().unwrap_or_default(),
-        base: base_branch.name.clone(),
-        base_sha: base_branch.history.first().cloned().unwrap_or_default(),
         draft: body.get("draft").and_then(Value::as_bool).unwrap_or(false),
-        merged: false,
-        merged_at: None,
-        merged_by: None,
-        merge_commit_sha: None,
-        mergeable: true,
         maintainer_can_modify: body
             .get("maintainer_can_modify")
             .and_then(Value::as_bool)
             .unwrap_or(true),
-        commits,
-        files,
-        reviews: Vec::new(),
-        review_comments: Vec::new(),
-        requested_reviewers: Vec::new(),
+        ..Pull::between(pull_id, head, base_branch, files)
     };
     let now = time::now();
     let number = repo.next_number();
+    let body = text("body").unwrap_or_default();
     let issue = Issue {
-        id: issue_id,
-        number,
-        title: title.to_string(),
-        body: text("body").unwrap_or_default().to_string(),
-        open: true,
-        state_reason: None,
-        user: viewer,
-        labels: Vec::new(),
-        assignees: Vec::new(),
-        milestone: None,
-        comments: Vec::new(),
-        created_at: now,
-        updated_at: now,
-        closed_at: None,
-        closed_by: None,
-        locked: false,
         pull: Some(pull),
+        ..Issue::opened(issue_id, number, title, body, viewer, now)
     };
     repo.issues.insert(number, issue);
     let repo = data.repo(&owner, &name).expect("just written");
@@ -690,9 +625,7 @@ impl View<'_> {
                 "deletions": pull.files.iter().map(|f| f.deletions).sum::<usize>(),
                 "changed_files": pull.files.len(),
             });
-            if let (Some(target), Value::Object(extra)) = (value.as_object_mut(), extra) {
-                target.extend(extra);
-            }
+            extend(&mut value, extra);
         }
         value
     }

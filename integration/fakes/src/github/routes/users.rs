@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 use crate::github::GithubState;
 use crate::github::model::User;
 use crate::github::reply;
-use crate::github::shapes::View;
+use crate::github::shapes::{View, extend};
 use crate::github::time::iso;
 
 pub async fn me(State(state): State<GithubState>) -> Response {
@@ -53,9 +53,7 @@ impl View<'_> {
             "two_factor_authentication": true,
             "plan": {"name": "pro", "space": 976_562_499, "collaborators": 0, "private_repos": 9999},
         });
-        if let (Some(target), Value::Object(extra)) = (value.as_object_mut(), extra) {
-            target.extend(extra);
-        }
+        extend(&mut value, extra);
         value
     }
 }

@@ -363,35 +363,11 @@ fn branches(repo: &mut Repo, main: &[String]) {
 
 /// An issue with defaults filled in.
 fn issue(ids: &mut Ids, number: u64, title: &str, user: &str, created: i64) -> Issue {
-    Issue {
-        id: ids.fresh(),
-        number,
-        title: title.into(),
-        body: String::new(),
-        open: true,
-        state_reason: None,
-        user: user.into(),
-        labels: Vec::new(),
-        assignees: Vec::new(),
-        milestone: None,
-        comments: Vec::new(),
-        created_at: created,
-        updated_at: created,
-        closed_at: None,
-        closed_by: None,
-        locked: false,
-        pull: None,
-    }
+    Issue::opened(ids.fresh(), number, title, "", user, created)
 }
 
 fn comment(ids: &mut Ids, user: &str, body: &str, at: i64) -> Comment {
-    Comment {
-        id: ids.fresh(),
-        user: user.into(),
-        body: body.into(),
-        created_at: at,
-        updated_at: at,
-    }
+    Comment::new(ids.fresh(), user, body, at)
 }
 
 fn close(issue: &mut Issue, by: &str, at: i64, reason: &str) {
@@ -408,37 +384,8 @@ fn pull(
     head: &str,
     files: Vec<crate::github::model::FileChange>,
 ) -> Pull {
-    let branch = repo.branch(head);
-    let head_sha = branch
-        .and_then(|b| b.history.first().cloned())
-        .unwrap_or_default();
-    let base = repo.default();
-    let commits = branch.map_or(1, |b| {
-        b.history
-            .iter()
-            .take_while(|s| !base.history.contains(s))
-            .count()
-            .max(1)
-    });
-    Pull {
-        id: ids.fresh(),
-        head: head.into(),
-        head_sha,
-        base: "main".into(),
-        base_sha: base.history.first().cloned().unwrap_or_default(),
-        draft: false,
-        merged: false,
-        merged_at: None,
-        merged_by: None,
-        merge_commit_sha: None,
-        mergeable: true,
-        maintainer_can_modify: true,
-        commits,
-        files,
-        reviews: Vec::new(),
-        review_comments: Vec::new(),
-        requested_reviewers: Vec::new(),
-    }
+    let head = repo.branch(head).expect("a seeded branch");
+    Pull::between(ids.fresh(), head, repo.default(), files)
 }
 
 fn issues(ids: &mut Ids, repo: &mut Repo, main: &[String]) {

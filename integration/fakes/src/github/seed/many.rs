@@ -189,19 +189,17 @@ pub fn repo(ids: &mut Ids) -> Repo {
         let user = PEOPLE[i % PEOPLE.len()];
         let comments: Vec<Comment> = if i.is_multiple_of(6) {
             (0..1 + i % 3)
-                .map(|c| Comment {
-                    id: ids.fresh(),
-                    user: PEOPLE[(i + c + 1) % PEOPLE.len()].into(),
-                    body: match c {
+                .map(|c| {
+                    let body = match c {
                         0 => format!("I can reproduce this with {area} on the latest release."),
                         1 => {
                             "Same here; a workaround is to retry with `--verbose`, which hides it."
                                 .into()
                         }
                         _ => "Added to the next milestone.".into(),
-                    },
-                    created_at: created_at + (c as i64 + 1) * 5 * HOUR,
-                    updated_at: created_at + (c as i64 + 1) * 5 * HOUR,
+                    };
+                    let when = created_at + (c as i64 + 1) * 5 * HOUR;
+                    Comment::new(ids.fresh(), PEOPLE[(i + c + 1) % PEOPLE.len()], body, when)
                 })
                 .collect()
         } else {
@@ -213,28 +211,23 @@ pub fn repo(ids: &mut Ids) -> Repo {
         repo.issues.insert(
             k + 1,
             Issue {
-                id: ids.fresh(),
-                number: k + 1,
-                title: format!("{}: {problem}", capitalize(area.trim_start_matches("the "))),
-                body: format!(
-                    "### What happens\n\nWith {area}, {actual}.\n\n### What I expected\n\n{}.\n\n### Steps to reproduce\n\n1. Install the latest release\n2. Use {area} as in the README\n3. Observe the problem\n\nVersion: 1.{}.{}",
-                    capitalize(expected),
-                    k % 7,
-                    k % 4
-                ),
-                open: true,
-                state_reason: None,
-                user: user.into(),
                 labels: vec![kind.into(), format!("area/{slug}")],
                 assignees: if i.is_multiple_of(4) { vec![PEOPLE[(i / 4) % PEOPLE.len()].into()] } else { Vec::new() },
-                milestone: None,
                 comments,
-                created_at,
                 updated_at,
-                closed_at: None,
-                closed_by: None,
-                locked: false,
-                pull: None,
+                ..Issue::opened(
+                    ids.fresh(),
+                    k + 1,
+                    format!("{}: {problem}", capitalize(area.trim_start_matches("the "))),
+                    format!(
+                        "### What happens\n\nWith {area}, {actual}.\n\n### What I expected\n\n{}.\n\n### Steps to reproduce\n\n1. Install the latest release\n2. Use {area} as in the README\n3. Observe the problem\n\nVersion: 1.{}.{}",
+                        capitalize(expected),
+                        k % 7,
+                        k % 4
+                    ),
+                    user,
+                    created_at,
+                )
             },
         );
     }

@@ -142,23 +142,8 @@ pub fn platform(ids: &mut Ids) -> Repo {
                  user: &str,
                  when: &str,
                  labels: &[&str]| Issue {
-        id: ids.fresh(),
-        number,
-        title: title.into(),
-        body: body.into(),
-        open: true,
-        state_reason: None,
-        user: user.into(),
         labels: labels.iter().map(|l| l.to_string()).collect(),
-        assignees: Vec::new(),
-        milestone: None,
-        comments: Vec::new(),
-        created_at: at(when),
-        updated_at: at(when),
-        closed_at: None,
-        closed_by: None,
-        locked: false,
-        pull: None,
+        ..Issue::opened(ids.fresh(), number, title, body, user, at(when))
     };
     let mut one = plain(
         ids,
@@ -170,13 +155,12 @@ pub fn platform(ids: &mut Ids) -> Repo {
         &["bug"],
     );
     one.assignees = vec!["octo-demo".into()];
-    one.comments.push(Comment {
-        id: ids.fresh(),
-        user: "priya-n".into(),
-        body: "@octo-demo could you take this one? A DB ping with a 1 s timeout would do.".into(),
-        created_at: at("2025-02-09T13:45:00Z"),
-        updated_at: at("2025-02-09T13:45:00Z"),
-    });
+    one.comments.push(Comment::new(
+        ids.fresh(),
+        "priya-n",
+        "@octo-demo could you take this one? A DB ping with a 1 s timeout would do.",
+        at("2025-02-09T13:45:00Z"),
+    ));
     one.updated_at = at("2025-02-09T13:45:00Z");
     let two = plain(
         ids,
@@ -197,24 +181,12 @@ pub fn platform(ids: &mut Ids) -> Repo {
         &["bug"],
     );
     let head = repo.branch("fix/timeout").expect("seeded");
+    let files = diff::compare(&repo.default().files, &head.files);
     three.pull = Some(Pull {
-        id: ids.fresh(),
-        head: "fix/timeout".into(),
-        head_sha: head.history[0].clone(),
-        base: "main".into(),
-        base_sha: repo.default().history[0].clone(),
-        draft: false,
-        merged: false,
-        merged_at: None,
-        merged_by: None,
-        merge_commit_sha: None,
-        mergeable: true,
         maintainer_can_modify: false,
         commits: 1,
-        files: diff::compare(&repo.default().files, &head.files),
-        reviews: Vec::new(),
-        review_comments: Vec::new(),
         requested_reviewers: vec!["octo-demo".into()],
+        ..Pull::between(ids.fresh(), head, repo.default(), files)
     });
     let mut four = plain(
         ids,
@@ -295,23 +267,8 @@ pub fn docs_site(ids: &mut Ids) -> Repo {
     );
     let issue =
         |ids: &mut Ids, number: u64, title: &str, body: &str, label: &str, when: i64| Issue {
-            id: ids.fresh(),
-            number,
-            title: title.into(),
-            body: body.into(),
-            open: true,
-            state_reason: None,
-            user: "sam-okafor".into(),
             labels: vec![label.into()],
-            assignees: Vec::new(),
-            milestone: None,
-            comments: Vec::new(),
-            created_at: when,
-            updated_at: when,
-            closed_at: None,
-            closed_by: None,
-            locked: false,
-            pull: None,
+            ..Issue::opened(ids.fresh(), number, title, body, "sam-okafor", when)
         };
     let one = issue(
         ids,
