@@ -74,8 +74,12 @@ async def test_read_a_page_as_markdown(server: Path, fake: FakeApi, era: str) ->
         assert "```" in markdown, "code blocks come back fenced"
         assert re.search(r"^\s*- \[[ x]\] ", markdown, re.M), "to-dos come back as task items"
         assert re.search(r"^\|.*\|$", markdown, re.M), "tables come back as Markdown tables"
+        # The fake's 3/s budget is shared by every session of this module, so it may
+        # refuse a request with 429; the server must then wait and ask again.
         sent = fake.requests()
-        assert sent and all(r["status"] == 200 for r in sent), [(r["path"], r["status"]) for r in sent]
+        last = {r["path"]: r["status"] for r in sent}
+        assert sent and set(last.values()) == {200}, [(r["path"], r["status"]) for r in sent]
+        assert {r["status"] for r in sent} <= {200, 429}
 
 
 async def test_markdown_round_trip_and_data_source(server: Path, fake: FakeApi) -> None:
@@ -106,7 +110,7 @@ async def test_forced_429s_are_waited_out(server: Path, fake: FakeApi) -> None:
         result = await s.call_tool("search", {"query": "Projects"})
         assert not result.is_error, text_of(result)
         statuses = [r["status"] for r in fake.requests()]
-        assert statuses[:3] == [429, 429, 200], statuses
+        assert statuses[:2] == [429, 429] and statuses[-1] == 200, statuses
 
 
 async def test_unknown_page_is_an_actionable_error(server: Path, fake: FakeApi) -> None:
