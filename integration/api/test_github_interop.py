@@ -8,10 +8,18 @@ received (its `/_fake/requests` record): pagination, revalidation, single POSTs.
 from __future__ import annotations
 
 import json
+import os
+import socket
+import subprocess
+import time
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
+import anyio
 import pytest
+from mcp.client.session import ClientSession
+from mcp.client.streamable_http import streamable_http_client
 
 from conftest import FakeApi, binary, open_session, start_fake, text_of, tools_list_bytes
 
@@ -171,3 +179,34 @@ async def test_a_wrong_token_is_an_actionable_error_that_never_shows_it(server: 
     assert result.is_error
     assert "401" in text_of(result) and "token" in text_of(result)
     assert secret not in text_of(result)
+
+
+async def test_over_streamable_http(server: Path, fake: FakeApi) -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    env = {**os.environ, "GITHUB_TOKEN": TOKEN, "RUST_LOG": "warn"}
+    cmd = [str(server), "--http", f"127.0.0.1:{port}", "--api-url", fake.base_url]
+    proc = subprocess.Popen(cmd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                assert time.monotonic() < deadline, "github-server /healthz not ready after 20 s"
+                time.sleep(0.1)
+        with anyio.fail_after(30):
+            async with streamable_http_client(f"http://127.0.0.1:{port}/mcp") as (read, write):
+                async with ClientSession(read, write) as s:
+                    await s.initialize()
+                    me = await s.call_tool("get_me", {})
+                    assert not me.is_error, text_of(me)
+                    assert json.loads(text_of(me))["login"] == "octo-demo"
+                    tools, size = await tools_list_bytes(s)
+                    assert size < 25_000 and not {t.name for t in tools} & WRITE_TOOLS
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
