@@ -79,6 +79,11 @@ async def test_identity_file_and_errors(server: Path, fake: FakeApi, era: str) -
         assert not readme.is_error, text_of(readme)
         assert "hello" in text_of(readme).lower()
 
+        found = await s.call_tool("search_issues", {"q": "repo:octo-demo/many-issues is:issue", "limit": 5})
+        assert not found.is_error, text_of(found)
+        page = json.loads(text_of(found))
+        assert page["count"] == 5 and page["total_count"] == 250 and page["more"] is True
+
         missing = await s.call_tool("get_repository", {"owner": "octo-demo", "repo": "no-such-repo"})
         assert missing.is_error
         assert "404" in text_of(missing) and "access" in text_of(missing)

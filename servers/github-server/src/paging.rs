@@ -35,6 +35,8 @@ pub struct Listing {
     pub skipped: usize,
     /// True when the byte bound, not the limit, ended the listing.
     pub cut_by_bytes: bool,
+    /// How many items the upstream says match in all (search, Actions).
+    pub total: Option<u64>,
 }
 
 /// The `limit` and `cursor` of a list tool's parameters, flattened into them.
@@ -88,6 +90,7 @@ pub async fn collect(
         let page = paginate_link::<Value>(&api.client, &from, field, want)
             .await
             .map_err(to_tool_error)?;
+        out.total = out.total.or(page.total);
         for (i, raw) in page.items.iter().enumerate() {
             let Some(item) = shape(raw) else {
                 out.skipped += 1;
@@ -165,6 +168,7 @@ pub fn render_as(tool: &str, cursor_param: &str, listing: Listing, extra: Obj) -
     let mut out = extra
         .list("items", &listing.items)
         .always("count", listing.items.len())
+        .put("total_count", listing.total)
         .always("more", listing.more);
     if let Some(cursor) = &listing.cursor {
         out = out.put("cursor", cursor);
@@ -208,11 +212,13 @@ mod tests {
             cursor: Some("https://api.github.com/x?page=2".into()),
             skipped: 2,
             cut_by_bytes: false,
+            total: Some(40),
         };
         let text = render("list_issues", listing, Obj::new().put("repo", "o/r"));
         let v: Value = serde_json::from_str(&text).unwrap();
         assert_eq!(v["repo"], "o/r");
         assert_eq!(v["count"], 1);
+        assert_eq!(v["total_count"], 40);
         assert_eq!(v["more"], true);
         assert_eq!(v["cursor"], "https://api.github.com/x?page=2");
         let note = v["note"].as_str().unwrap();

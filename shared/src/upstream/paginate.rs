@@ -24,6 +24,9 @@ pub struct Page<T> {
     pub more: bool,
     /// Pass back as the start to read the rest (a URL for `link`, a cursor for Notion).
     pub next: Option<String>,
+    /// The envelope's `total_count` (GitHub search, Actions runs and jobs), when
+    /// the items came inside one that says it.
+    pub total: Option<u64>,
 }
 
 /// One Notion list response.
@@ -77,9 +80,11 @@ pub async fn paginate_link<T: DeserializeOwned>(
 ) -> Result<Page<T>, UpstreamError> {
     let (mut url, mut skip) = decode_token(start);
     let mut items = Vec::new();
+    let mut total = None;
     loop {
         let response = client.get(&url).await?;
-        let page: Vec<T> = page_items(&response, items_field)?;
+        let (page, count): (Vec<T>, _) = page_items(&response, items_field)?;
+        total = total.or(count);
         let next = next_link(&response.headers);
         let fresh: Vec<T> = page.into_iter().skip(skip).collect();
         let room = limit - items.len();
@@ -90,6 +95,7 @@ pub async fn paginate_link<T: DeserializeOwned>(
                 items,
                 more: true,
                 next,
+                total,
             });
         }
         items.extend(fresh);
@@ -99,6 +105,7 @@ pub async fn paginate_link<T: DeserializeOwned>(
                     items,
                     more: false,
                     next: None,
+                    total,
                 });
             }
             Some(next) if items.len() >= limit => {
@@ -106,6 +113,7 @@ pub async fn paginate_link<T: DeserializeOwned>(
                     items,
                     more: true,
                     next: Some(next),
+                    total,
                 });
             }
             Some(next) => (url, skip) = (next, 0),
@@ -113,18 +121,21 @@ pub async fn paginate_link<T: DeserializeOwned>(
     }
 }
 
+/// A page's items, and the envelope's `total_count` when there is one.
 fn page_items<T: DeserializeOwned>(
     response: &UpstreamResponse,
     items_field: Option<&str>,
-) -> Result<Vec<T>, UpstreamError> {
+) -> Result<(Vec<T>, Option<u64>), UpstreamError> {
     let Some(field) = items_field else {
-        return response.json();
+        return Ok((response.json()?, None));
     };
     let mut body: serde_json::Value = response.json()?;
-    serde_json::from_value(body[field].take()).map_err(|e| UpstreamError::Decode {
+    let total = body["total_count"].as_u64();
+    let items = serde_json::from_value(body[field].take()).map_err(|e| UpstreamError::Decode {
         url: response.url.clone(),
         detail: format!("field `{field}`: {e}"),
-    })
+    })?;
+    Ok((items, total))
 }
 
 /// Reads Notion-style pages until `limit` items. `fetch` gets the cursor to send
@@ -156,6 +167,7 @@ where
                 items,
                 more: true,
                 next,
+                total: None,
             });
         }
         items.extend(fresh);
@@ -166,6 +178,7 @@ where
                     items,
                     more: false,
                     next: None,
+                    total: None,
                 });
             }
             Some(next) if items.len() >= limit => {
@@ -173,6 +186,7 @@ where
                     items,
                     more: true,
                     next: Some(next),
+                    total: None,
                 });
             }
             Some(next) => (cursor, skip) = (Some(next), 0),
