@@ -49,6 +49,23 @@ async fn fake() -> FakeGithub {
         .expect("start the fake GitHub")
 }
 
+/// A fake GitHub on its own thread and runtime, so the times it records are when
+/// requests arrived, not when this test's busy runtime got round to them.
+fn fake_on_own_thread() -> FakeGithub {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("a runtime for the fake");
+        runtime.block_on(async move {
+            tx.send(fake().await).expect("hand the fake over");
+            std::future::pending::<()>().await
+        });
+    });
+    rx.recv().expect("the fake started")
+}
+
 /// github-server over stdio against `fake`, with `token`, extra flags, a log
 /// level and where its stderr goes.
 async fn server_with(
@@ -385,7 +402,7 @@ async fn a_create_that_times_out_is_not_retried() {
 
 #[tokio::test]
 async fn a_burst_of_200_calls_stays_within_the_upstream_rate_limit() {
-    let fake = fake().await;
+    let fake = fake_on_own_thread();
     let client = server(&fake, &["--api-rate-limit", "20", "--api-burst", "1"]).await;
     fake.faults.reset();
     let calls = (0..200).map(|i| {
@@ -418,9 +435,16 @@ async fn a_burst_of_200_calls_stays_within_the_upstream_rate_limit() {
     eprintln!(
         "burst of 200 calls at --api-rate-limit 20: densest 1 s window {densest} requests; 200 requests over {span_s:.2} s"
     );
+    // The limiter lets 20 per second plus a burst of 1 through, so 21 can fall in
+    // one window; one more is allowed for the time requests take between the
+    // limiter and the fake (two cores, other tests running).
     assert!(
-        densest <= 21,
+        densest <= 22,
         "{densest} requests reached the fake within one second"
+    );
+    assert!(
+        span_s >= 199.0 / 20.0 - 0.1,
+        "200 requests in {span_s:.2} s is faster than 20 per second"
     );
     client.cancel().await.unwrap();
 }
