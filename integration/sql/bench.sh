@@ -64,7 +64,12 @@ rows = [
     ("server-postgres peak RSS (MiB)", f((r.get("npm_peak_rss_kib") or 0) / 1024) if r.get("npm_peak_rss_kib") else "n/a"),
 ]
 md = "| measure | value |\n|---|---|\n" + "".join(f"| {a} | {b} |\n" for a, b in rows)
-md += f"\n{r['calls']} sequential calls per round cycling over {r['statements']} statements (point lookup, aggregate, join, group by, paged scan) on PostgreSQL; each rate is the median of {r.get('rounds', 1)} interleaved rounds; one minimal JSON-RPC client drives both MCP servers.\n"
+kinds = r.get("per_kind") or []
+if kinds:
+    md += "\n| statement kind | sqlx (µs/call) | sql-server (µs/call) | server-postgres (µs/call) | overhead vs sqlx | speed-up vs server-postgres |\n|---|---|---|---|---|---|\n"
+    for k in kinds:
+        md += f"| {k['kind']} | {f(k['sqlx_us'])} | {f(k['sql_server_us'])} | {f(k.get('npm_server_us'))} | {f(k['overhead_vs_sqlx'], 'x')} | {f(k.get('speedup_vs_npm'), 'x')} |\n"
+md += f"\n{r['calls']} sequential calls per round cycling over {r['statements']} statements (point lookup, aggregate, join, group by, paged scan) on PostgreSQL; each rate is the median of {r.get('rounds', 1)} interleaved rounds ({r.get('per_kind_calls', 0)} calls per kind in the per-kind table); one minimal JSON-RPC client drives both MCP servers; every client connects without TLS.\n"
 open(sys.argv[2], "w").write(md)
 print(md)
 PY

@@ -7,8 +7,14 @@
 //!    `SQL_BENCH_NPM_SERVER` names its `dist/index.js`), both driven by the same minimal
 //!    JSON-RPC client; reported as calls per second, sql-server's overhead over sqlx and
 //!    its speed-up over the npm server;
+//!    the same comparison is then made per kind of statement (point lookup, aggregate,
+//!    join, group by, paged scan), as microseconds per call;
 //! 2. a 1,000,000-row table queried without a LIMIT: the time until the capped rows
 //!    arrive and the peak RSS of each server process.
+//!
+//! Every client connects the same way, without TLS (`sslmode=disable`): node-postgres
+//! does not use TLS unless asked, while sqlx would otherwise negotiate it with a local
+//! server that offers it, and the comparison is of the servers, not of the transports.
 //!
 //! Ignored in normal test runs. Writes a JSON summary to `SQL_BENCH_OUT` when set.
 
@@ -20,7 +26,7 @@ use e2e::bin;
 use serde_json::{Value, json};
 use sql_support::*;
 use sqlx::AssertSqlSafe;
-use sqlx::postgres::PgPoolOptions;
+use sqlx::postgres::{PgPool, PgPoolOptions};
 
 const SETUP: &str = "
 CREATE TABLE {s}.customers (id int PRIMARY KEY, name text NOT NULL, country char(2) NOT NULL);
@@ -32,6 +38,15 @@ INSERT INTO {s}.orders SELECT g, 1 + g % 1000, (g % 997) * 1.25, (ARRAY['pending
 CREATE INDEX ON {s}.orders (customer_id);
 ANALYZE {s}.customers; ANALYZE {s}.orders;
 ";
+
+/// What each kind of statement in [`statements`] is, by `i % 5`.
+const KINDS: [&str; 5] = [
+    "point lookup by primary key",
+    "aggregate over one customer's orders",
+    "join, 20 rows",
+    "group by over ~1,000 rows",
+    "paged scan, 10 rows",
+];
 
 fn statements(s: &str) -> Vec<String> {
     (0..10)
@@ -159,6 +174,28 @@ async fn call_query(m: &mut Mcp, sql: &str) -> (bool, usize) {
     )
 }
 
+/// The median of `v` (which it sorts).
+fn median_of(v: &mut [f64]) -> f64 {
+    v.sort_by(|a, b| a.total_cmp(b));
+    v[v.len() / 2]
+}
+
+/// `url` with `sslmode=disable` (replacing any other mode).
+fn without_tls(url: &str) -> String {
+    let mut parsed = url::Url::parse(url).expect("POSTGRES_URL is a URL");
+    let kept: Vec<(String, String)> = parsed
+        .query_pairs()
+        .filter(|(k, _)| k != "sslmode")
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    parsed
+        .query_pairs_mut()
+        .clear()
+        .extend_pairs(kept)
+        .append_pair("sslmode", "disable");
+    parsed.to_string()
+}
+
 /// Runs `n` sqlx calls of the statements in turn after a warm-up; returns calls per second.
 async fn rate<F, Fut>(n: usize, stmts: &[String], mut f: F) -> f64
 where
@@ -173,6 +210,31 @@ where
         f(s.clone()).await;
     }
     n as f64 / start.elapsed().as_secs_f64()
+}
+
+/// How sqlx sends a statement.
+#[derive(Clone, Copy)]
+enum Protocol {
+    /// Prepared and cached (`sqlx::query`).
+    Extended,
+    /// One simple-protocol message (`sqlx::raw_sql`).
+    Simple,
+}
+
+/// Runs `n` sqlx calls of the statements on `pool`; calls per second.
+async fn sqlx_rate(pool: &PgPool, n: usize, stmts: &[String], protocol: Protocol) -> f64 {
+    rate(n, stmts, |s| {
+        let pool = pool.clone();
+        async move {
+            let rows = match protocol {
+                Protocol::Extended => sqlx::query(AssertSqlSafe(s)).fetch_all(&pool).await,
+                Protocol::Simple => sqlx::raw_sql(AssertSqlSafe(s)).fetch_all(&pool).await,
+            }
+            .unwrap();
+            assert!(!rows.is_empty());
+        }
+    })
+    .await
 }
 
 /// Runs `n` `query` calls of the statements in turn after a warm-up; calls per second.
@@ -193,6 +255,7 @@ async fn mcp_rate(m: &mut Mcp, n: usize, stmts: &[String], who: &str) -> f64 {
 #[ignore = "benchmark: run integration/sql/bench.sh (make bench)"]
 async fn sql_bench() {
     let Some(url) = postgres_url() else { return };
+    let url = without_tls(&url);
     let n: usize = std::env::var("SQL_BENCH_CALLS")
         .ok()
         .and_then(|v| v.parse().ok())
@@ -244,63 +307,55 @@ async fn sql_bench() {
     let (mut sqlx_default, mut sqlx_prepared, mut sqlx_simple, mut ours, mut theirs) =
         (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for _ in 0..rounds {
-        sqlx_default.push(
-            rate(n, &stmts, |s| {
-                let pool = default_pool.clone();
-                async move {
-                    let rows = sqlx::query(AssertSqlSafe(s))
-                        .fetch_all(&pool)
-                        .await
-                        .unwrap();
-                    assert!(!rows.is_empty());
-                }
-            })
-            .await,
-        );
-        sqlx_prepared.push(
-            rate(n, &stmts, |s| {
-                let pool = pool.clone();
-                async move {
-                    let rows = sqlx::query(AssertSqlSafe(s))
-                        .fetch_all(&pool)
-                        .await
-                        .unwrap();
-                    assert!(!rows.is_empty());
-                }
-            })
-            .await,
-        );
-        sqlx_simple.push(
-            rate(n, &stmts, |s| {
-                let pool = pool.clone();
-                async move {
-                    let rows = sqlx::raw_sql(AssertSqlSafe(s))
-                        .fetch_all(&pool)
-                        .await
-                        .unwrap();
-                    assert!(!rows.is_empty());
-                }
-            })
-            .await,
-        );
+        sqlx_default.push(sqlx_rate(&default_pool, n, &stmts, Protocol::Extended).await);
+        sqlx_prepared.push(sqlx_rate(&pool, n, &stmts, Protocol::Extended).await);
+        sqlx_simple.push(sqlx_rate(&pool, n, &stmts, Protocol::Simple).await);
         ours.push(mcp_rate(&mut server, n, &stmts, "sql-server").await);
         if let Some(npm_server) = npm_server.as_mut() {
             theirs.push(mcp_rate(npm_server, n, &stmts, "server-postgres").await);
         }
     }
+    // The same, per kind of statement: microseconds per call.
+    let per_kind_calls = (n / 4).max(50);
+    let mut per_kind = Vec::new();
+    for (k, kind) in KINDS.iter().enumerate() {
+        let of_kind: Vec<String> = stmts
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| i % KINDS.len() == k)
+            .map(|(_, s)| s.clone())
+            .collect();
+        let (mut sqlx_us, mut ours_us, mut theirs_us) = (Vec::new(), Vec::new(), Vec::new());
+        for _ in 0..rounds {
+            sqlx_us
+                .push(1e6 / sqlx_rate(&pool, per_kind_calls, &of_kind, Protocol::Extended).await);
+            ours_us.push(1e6 / mcp_rate(&mut server, per_kind_calls, &of_kind, "sql-server").await);
+            if let Some(npm_server) = npm_server.as_mut() {
+                theirs_us.push(
+                    1e6 / mcp_rate(npm_server, per_kind_calls, &of_kind, "server-postgres").await,
+                );
+            }
+        }
+        let sqlx_us = median_of(&mut sqlx_us);
+        let ours_us = median_of(&mut ours_us);
+        let theirs_us = (!theirs_us.is_empty()).then(|| median_of(&mut theirs_us));
+        per_kind.push(json!({
+            "kind": kind,
+            "sqlx_us": sqlx_us,
+            "sql_server_us": ours_us,
+            "npm_server_us": theirs_us,
+            "overhead_vs_sqlx": ours_us / sqlx_us,
+            "speedup_vs_npm": theirs_us.map(|t| t / ours_us),
+        }));
+    }
+    results["per_kind_calls"] = json!(per_kind_calls);
+    results["per_kind"] = json!(per_kind);
     default_pool.close().await;
     pool.close().await;
-    let median = |v: &mut Vec<f64>| -> Option<f64> {
-        if v.is_empty() {
-            return None;
-        }
-        v.sort_by(|a, b| a.total_cmp(b));
-        Some(v[v.len() / 2])
-    };
-    let sqlx_default_rate = median(&mut sqlx_default).unwrap();
-    let sqlx_prepared_rate = median(&mut sqlx_prepared).unwrap();
-    let sqlx_rate = median(&mut sqlx_simple).unwrap();
-    let ours_rate = median(&mut ours).unwrap();
+    let sqlx_default_rate = median_of(&mut sqlx_default);
+    let sqlx_prepared_rate = median_of(&mut sqlx_prepared);
+    let sqlx_rate = median_of(&mut sqlx_simple);
+    let ours_rate = median_of(&mut ours);
     let rss_idle = peak_rss_kib(server.pid);
 
     // The 1,000,000-row table without LIMIT through sql-server.
@@ -337,7 +392,7 @@ async fn sql_bench() {
 
     // @modelcontextprotocol/server-postgres on the same table.
     if let Some(mut npm_server) = npm_server {
-        let theirs_rate = median(&mut theirs).unwrap();
+        let theirs_rate = median_of(&mut theirs);
         results["npm_server_per_s"] = json!(theirs_rate);
         results["speedup_vs_npm"] = json!(ours_rate / theirs_rate);
         let start = Instant::now();

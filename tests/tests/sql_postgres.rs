@@ -401,3 +401,55 @@ async fn postgres_catalog_covers_every_schema() {
     c.cancel().await.unwrap();
     db.drop_now().await;
 }
+
+/// Pooled connections wait inside a read-only transaction; a server that ends such
+/// sessions (`idle_in_transaction_session_timeout`) costs nothing but a new connection:
+/// the next call runs, on another backend.
+#[tokio::test]
+async fn postgres_sessions_ended_by_the_server_are_replaced() {
+    let Some(url) = postgres_url() else { return };
+    let separator = if url.contains('?') { '&' } else { '?' };
+    let strict = format!("{url}{separator}options=-c%20idle_in_transaction_session_timeout%3D300");
+    let c = stdio_client("sql-server", &["--url", &strict]).await;
+    let before = first_row(
+        &query(
+            &c,
+            "SELECT pg_backend_pid(), current_setting('idle_in_transaction_session_timeout')",
+            json!([]),
+        )
+        .await,
+    );
+    assert_eq!(
+        before[1],
+        json!("300ms"),
+        "the option did not reach the server"
+    );
+    // Every pooled connection is now ended by the server.
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    let (r, took) = timed(query(&c, "SELECT pg_backend_pid()", json!([]))).await;
+    let after = first_row(&r);
+    assert_ne!(after[0], before[0], "the ended session was used again");
+    assert!(took < Duration::from_secs(3), "took {took:?}");
+    c.cancel().await.unwrap();
+}
+
+/// A statement cannot change the statement timeout for the statements after it: its
+/// transaction is rolled back, and the session's setting comes back.
+#[tokio::test]
+async fn postgres_settings_do_not_outlive_their_statement() {
+    let Some((db, c)) = setup().await else { return };
+    for _ in 0..3 {
+        let r = query(&c, "SELECT current_setting('statement_timeout')", json!([])).await;
+        assert_eq!(first_row(&r)[0], json!("5s"));
+        // Refused by the gate already; the engine would undo it anyway.
+        let r = query(
+            &c,
+            "SELECT set_config('statement_timeout', '0', false)",
+            json!([]),
+        )
+        .await;
+        assert!(error_text(&r).contains("set_config"), "{}", text_of(&r));
+    }
+    c.cancel().await.unwrap();
+    db.drop_now().await;
+}

@@ -6,8 +6,8 @@
 //! ping on every checkout: the executor retries on a fresh connection when a pooled one
 //! turns out to be dead (after a database restart).
 //!
-//! PostgreSQL connections wait in the pool inside a fresh `BEGIN READ ONLY`
-//! transaction ([`pg_ready_scope`]), set up when they connect and again, in the
+//! PostgreSQL has its own pool ([`crate::pg_pool`]): connections wait in it inside a
+//! fresh `BEGIN READ ONLY` transaction, set up when they connect and again, in the
 //! background, each time they are returned; a statement therefore starts without an
 //! extra round trip, and each one's effects (including any `SET`) are rolled back.
 //!
@@ -21,12 +21,12 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use sqlx::mysql::{MySqlPool, MySqlPoolOptions};
-use sqlx::postgres::{PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqlitePool, SqlitePoolOptions};
 use sqlx::{AssertSqlSafe, Executor, Row};
 
 use crate::dsn::{self, Secrets, Target};
 use crate::engine::Engine;
+use crate::pg_pool::PgPool;
 
 /// What a MySQL-protocol pool learned on its first connect: whether the server is
 /// MariaDB, and the session SQL mode to re-assert before every statement.
@@ -77,8 +77,7 @@ impl MySqlFlavor {
 #[derive(Debug, Clone)]
 pub enum Pool {
     Sqlite(SqlitePool),
-    /// With the statement timeout its waiting transactions carry.
-    Postgres(PgPool, Duration),
+    Postgres(PgPool),
     MySql(MySqlPool, Arc<MySqlFlavor>),
 }
 
@@ -101,18 +100,6 @@ pub struct PoolSettings {
     pub statement_timeout: Duration,
 }
 
-/// The PostgreSQL scope every pooled connection waits in: the previous statement's
-/// transaction rolled back, a new `READ ONLY` one begun, its statement timeout set, and
-/// its first snapshot taken (after which PostgreSQL refuses to make it read-write).
-/// Nothing is locked and no snapshot is held between statements (READ COMMITTED).
-pub fn pg_ready_scope(timeout: Duration, after_statement: bool) -> String {
-    format!(
-        "{}BEGIN READ ONLY; SET LOCAL statement_timeout = {}; SELECT 1",
-        if after_statement { "ROLLBACK; " } else { "" },
-        timeout.as_millis().max(1)
-    )
-}
-
 impl Database {
     /// A lazily connecting, read-only pool for `url`.
     pub fn open(
@@ -132,42 +119,12 @@ impl Database {
                     .idle_timeout(Duration::from_secs(600))
                     .connect_lazy_with(options),
             ),
-            Target::Postgres(options) => {
-                let scope = pg_ready_scope(settings.statement_timeout, false);
-                let on_release = pg_ready_scope(settings.statement_timeout, true);
-                Pool::Postgres(
-                    PgPoolOptions::new()
-                        .max_connections(settings.size)
-                        .acquire_timeout(settings.connect_timeout)
-                        .test_before_acquire(false)
-                        // Idle connections wait inside a read-only transaction; close them
-                        // well before the server's idle-in-transaction timeout would.
-                        .idle_timeout(Duration::from_secs(60))
-                        .max_lifetime(Duration::from_secs(1800))
-                        .after_connect(move |conn, _meta| {
-                            let scope = scope.clone();
-                            Box::pin(async move {
-                                // PostgreSQL 14+ notices a vanished client during a long
-                                // statement, so closing the connection stops the work.
-                                if conn.server_version_num().is_some_and(|v| v >= 140000) {
-                                    conn.execute("SET client_connection_check_interval = 1000")
-                                        .await?;
-                                }
-                                conn.execute(sqlx::raw_sql(AssertSqlSafe(scope))).await?;
-                                Ok(())
-                            })
-                        })
-                        .after_release(move |conn, _meta| {
-                            let scope = on_release.clone();
-                            Box::pin(async move {
-                                conn.execute(sqlx::raw_sql(AssertSqlSafe(scope))).await?;
-                                Ok(true)
-                            })
-                        })
-                        .connect_lazy_with(options),
-                    settings.statement_timeout,
-                )
-            }
+            Target::Postgres(options) => Pool::Postgres(PgPool::new(
+                options,
+                settings.size,
+                settings.connect_timeout,
+                settings.statement_timeout,
+            )?),
             Target::MySql(options) => {
                 let flavor = Arc::new(MySqlFlavor::default());
                 let seen = flavor.clone();

@@ -109,19 +109,26 @@ pub fn target(url: &str, secrets: &Secrets) -> Result<Target, String> {
             if let Some(ca) = &secrets.ssl_ca {
                 options = options.ssl_root_cert(ca);
             }
+            // A stricter idle-transaction limit from the URL's `options` is kept.
+            let user_set_idle = options
+                .get_options()
+                .is_some_and(|o| o.contains("idle_in_transaction_session_timeout"));
             let idle = secrets
                 .idle_transaction
                 .unwrap_or(Duration::from_secs(600))
                 .as_millis()
                 .to_string();
+            let mut session = vec![
+                ("default_transaction_read_only", "on"),
+                ("standard_conforming_strings", "on"),
+            ];
+            if !user_set_idle {
+                session.push(("idle_in_transaction_session_timeout", idle.as_str()));
+            }
             Ok(Target::Postgres(
                 options
                     .application_name("sql-server")
-                    .options([
-                        ("default_transaction_read_only", "on"),
-                        ("standard_conforming_strings", "on"),
-                        ("idle_in_transaction_session_timeout", idle.as_str()),
-                    ])
+                    .options(session)
                     .disable_statement_logging(),
             ))
         }

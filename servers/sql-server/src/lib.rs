@@ -25,6 +25,7 @@ pub mod engine;
 pub mod exec;
 pub mod explain;
 pub mod guard;
+pub mod pg_pool;
 pub mod prompt;
 pub mod render;
 pub mod resources;

@@ -44,9 +44,11 @@ impl ExecError {
             | sqlx::Error::WorkerCrashed => true,
             sqlx::Error::Database(db) => {
                 let code = code_of(db.as_ref());
-                // PostgreSQL: admin/crash shutdown, cannot connect now, connection exceptions.
+                // PostgreSQL: admin/crash shutdown, cannot connect now, connection
+                // exceptions, and a session ended by idle_in_transaction_session_timeout.
                 code.starts_with("57P")
                     || code.starts_with("08")
+                    || code == "25P03"
                     // MySQL/MariaDB: server shutdown, connection killed, gone away/lost.
                     || matches!(code.as_str(), "1053" | "1927" | "2006" | "2013" | "4031")
                     || is_gone(db.message())

@@ -3,7 +3,7 @@
 //!
 //! Every engine module follows the same shape:
 //! 1. take a pooled connection inside a read-only scope (PostgreSQL connections wait
-//!    in the pool inside `BEGIN READ ONLY` with `SET LOCAL statement_timeout`;
+//!    in the pool inside `BEGIN READ ONLY` under the session's `statement_timeout`;
 //!    MySQL/MariaDB get `START TRANSACTION READ ONLY` with the engine's statement time
 //!    limit; SQLite is read-only by how it was opened and gets an interrupting progress
 //!    handler), retrying on a fresh connection when the pooled one died with a server
@@ -176,9 +176,7 @@ pub async fn run(
     ct: &CancellationToken,
 ) -> Result<Rows, ExecError> {
     let result = match &db.pool {
-        Pool::Postgres(pool, default_timeout) => {
-            pg::run(pool, *default_timeout, sql, false, params, limits, ct).await
-        }
+        Pool::Postgres(pool) => pg::run(pool, sql, false, params, limits, ct).await,
         Pool::MySql(pool, flavor) => mysql::run(pool, flavor, sql, params, limits, ct).await,
         Pool::Sqlite(pool) => sqlite::run(pool, sql, params, limits, ct).await,
     };
@@ -196,17 +194,11 @@ pub async fn run_approved(
     ct: &CancellationToken,
 ) -> Result<Rows, ExecError> {
     match (&db.pool, approved.kind) {
-        (Pool::Postgres(pool, default_timeout), crate::guard::Kind::Query) => pg::run(
-            pool,
-            *default_timeout,
-            &approved.sql,
-            true,
-            params,
-            limits,
-            ct,
-        )
-        .await
-        .map_err(|e| e.for_database(db)),
+        (Pool::Postgres(pool), crate::guard::Kind::Query) => {
+            pg::run(pool, &approved.sql, true, params, limits, ct)
+                .await
+                .map_err(|e| e.for_database(db))
+        }
         _ => run(db, &approved.sql, params, limits, ct).await,
     }
 }

@@ -2,9 +2,9 @@
 //! the extended query protocol (one statement per Parse; a second statement is a
 //! protocol error).
 //!
-//! Pooled connections already wait inside that transaction (see `db::pg_ready_scope`):
-//! `BEGIN READ ONLY`, the server's `statement_timeout` set with `SET LOCAL`, and a
-//! first `SELECT` that takes the transaction's snapshot, after which PostgreSQL refuses
+//! Pooled connections already wait inside that transaction (see `pg_pool`), under the
+//! session's `statement_timeout`: `BEGIN READ ONLY` and a first `SELECT` that takes
+//! the transaction's snapshot, after which PostgreSQL refuses
 //! to make the transaction read-write ("must be set before any query"), so not even a
 //! statement that slipped past the gate could switch it. When the connection returns
 //! to the pool, the statement's transaction is rolled back (undoing any `SET`, too) and
@@ -16,19 +16,19 @@
 //! statement (`client_connection_check_interval`) and stops; older servers get
 //! `pg_cancel_backend` from a separate connection.
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use futures::TryStreamExt;
 use serde_json::Value;
-use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool, PgTypeInfo, Postgres};
+use sqlx::postgres::{PgConnectOptions, PgConnection, PgTypeInfo};
 use sqlx::{
     AssertSqlSafe, Column as _, Connection, Either, Executor, Row, SqlSafeStr, Statement, TypeInfo,
 };
 use tokio_util::sync::CancellationToken;
 
-use super::held::Held;
 use super::{Collector, Column, ExecError, Failure, GRACE, Race, Rows, params, race};
 use crate::config::Limits;
+use crate::pg_pool::{Checked, PgPool};
 use crate::render;
 
 /// Servers older than this get their backends cancelled by pid.
@@ -42,7 +42,6 @@ const CAP_PREFIX: &str = "SELECT * FROM (\n";
 /// shown (plans for it, and sends no more), and the connection stays usable.
 pub(super) async fn run(
     pool: &PgPool,
-    default_timeout: Duration,
     sql: &str,
     capped: bool,
     params: &[Value],
@@ -61,7 +60,7 @@ pub(super) async fn run(
     };
     // A dead pooled connection (the server restarted) fails at once; the statement is
     // read-only, so it is simply retried on another, a few times at most.
-    let attempts = pool.options().get_max_connections() + 1;
+    let attempts = pool.max_size() + 1;
     let mut last = None;
     for _ in 0..attempts {
         let statement = Text {
@@ -70,7 +69,7 @@ pub(super) async fn run(
             offset,
             drain: capped,
         };
-        match attempt(pool, default_timeout, &statement, params, limits, ct).await {
+        match attempt(pool, &statement, params, limits, ct).await {
             Err(Attempt::Lost(e)) => last = Some(e),
             Err(Attempt::Failed(e)) => return Err(e),
             Ok(rows) => return Ok(rows),
@@ -100,24 +99,22 @@ enum Attempt {
 
 async fn attempt(
     pool: &PgPool,
-    default_timeout: Duration,
     text: &Text<'_>,
     params: &[Value],
     limits: &Limits,
     ct: &CancellationToken,
 ) -> Result<Rows, Attempt> {
     let started = Instant::now();
-    let conn = pool
-        .acquire()
+    let mut held = pool
+        .checkout()
         .await
         .map_err(|e| Attempt::Failed(ExecError::unreachable(&e)))?;
-    let mut held = Held::new(conn);
     let old_server = held
         .conn()
         .server_version_num()
         .is_none_or(|v| v < CHECKS_CLIENT);
     let mut pid = None;
-    if limits.timeout != default_timeout || old_server {
+    if limits.timeout != pool.statement_timeout || old_server {
         let mut setup = format!(
             "SET LOCAL statement_timeout = {}",
             limits.timeout.as_millis().max(1)
@@ -148,7 +145,7 @@ async fn attempt(
     match outcome {
         Race::Done(Ok((rows, complete))) => {
             if complete {
-                held.release(false);
+                held.release();
             } else {
                 // Unread rows may still be in flight: close rather than drain them.
                 held.discard();
@@ -161,7 +158,7 @@ async fn attempt(
                 // Nothing was returned yet: another connection may serve it.
                 return Err(Attempt::Lost(e));
             }
-            held.release(false);
+            held.release();
             Err(Attempt::Failed(ExecError::from_statement_at(
                 e,
                 text.shown,
@@ -170,15 +167,15 @@ async fn attempt(
             )))
         }
         Race::Done(Err(Failure::Exec(e))) => {
-            held.release(false);
+            held.release();
             Err(Attempt::Failed(e))
         }
         Race::Cancelled => {
-            stop(pool.connect_options().as_ref().clone(), pid, held);
+            stop(pool.connect_options().clone(), pid, held);
             Err(Attempt::Failed(ExecError::Cancelled))
         }
         Race::TimedOut => {
-            stop(pool.connect_options().as_ref().clone(), pid, held);
+            stop(pool.connect_options().clone(), pid, held);
             Err(Attempt::Failed(ExecError::Timeout(limits.timeout)))
         }
     }
@@ -250,7 +247,7 @@ async fn statement(
 
 /// Stops the statement: on servers that check their client, closing the connection
 /// is enough; older ones get `pg_cancel_backend(pid)` from a separate connection first.
-fn stop(options: PgConnectOptions, pid: Option<i32>, held: Held<Postgres>) {
+fn stop(options: PgConnectOptions, pid: Option<i32>, held: Checked) {
     let Some(pid) = pid else {
         held.discard();
         return;

@@ -29,7 +29,7 @@ use sqlparser::ast::{
 };
 use sqlparser::dialect::{Dialect, MySqlDialect, PostgreSqlDialect, SQLiteDialect};
 use sqlparser::parser::Parser;
-use sqlparser::tokenizer::{Token, Tokenizer, Whitespace};
+use sqlparser::tokenizer::{Token, TokenWithSpan, Tokenizer, Whitespace};
 
 use crate::engine::Engine;
 use lexer::LexError;
@@ -86,16 +86,17 @@ pub fn check(sql: &str, engine: Engine) -> Result<Approved, Rejection> {
     let dialect = dialect(engine);
     let tokens = agree_with_parser_lexer(text, dialect.as_ref(), &lexed, engine)?;
     if engine == Engine::Sqlite
-        && let Some(kind) = sqlite_pragma(&tokens)
+        && let Some(kind) = sqlite_pragma(tokens.iter().map(|t| &t.token))
     {
         return kind.map(|kind| Approved {
             sql: text.to_string(),
             kind,
         });
     }
+    // The parser reads the tokens already checked above (tokenizing once).
     let statements = Parser::new(dialect.as_ref())
-        .try_with_sql(text)
-        .and_then(|mut p| p.parse_statements())
+        .with_tokens_with_locations(tokens)
+        .parse_statements()
         .map_err(|e| {
             refuse(
                 format_args!("the SQL parser could not read this as {engine} SQL ({e})"),
@@ -166,17 +167,19 @@ fn agree_with_parser_lexer(
     dialect: &dyn Dialect,
     lexed: &lexer::Lexed,
     engine: Engine,
-) -> Result<Vec<Token>, Rejection> {
-    let tokens = Tokenizer::new(dialect, text).tokenize().map_err(|e| {
-        refuse(
-            format_args!("the SQL could not be tokenized ({e})"),
-            "Fix the quoting or comments.",
-        )
-    })?;
+) -> Result<Vec<TokenWithSpan>, Rejection> {
+    let tokens = Tokenizer::new(dialect, text)
+        .tokenize_with_location()
+        .map_err(|e| {
+            refuse(
+                format_args!("the SQL could not be tokenized ({e})"),
+                "Fix the quoting or comments.",
+            )
+        })?;
     let mut comments = Vec::new();
     let mut quoted = 0;
     for token in &tokens {
-        match token {
+        match &token.token {
             Token::Whitespace(Whitespace::SingleLineComment { comment, .. }) => {
                 comments.push(comment.trim_end_matches('\n').to_string());
             }
@@ -218,9 +221,8 @@ fn agree_with_parser_lexer(
 /// SQLite's `PRAGMA [schema.]name [= value | (value)]`, read from the tokens (sqlparser
 /// accepts only literal arguments, but SQLite also takes bare names, as in
 /// `PRAGMA table_info(orders)`). `None` when the text is not a PRAGMA.
-fn sqlite_pragma(tokens: &[Token]) -> Option<Result<Kind, Rejection>> {
+fn sqlite_pragma<'t>(tokens: impl Iterator<Item = &'t Token>) -> Option<Result<Kind, Rejection>> {
     let words: Vec<&Token> = tokens
-        .iter()
         .filter(|t| !matches!(t, Token::Whitespace(_)))
         .collect();
     let is_word = |t: &Token, kw: &str| matches!(t, Token::Word(w) if w.quote_style.is_none() && w.value.eq_ignore_ascii_case(kw));
