@@ -25,36 +25,43 @@ use crate::metrics::{self, Outcome};
 pub struct Observed<H>(pub H);
 
 /// Runs one request future inside its span, then logs and counts how it ended.
-async fn observe<T>(
+///
+/// The handler's future is boxed at once: a server's futures can be tens of kilobytes
+/// (a SQL driver's state machines inside), and rmcp moves each request's future
+/// several times before it first polls it; a boxed one moves as a pointer.
+fn observe<T>(
     method: &'static str,
     tool: Option<String>,
     future: impl Future<Output = Result<T, McpError>>,
     classify: impl FnOnce(&T) -> Outcome,
-) -> Result<T, McpError> {
-    let span = tracing::info_span!("mcp_request", method, tool = tool.as_deref());
-    let started = Instant::now();
-    let result = future.instrument(span.clone()).await;
-    let took = started.elapsed();
-    let outcome = match &result {
-        Ok(value) => classify(value),
-        Err(_) => Outcome::RpcError,
-    };
-    let _entered = span.enter();
-    match &result {
-        Err(e) => tracing::info!(
-            duration_ms = took.as_secs_f64() * 1e3,
-            outcome = outcome.as_str(),
-            code = e.code.0,
-            "request failed"
-        ),
-        Ok(_) => tracing::info!(
-            duration_ms = took.as_secs_f64() * 1e3,
-            outcome = outcome.as_str(),
-            "request done"
-        ),
+) -> impl Future<Output = Result<T, McpError>> {
+    let future = Box::pin(future);
+    async move {
+        let span = tracing::info_span!("mcp_request", method, tool = tool.as_deref());
+        let started = Instant::now();
+        let result = future.instrument(span.clone()).await;
+        let took = started.elapsed();
+        let outcome = match &result {
+            Ok(value) => classify(value),
+            Err(_) => Outcome::RpcError,
+        };
+        let _entered = span.enter();
+        match &result {
+            Err(e) => tracing::info!(
+                duration_ms = took.as_secs_f64() * 1e3,
+                outcome = outcome.as_str(),
+                code = e.code.0,
+                "request failed"
+            ),
+            Ok(_) => tracing::info!(
+                duration_ms = took.as_secs_f64() * 1e3,
+                outcome = outcome.as_str(),
+                "request done"
+            ),
+        }
+        metrics::global().record_request(method, tool.as_deref(), outcome, took);
+        result
     }
-    metrics::global().record_request(method, tool.as_deref(), outcome, took);
-    result
 }
 
 fn ok<T>(_: &T) -> Outcome {

@@ -168,6 +168,10 @@ pub(crate) async fn race<T>(
 }
 
 /// Runs one already-approved statement with `params` on `db`.
+///
+/// Each engine's future is boxed: the drivers' state machines make them kilobytes
+/// large, and the callers' futures (tool handlers) are moved several times before
+/// they run.
 pub async fn run(
     db: &Database,
     sql: &str,
@@ -176,9 +180,11 @@ pub async fn run(
     ct: &CancellationToken,
 ) -> Result<Rows, ExecError> {
     let result = match &db.pool {
-        Pool::Postgres(pool) => pg::run(pool, sql, false, params, limits, ct).await,
-        Pool::MySql(pool, flavor) => mysql::run(pool, flavor, sql, params, limits, ct).await,
-        Pool::Sqlite(pool) => sqlite::run(pool, sql, params, limits, ct).await,
+        Pool::Postgres(pool) => Box::pin(pg::run(pool, sql, false, params, limits, ct)).await,
+        Pool::MySql(pool, flavor) => {
+            Box::pin(mysql::run(pool, flavor, sql, params, limits, ct)).await
+        }
+        Pool::Sqlite(pool) => Box::pin(sqlite::run(pool, sql, params, limits, ct)).await,
     };
     result.map_err(|e| e.for_database(db))
 }
@@ -195,11 +201,11 @@ pub async fn run_approved(
 ) -> Result<Rows, ExecError> {
     match (&db.pool, approved.kind) {
         (Pool::Postgres(pool), crate::guard::Kind::Query) => {
-            pg::run(pool, &approved.sql, true, params, limits, ct)
+            Box::pin(pg::run(pool, &approved.sql, true, params, limits, ct))
                 .await
                 .map_err(|e| e.for_database(db))
         }
-        _ => run(db, &approved.sql, params, limits, ct).await,
+        _ => Box::pin(run(db, &approved.sql, params, limits, ct)).await,
     }
 }
 

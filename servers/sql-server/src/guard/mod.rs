@@ -23,6 +23,7 @@ pub mod deny;
 pub mod lexer;
 
 use std::ops::ControlFlow;
+use std::sync::LazyLock;
 
 use sqlparser::ast::{
     Expr, ObjectName, Query, Select, SetExpr, Statement, TableFactor, Visit, Visitor,
@@ -70,8 +71,32 @@ fn refuse(reason: impl std::fmt::Display, advice: &str) -> Rejection {
     Rejection(format!("Refused: {reason}. {advice}"))
 }
 
+/// Statements whose approval is remembered, and the longest one remembered.
+const REMEMBERED: u64 = 512;
+const REMEMBERED_LEN: usize = 4096;
+
+/// Approvals of recently checked statements. The verdict depends only on the text and
+/// the engine, so a statement sent again (a parameterized query with new `params`, a
+/// retry) is not parsed again; parsing is most of the gate's cost.
+static APPROVED: LazyLock<moka::sync::Cache<(Engine, String), Approved>> =
+    LazyLock::new(|| moka::sync::Cache::new(REMEMBERED));
+
 /// Checks one statement for `engine`; see the module docs for the rules.
 pub fn check(sql: &str, engine: Engine) -> Result<Approved, Rejection> {
+    if sql.len() > REMEMBERED_LEN {
+        return check_text(sql, engine);
+    }
+    let key = (engine, sql.to_string());
+    if let Some(approved) = APPROVED.get(&key) {
+        return Ok(approved);
+    }
+    let approved = check_text(sql, engine)?;
+    APPROVED.insert(key, approved.clone());
+    Ok(approved)
+}
+
+/// [`check`] without the memory of earlier approvals.
+fn check_text(sql: &str, engine: Engine) -> Result<Approved, Rejection> {
     if sql.trim().is_empty() {
         return Err(refuse(
             "the SQL is empty",
@@ -523,6 +548,18 @@ mod tests {
             Ok(a) => panic!("{engine}: {sql:?} was approved as {a:?}"),
             Err(r) => r.0,
         }
+    }
+
+    #[test]
+    fn a_remembered_approval_holds_only_for_its_engine() {
+        let sql = "SHOW search_path";
+        let first = ok(sql, Engine::Postgres);
+        assert_eq!(ok(sql, Engine::Postgres), first);
+        assert_eq!(check_text(sql, Engine::Postgres), Ok(first));
+        refused(sql, Engine::Sqlite);
+        // Refusals are never remembered as approvals.
+        refused("DROP TABLE t", Engine::Postgres);
+        refused("DROP TABLE t", Engine::Postgres);
     }
 
     #[test]
