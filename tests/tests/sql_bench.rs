@@ -64,6 +64,31 @@ fn statements(s: &str) -> Vec<String> {
         .collect()
 }
 
+/// Each kind of statement with its statements: the kinds of the mix, then larger
+/// listings that are measured on their own (they are not in the 1,000-call mix).
+fn kinds(s: &str, mix: &[String]) -> Vec<(String, Vec<String>)> {
+    let mut kinds: Vec<(String, Vec<String>)> = KINDS
+        .iter()
+        .enumerate()
+        .map(|(k, kind)| {
+            let of_kind = mix
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| i % KINDS.len() == k)
+                .map(|(_, s)| s.clone())
+                .collect();
+            (kind.to_string(), of_kind)
+        })
+        .collect();
+    for rows in [100, 1000] {
+        let listing = (0..2)
+            .map(|i| format!("SELECT id, customer_id, total, status, placed_at FROM {s}.orders WHERE id > {} ORDER BY id LIMIT {rows}", 5000 + i * 7000))
+            .collect();
+        kinds.push((format!("listing, {rows} rows (not in the mix)"), listing));
+    }
+    kinds
+}
+
 fn peak_rss_kib(pid: u32) -> Option<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
     status
@@ -318,13 +343,7 @@ async fn sql_bench() {
     // The same, per kind of statement: microseconds per call.
     let per_kind_calls = (n / 4).max(50);
     let mut per_kind = Vec::new();
-    for (k, kind) in KINDS.iter().enumerate() {
-        let of_kind: Vec<String> = stmts
-            .iter()
-            .enumerate()
-            .filter(|(i, _)| i % KINDS.len() == k)
-            .map(|(_, s)| s.clone())
-            .collect();
+    for (kind, of_kind) in kinds(&db.schema, &stmts) {
         let (mut sqlx_us, mut ours_us, mut theirs_us) = (Vec::new(), Vec::new(), Vec::new());
         for _ in 0..rounds {
             sqlx_us

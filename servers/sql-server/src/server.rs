@@ -68,8 +68,7 @@ impl SqlServer {
             .await
             .map_err(|e| ToolError::new(e.to_string()))?;
         let (output, text) = query_output(&db.name, rows);
-        let structured = serde_json::to_value(&output)
-            .map_err(|e| ToolError::new(format!("internal error: {e}")))?;
+        let structured = output.into_structured();
         let mut result = CallToolResult::success(vec![ContentBlock::text(text)]);
         result.structured_content = Some(structured);
         Ok(result)

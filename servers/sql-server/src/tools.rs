@@ -119,6 +119,40 @@ pub struct QueryOutput {
     pub elapsed_ms: f64,
 }
 
+impl QueryOutput {
+    /// The structured content: what `serde_json::to_value` makes of `self`, built by
+    /// moving the rows instead of copying every value.
+    pub fn into_structured(self) -> Value {
+        let mut map = serde_json::Map::with_capacity(7);
+        map.insert("database".into(), Value::String(self.database));
+        map.insert(
+            "columns".into(),
+            Value::Array(
+                self.columns
+                    .into_iter()
+                    .map(|c| {
+                        let mut column = serde_json::Map::with_capacity(2);
+                        column.insert("name".into(), Value::String(c.name));
+                        column.insert("type".into(), Value::String(c.type_name));
+                        Value::Object(column)
+                    })
+                    .collect(),
+            ),
+        );
+        map.insert(
+            "rows".into(),
+            Value::Array(self.rows.into_iter().map(Value::Array).collect()),
+        );
+        map.insert("row_count".into(), self.row_count.into());
+        map.insert("truncated".into(), self.truncated.into());
+        if let Some(next) = self.next {
+            map.insert("next".into(), Value::String(next));
+        }
+        map.insert("elapsed_ms".into(), self.elapsed_ms.into());
+        Value::Object(map)
+    }
+}
+
 /// The limits for one call: the server's, narrowed by what the call asks.
 pub fn call_limits(server: &Limits, max_rows: Option<u32>, timeout_seconds: Option<u32>) -> Limits {
     Limits {
@@ -214,6 +248,32 @@ mod tests {
         let (out, text) = query_output("main", rows);
         assert!(out.truncated);
         assert!(text.contains("OFFSET 2"), "{text}");
-        assert!(out.next.unwrap().contains("LIMIT 2"));
+        assert!(out.next.as_ref().unwrap().contains("LIMIT 2"));
+        let serialized = serde_json::to_value(&out).unwrap();
+        assert_eq!(out.into_structured(), serialized);
+    }
+
+    #[test]
+    fn structured_content_is_the_schema_serialization() {
+        let rows = Rows {
+            columns: vec![
+                Column {
+                    name: "id".into(),
+                    type_name: "INT8".into(),
+                },
+                Column {
+                    name: "note".into(),
+                    type_name: "TEXT".into(),
+                },
+            ],
+            rows: vec![vec![serde_json::json!("9007199254740993"), Value::Null]],
+            cut: None,
+            bytes: 30,
+            elapsed: Duration::from_micros(1234),
+        };
+        let (out, _) = query_output("shop", rows);
+        let serialized = serde_json::to_value(&out).unwrap();
+        assert!(serialized.get("next").is_none());
+        assert_eq!(out.into_structured(), serialized);
     }
 }
