@@ -27,8 +27,9 @@ const IDLE_TIMEOUT: Duration = Duration::from_secs(60);
 const REAP_EVERY: Duration = Duration::from_secs(15);
 /// How long a connection is used before it is replaced.
 const MAX_LIFETIME: Duration = Duration::from_secs(1800);
-/// Servers from this version on check their client during a statement.
-const CHECKS_CLIENT: u32 = 140000;
+/// Servers from this version on check their client during a statement
+/// (`client_connection_check_interval`); older ones get their backends cancelled by pid.
+pub(crate) const CHECKS_CLIENT: u32 = 140000;
 
 /// The PostgreSQL scope every pooled connection waits in: the previous statement's
 /// transaction rolled back (undoing any `SET` it made), a new `READ ONLY` one begun,

@@ -28,11 +28,8 @@ use tokio_util::sync::CancellationToken;
 
 use super::{Collector, Column, ExecError, Failure, GRACE, Race, Rows, params, race};
 use crate::config::Limits;
-use crate::pg_pool::{Checked, PgPool};
+use crate::pg_pool::{CHECKS_CLIENT, Checked, PgPool};
 use crate::render;
-
-/// Servers older than this get their backends cancelled by pid.
-const CHECKS_CLIENT: u32 = 140000;
 
 /// Text put before a query whose row cap the server applies (see [`run`]'s `capped`).
 const CAP_PREFIX: &str = "SELECT * FROM (\n";
