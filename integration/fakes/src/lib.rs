@@ -7,11 +7,13 @@
 //!   limits, 429 with `Retry-After`).
 //! - [`faults`]: what both share: a record of every request the fake received and
 //!   faults a test can inject (5xx, slow answers, dropped connections, rate limits),
-//!   reachable from Rust and over HTTP under `/_fake/`.
+//!   reachable from Rust and over HTTP under `/_fake/`; and `clock`, the epoch seconds
+//!   and calendar both write their timestamps with.
 //!
 //! The `fake-apis` binary serves either fake on a port, for `make demo` and the
 //! Python interop tests.
 
+mod clock;
 pub mod faults;
 pub mod github;
 pub mod notion;

@@ -2,13 +2,11 @@
 //! bodies, HTTP dates (`Mon, 06 Jan 2025 09:00:00 GMT`) in `last-modified`.
 //! Times are whole seconds since the Unix epoch.
 
-use std::time::{SystemTime, UNIX_EPOCH};
+use crate::clock::{civil_from_days as civil, days_from_civil};
 
 /// Now, in seconds since the epoch.
 pub fn now() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64)
+    crate::clock::now()
 }
 
 /// `2025-01-06T09:00:00Z`.
@@ -92,31 +90,6 @@ pub fn parse_http_date(text: &str) -> Option<i64> {
     let mut clock = words.next()?.split(':').map(|x| x.parse::<i64>().ok());
     let (h, min, s) = (clock.next()??, clock.next()??, clock.next()??);
     Some(days_from_civil(y, m, d) * 86_400 + h * 3600 + min * 60 + s)
-}
-
-/// Days since 1970-01-01 to (year, month, day), proleptic Gregorian.
-fn civil(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    (y, m, d)
-}
-
-/// (year, month, day) to days since 1970-01-01.
-fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y.rem_euclid(400);
-    let m = i64::from(m);
-    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(d) - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
 }
 
 #[cfg(test)]
