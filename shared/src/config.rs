@@ -68,8 +68,8 @@ pub struct CommonArgs {
     #[arg(long, env = "MCP_MAX_BODY_BYTES", default_value_t = 16 * 1024 * 1024, value_name = "BYTES")]
     pub max_body_bytes: usize,
 
-    /// HTTP requests per second allowed per client address (0 turns the limit off).
-    /// Over it a client gets 429 with Retry-After.
+    /// HTTP requests per second allowed per client address, checked before the token
+    /// (0 turns the limit off). Over it a client gets 429 with Retry-After.
     #[arg(
         long,
         env = "MCP_RATE_LIMIT",
@@ -96,7 +96,60 @@ pub struct CommonArgs {
     )]
     pub session_idle_timeout: u64,
 
-    /// Seconds to let in-flight HTTP requests finish after SIGTERM/SIGINT.
+    /// Most live HTTP sessions (clients of protocol 2025-11-25 and older, which
+    /// `initialize`). When full, the least recently used idle session is closed to make
+    /// room; when every session is busy, a new one gets 503 with Retry-After.
+    #[arg(
+        long,
+        env = "MCP_MAX_SESSIONS",
+        default_value_t = 1000,
+        value_name = "SESSIONS"
+    )]
+    pub max_sessions: usize,
+
+    /// Most HTTP connections held at once (also kept below the file-descriptor limit).
+    /// When full, the oldest connection with nothing in flight is closed to make room;
+    /// when all are busy, a new connection gets an immediate 503.
+    #[arg(
+        long,
+        env = "MCP_MAX_CONNECTIONS",
+        default_value_t = 1024,
+        value_name = "CONNECTIONS"
+    )]
+    pub max_connections: usize,
+
+    /// Seconds an HTTP client has to send a request's headers before its connection is
+    /// closed (defends against slow, half-open connections).
+    #[arg(
+        long,
+        env = "MCP_HEADER_READ_TIMEOUT",
+        default_value_t = 10,
+        value_name = "SECONDS"
+    )]
+    pub header_read_timeout: u64,
+
+    /// Seconds a keep-alive HTTP connection may sit with no request before it is closed.
+    #[arg(
+        long,
+        env = "MCP_IDLE_CONNECTION_TIMEOUT",
+        default_value_t = 60,
+        value_name = "SECONDS"
+    )]
+    pub idle_connection_timeout: u64,
+
+    /// Failed authentications allowed per client address per minute (when a token is
+    /// set); past it the address gets 429 with Retry-After, whatever token it sends,
+    /// until its allowance refills. 0 turns the throttle off.
+    #[arg(
+        long,
+        env = "MCP_AUTH_FAILURES_PER_MINUTE",
+        default_value_t = 10,
+        value_name = "FAILURES"
+    )]
+    pub auth_failures_per_minute: u32,
+
+    /// Seconds to let in-flight HTTP requests finish after SIGTERM/SIGINT; requests
+    /// still running after it are answered with a JSON-RPC error.
     #[arg(
         long,
         env = "MCP_SHUTDOWN_GRACE",

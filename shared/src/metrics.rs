@@ -1,8 +1,10 @@
 //! Prometheus metrics, served as text at `/metrics` by the HTTP transport.
 //!
 //! One process-wide registry: MCP requests by method and outcome, tool calls by tool
-//! and outcome, request durations, and HTTP responses by status. Labels carry names
-//! and outcomes only, never arguments.
+//! and outcome, request durations, HTTP responses by status, and the HTTP transport's
+//! protections at work (open connections and sessions, what was evicted or refused,
+//! failed and throttled authentication). Labels carry names and outcomes only, never
+//! arguments, tokens or client addresses.
 
 use std::sync::OnceLock;
 use std::time::Duration;
@@ -10,6 +12,7 @@ use std::time::Duration;
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
 
@@ -63,6 +66,65 @@ pub struct Metrics {
     tool_calls: Family<ToolLabels, Counter>,
     durations: Family<MethodLabels, Histogram>,
     http_responses: Family<StatusLabels, Counter>,
+    transport: TransportMetrics,
+}
+
+/// What the HTTP transport's limits are doing.
+#[derive(Default)]
+struct TransportMetrics {
+    connections_open: Gauge,
+    connections_evicted: Counter,
+    connections_refused: Counter,
+    sessions_live: Gauge,
+    sessions_evicted: Counter,
+    sessions_refused: Counter,
+    auth_failures: Counter,
+    auth_throttled: Counter,
+}
+
+impl TransportMetrics {
+    fn register(&self, registry: &mut Registry) {
+        registry.register(
+            "http_connections_open",
+            "HTTP connections open now",
+            self.connections_open.clone(),
+        );
+        registry.register(
+            "http_connections_evicted",
+            "Idle HTTP connections closed to make room for new ones",
+            self.connections_evicted.clone(),
+        );
+        registry.register(
+            "http_connections_refused",
+            "HTTP connections refused with 503 because every slot was busy",
+            self.connections_refused.clone(),
+        );
+        registry.register(
+            "sessions_live",
+            "MCP sessions (2025-11-25 and older clients) held now",
+            self.sessions_live.clone(),
+        );
+        registry.register(
+            "sessions_evicted",
+            "Idle MCP sessions closed to make room for new ones",
+            self.sessions_evicted.clone(),
+        );
+        registry.register(
+            "sessions_refused",
+            "New MCP sessions refused with 503 because every session was busy",
+            self.sessions_refused.clone(),
+        );
+        registry.register(
+            "auth_failures",
+            "HTTP requests with a missing or wrong credential",
+            self.auth_failures.clone(),
+        );
+        registry.register(
+            "auth_throttled",
+            "HTTP requests refused with 429 after too many failed authentications",
+            self.auth_throttled.clone(),
+        );
+    }
 }
 
 fn duration_histogram() -> Histogram {
@@ -98,12 +160,15 @@ impl Metrics {
             "HTTP responses by status code",
             http_responses.clone(),
         );
+        let transport = TransportMetrics::default();
+        transport.register(&mut registry);
         Self {
             registry,
             requests,
             tool_calls,
             durations,
             http_responses,
+            transport,
         }
     }
 
@@ -145,6 +210,38 @@ impl Metrics {
             .inc();
     }
 
+    pub fn set_connections_open(&self, open: usize) {
+        self.transport.connections_open.set(gauge_value(open));
+    }
+
+    pub fn count_connection_evicted(&self) {
+        self.transport.connections_evicted.inc();
+    }
+
+    pub fn count_connection_refused(&self) {
+        self.transport.connections_refused.inc();
+    }
+
+    pub fn set_sessions_live(&self, live: usize) {
+        self.transport.sessions_live.set(gauge_value(live));
+    }
+
+    pub fn count_session_evicted(&self) {
+        self.transport.sessions_evicted.inc();
+    }
+
+    pub fn count_session_refused(&self) {
+        self.transport.sessions_refused.inc();
+    }
+
+    pub fn count_auth_failure(&self) {
+        self.transport.auth_failures.inc();
+    }
+
+    pub fn count_auth_throttled(&self) {
+        self.transport.auth_throttled.inc();
+    }
+
     /// The Prometheus text exposition of every metric.
     pub fn render(&self) -> String {
         let mut out = String::new();
@@ -152,6 +249,10 @@ impl Metrics {
         let _ = prometheus_client::encoding::text::encode(&mut out, &self.registry);
         out
     }
+}
+
+fn gauge_value(n: usize) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
 }
 
 /// The process-wide metrics.

@@ -1,0 +1,329 @@
+//! The checks every HTTP request passes before it reaches MCP, in this order:
+//! Host validation (DNS rebinding), the per-client request rate (429), the
+//! failed-authentication throttle (429 for a client that guessed wrong too often,
+//! decided before its token is even looked at), then the bearer token (401,
+//! constant-time). `/healthz` needs only a valid Host.
+//!
+//! Both keyed limiters hold one entry per client address; [`Guard::prune`] drops the
+//! ones that have recovered, so a public bind does not grow a map forever.
+
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
+use std::num::NonZeroU32;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::Response;
+use governor::clock::{Clock, DefaultClock};
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use subtle::ConstantTimeEq;
+
+use super::HttpSettings;
+use super::reply::{refuse, refuse_retry_after};
+use crate::metrics;
+
+/// State the guard middleware shares across requests.
+pub struct Guard {
+    token: Option<Vec<u8>>,
+    allowed_hosts: Vec<String>,
+    requests: Option<DefaultKeyedRateLimiter<IpAddr>>,
+    auth_failures: Option<AuthThrottle>,
+}
+
+/// Counts failed authentications per client address; past the allowance the address
+/// is refused outright until its budget refills.
+struct AuthThrottle {
+    failures: DefaultKeyedRateLimiter<IpAddr>,
+    blocked_until: Mutex<HashMap<IpAddr, Instant>>,
+}
+
+impl AuthThrottle {
+    fn new(per_minute: NonZeroU32) -> Self {
+        Self {
+            failures: RateLimiter::keyed(Quota::per_minute(per_minute).allow_burst(per_minute)),
+            blocked_until: Mutex::new(HashMap::new()),
+        }
+    }
+
+    fn blocked(&self) -> std::sync::MutexGuard<'_, HashMap<IpAddr, Instant>> {
+        self.blocked_until.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// How long `ip` must still wait, if it is blocked now.
+    fn wait_left(&self, ip: IpAddr) -> Option<Duration> {
+        let until = *self.blocked().get(&ip)?;
+        until.checked_duration_since(Instant::now())
+    }
+
+    /// Records a failure; returns how long `ip` is blocked when this one was over
+    /// the allowance.
+    fn record_failure(&self, ip: IpAddr) -> Option<Duration> {
+        let not_until = self.failures.check_key(&ip).err()?;
+        let wait = not_until.wait_time_from(DefaultClock::default().now());
+        self.blocked().insert(ip, Instant::now() + wait);
+        Some(wait)
+    }
+
+    fn prune(&self) {
+        self.failures.retain_recent();
+        self.failures.shrink_to_fit();
+        let now = Instant::now();
+        self.blocked().retain(|_, until| *until > now);
+    }
+}
+
+impl Guard {
+    pub fn new(settings: &HttpSettings) -> Self {
+        let requests = NonZeroU32::new(settings.rate_limit).map(|per_second| {
+            let burst = NonZeroU32::new(settings.rate_burst).unwrap_or(per_second);
+            RateLimiter::keyed(Quota::per_second(per_second).allow_burst(burst))
+        });
+        let auth_failures = settings
+            .auth_token
+            .as_ref()
+            .and(NonZeroU32::new(settings.auth_failures_per_minute))
+            .map(AuthThrottle::new);
+        Self {
+            token: settings.auth_token.as_ref().map(|t| t.as_bytes().to_vec()),
+            allowed_hosts: settings
+                .allowed_hosts
+                .iter()
+                .map(|h| h.to_ascii_lowercase())
+                .collect(),
+            requests,
+            auth_failures,
+        }
+    }
+
+    /// Forgets clients whose limits have fully recovered.
+    pub fn prune(&self) {
+        if let Some(requests) = &self.requests {
+            requests.retain_recent();
+            requests.shrink_to_fit();
+        }
+        if let Some(throttle) = &self.auth_failures {
+            throttle.prune();
+        }
+    }
+
+    /// Client addresses the limiters remember now.
+    #[cfg(test)]
+    pub fn tracked_clients(&self) -> usize {
+        self.requests.as_ref().map_or(0, |r| r.len())
+            + self.auth_failures.as_ref().map_or(0, |t| t.failures.len())
+    }
+
+    fn host_allowed(&self, headers: &HeaderMap) -> bool {
+        let Some(host) = headers.get(header::HOST).and_then(|h| h.to_str().ok()) else {
+            return false;
+        };
+        let host = host.to_ascii_lowercase();
+        let name = host_name(&host);
+        self.allowed_hosts
+            .iter()
+            .any(|allowed| *allowed == host || allowed == name)
+    }
+
+    fn token_ok(&self, headers: &HeaderMap) -> bool {
+        let Some(expected) = &self.token else {
+            return true;
+        };
+        let presented = headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .unwrap_or("")
+            .as_bytes();
+        // ct_eq on slices of different lengths returns false without comparing
+        // contents; lengths are not secret.
+        bool::from(presented.ct_eq(expected))
+    }
+
+    /// `Err(seconds to wait)` when `ip` is over its request rate.
+    fn check_rate(&self, ip: IpAddr) -> Result<(), u64> {
+        let Some(limiter) = &self.requests else {
+            return Ok(());
+        };
+        limiter.check_key(&ip).map_err(|not_until| {
+            whole_seconds(not_until.wait_time_from(DefaultClock::default().now()))
+        })
+    }
+
+    /// Every check but the body's; `Err` is the response to send instead.
+    #[allow(clippy::result_large_err)]
+    fn admit(&self, peer: IpAddr, request: &Request) -> Result<(), Response> {
+        if !self.host_allowed(request.headers()) {
+            return Err(refuse(
+                StatusCode::FORBIDDEN,
+                "Forbidden: Host header not allowed (add it with --allowed-host if this is intended)",
+            ));
+        }
+        if request.uri().path() == "/healthz" {
+            return Ok(());
+        }
+        if let Err(wait) = self.check_rate(peer) {
+            return Err(refuse_retry_after(
+                StatusCode::TOO_MANY_REQUESTS,
+                "Too many requests: slow down and retry after the Retry-After seconds",
+                wait,
+            ));
+        }
+        if let Some(throttle) = &self.auth_failures
+            && let Some(wait) = throttle.wait_left(peer)
+        {
+            metrics::global().count_auth_throttled();
+            return Err(too_many_failures(whole_seconds(wait)));
+        }
+        if self.token_ok(request.headers()) {
+            return Ok(());
+        }
+        metrics::global().count_auth_failure();
+        tracing::warn!(client = %peer, "authentication failed: missing or wrong bearer token");
+        if let Some(wait) = self
+            .auth_failures
+            .as_ref()
+            .and_then(|throttle| throttle.record_failure(peer))
+        {
+            metrics::global().count_auth_throttled();
+            return Err(too_many_failures(whole_seconds(wait)));
+        }
+        Err(refuse(
+            StatusCode::UNAUTHORIZED,
+            "Unauthorized: send the server's token as `Authorization: Bearer TOKEN`",
+        ))
+    }
+}
+
+fn too_many_failures(wait: u64) -> Response {
+    refuse_retry_after(
+        StatusCode::TOO_MANY_REQUESTS,
+        "Too many failed authentications from this address: check the token, then retry after the Retry-After seconds",
+        wait,
+    )
+}
+
+fn whole_seconds(wait: Duration) -> u64 {
+    wait.as_secs() + u64::from(wait.subsec_nanos() > 0)
+}
+
+/// `example.com:8080` → `example.com`; `[::1]:8080` → `::1`.
+fn host_name(authority: &str) -> &str {
+    if let Some(rest) = authority.strip_prefix('[') {
+        return rest.split(']').next().unwrap_or(rest);
+    }
+    match authority.rsplit_once(':') {
+        Some((name, port)) if port.chars().all(|c| c.is_ascii_digit()) => name,
+        _ => authority,
+    }
+}
+
+/// The middleware: refuses what the guard does not admit, counts response statuses.
+pub async fn guard_request(
+    State(guard): State<std::sync::Arc<Guard>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let response = match guard.admit(peer.ip(), &request) {
+        Ok(()) => next.run(request).await,
+        Err(refusal) => refusal,
+    };
+    metrics::global().record_http_status(response.status().as_u16());
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::serve::http::tests::settings;
+    use axum::http::HeaderValue;
+
+    #[test]
+    fn host_name_strips_ports_and_brackets() {
+        assert_eq!(host_name("example.com:8080"), "example.com");
+        assert_eq!(host_name("[::1]:8080"), "::1");
+        assert_eq!(host_name("localhost"), "localhost");
+    }
+
+    #[test]
+    fn token_comparison() {
+        let g = Guard::new(&settings(Some("s3cret"), "127.0.0.1:1").unwrap());
+        let mut h = HeaderMap::new();
+        assert!(!g.token_ok(&h));
+        h.insert(
+            header::AUTHORIZATION,
+            HeaderValue::from_static("Bearer wrong"),
+        );
+        assert!(!g.token_ok(&h));
+        h.insert(
+            header::AUTHORIZATION,
+            HeaderValue::from_static("Bearer s3cret"),
+        );
+        assert!(g.token_ok(&h));
+    }
+
+    #[test]
+    fn hosts_are_checked_without_port() {
+        let g = Guard::new(&settings(None, "127.0.0.1:1").unwrap());
+        let mut h = HeaderMap::new();
+        h.insert(header::HOST, HeaderValue::from_static("127.0.0.1:9999"));
+        assert!(g.host_allowed(&h));
+        h.insert(header::HOST, HeaderValue::from_static("evil.example:9999"));
+        assert!(!g.host_allowed(&h));
+    }
+
+    fn request(token: &str) -> Request {
+        Request::builder()
+            .uri("/mcp")
+            .header(header::HOST, "127.0.0.1:1")
+            .header(header::AUTHORIZATION, format!("Bearer {token}"))
+            .body(axum::body::Body::empty())
+            .unwrap()
+    }
+
+    #[test]
+    fn failed_authentication_is_throttled_before_the_token_is_checked() {
+        let mut s = settings(Some("s3cret"), "127.0.0.1:1").unwrap();
+        s.auth_failures_per_minute = 3;
+        s.rate_limit = 0;
+        let g = Guard::new(&s);
+        let guesser: IpAddr = "192.0.2.1".parse().unwrap();
+        let other: IpAddr = "192.0.2.2".parse().unwrap();
+        for _ in 0..3 {
+            let r = g.admit(guesser, &request("guess")).unwrap_err();
+            assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+        }
+        let r = g.admit(guesser, &request("guess")).unwrap_err();
+        assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+        assert!(r.headers().contains_key(header::RETRY_AFTER));
+        let r = g.admit(guesser, &request("s3cret")).unwrap_err();
+        assert_eq!(
+            r.status(),
+            StatusCode::TOO_MANY_REQUESTS,
+            "a blocked address is refused whatever it sends"
+        );
+        assert!(
+            g.admit(other, &request("s3cret")).is_ok(),
+            "others are not affected"
+        );
+    }
+
+    #[test]
+    fn pruning_forgets_recovered_clients() {
+        let mut s = settings(None, "127.0.0.1:1").unwrap();
+        s.rate_limit = 1000;
+        s.rate_burst = 1;
+        let g = Guard::new(&s);
+        for i in 0..50u8 {
+            let ip = IpAddr::from([192, 0, 2, i]);
+            assert!(g.check_rate(ip).is_ok());
+        }
+        assert_eq!(g.tracked_clients(), 50);
+        std::thread::sleep(Duration::from_millis(20));
+        g.prune();
+        assert_eq!(g.tracked_clients(), 0);
+    }
+}

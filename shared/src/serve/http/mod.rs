@@ -1,0 +1,278 @@
+//! The streamable HTTP transport (`--http ADDR`, endpoint `/mcp`) and its protections.
+//!
+//! Layers, outside in:
+//! - [`listener`]: connection limits (header-read and idle timeouts, a cap on open
+//!   connections that closes idle ones to make room);
+//! - [`guard`]: Host validation, the per-client request rate, the failed-auth
+//!   throttle and the bearer token, for every path but `/healthz`'s token;
+//! - [`gate`], on `/mcp` only: the body read and checked ([`body`]), the session
+//!   cap ([`sessions`]) and in-flight tracking for shutdown ([`drain`]);
+//! - rmcp's streamable HTTP service: Origin validation (403) and the protocol.
+//!
+//! `/healthz` answers 200 for probes; `/metrics` serves Prometheus text (behind the
+//! token when one is set). SIGTERM/SIGINT stops accepting connections, lets requests
+//! in flight finish within the grace period (answering the rest with JSON-RPC
+//! errors), then closes the sessions and exits.
+
+mod body;
+mod drain;
+mod gate;
+mod guard;
+mod listener;
+mod reply;
+mod sessions;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::http::header;
+use axum::middleware;
+use axum::response::IntoResponse;
+use axum::routing::get;
+use rmcp::ServerHandler;
+use rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
+use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, StreamableHttpService};
+use tokio_util::sync::CancellationToken;
+
+use crate::config::CommonArgs;
+use crate::metrics;
+
+pub use listener::ConnectionLimits;
+
+/// Host names always accepted in the Host header.
+const LOOPBACK_HOSTS: [&str; 3] = ["localhost", "127.0.0.1", "::1"];
+/// Browser origins accepted when the user lists none.
+const DEFAULT_ORIGINS: [&str; 3] = ["http://localhost:*", "http://127.0.0.1:*", "http://[::1]:*"];
+/// How often the per-client limiters forget clients that have recovered.
+const PRUNE_EVERY: Duration = Duration::from_secs(60);
+/// How long connections get to close after the sessions are stopped.
+const CLOSE_WAIT: Duration = Duration::from_secs(2);
+
+/// Why the HTTP transport refused to start.
+#[derive(Debug, thiserror::Error)]
+pub enum HttpError {
+    #[error(
+        "refusing to listen on {0} without an auth token: a non-loopback address is reachable by other machines. Set MCP_AUTH_TOKEN (or --auth-token), or bind 127.0.0.1."
+    )]
+    TokenRequired(SocketAddr),
+    #[error("the auth token is empty; set a long random value (e.g. `openssl rand -hex 32`)")]
+    EmptyToken,
+    #[error("--rate-burst must be at least 1 when --rate-limit is set")]
+    ZeroBurst,
+    #[error("--{0} must be at least 1")]
+    Zero(&'static str),
+}
+
+/// Everything the HTTP transport needs, validated.
+#[derive(Debug, Clone)]
+pub struct HttpSettings {
+    pub addr: SocketAddr,
+    pub auth_token: Option<String>,
+    pub allowed_origins: Vec<String>,
+    pub allowed_hosts: Vec<String>,
+    pub max_body_bytes: usize,
+    pub rate_limit: u32,
+    pub rate_burst: u32,
+    pub auth_failures_per_minute: u32,
+    pub session_idle: Duration,
+    pub max_sessions: usize,
+    pub connections: ConnectionLimits,
+    pub shutdown_grace: Duration,
+}
+
+impl HttpSettings {
+    /// Validates the common flags for serving on `addr`.
+    pub fn from_args(addr: SocketAddr, args: &CommonArgs) -> Result<Self, HttpError> {
+        if args.auth_token.as_deref().is_some_and(str::is_empty) {
+            return Err(HttpError::EmptyToken);
+        }
+        if !addr.ip().is_loopback() && args.auth_token.is_none() {
+            return Err(HttpError::TokenRequired(addr));
+        }
+        if args.rate_limit > 0 && args.rate_burst == 0 {
+            return Err(HttpError::ZeroBurst);
+        }
+        for (name, value) in [
+            ("max-sessions", args.max_sessions as u64),
+            ("max-connections", args.max_connections as u64),
+            ("header-read-timeout", args.header_read_timeout),
+            ("idle-connection-timeout", args.idle_connection_timeout),
+        ] {
+            if value == 0 {
+                return Err(HttpError::Zero(name));
+            }
+        }
+        let allowed_origins = if args.allowed_origins.is_empty() {
+            DEFAULT_ORIGINS.iter().map(|s| s.to_string()).collect()
+        } else {
+            args.allowed_origins.clone()
+        };
+        let mut allowed_hosts: Vec<String> = LOOPBACK_HOSTS.iter().map(|s| s.to_string()).collect();
+        allowed_hosts.extend(args.allowed_hosts.iter().cloned());
+        Ok(Self {
+            addr,
+            auth_token: args.auth_token.clone(),
+            allowed_origins,
+            allowed_hosts,
+            max_body_bytes: args.max_body_bytes,
+            rate_limit: args.rate_limit,
+            rate_burst: args.rate_burst,
+            auth_failures_per_minute: args.auth_failures_per_minute,
+            session_idle: Duration::from_secs(args.session_idle_timeout),
+            max_sessions: args.max_sessions,
+            connections: ConnectionLimits {
+                max_connections: args.max_connections,
+                header_read_timeout: Duration::from_secs(args.header_read_timeout),
+                idle_timeout: Duration::from_secs(args.idle_connection_timeout),
+            },
+            shutdown_grace: Duration::from_secs(args.shutdown_grace),
+        })
+    }
+}
+
+/// Serves handlers from `factory` over HTTP until SIGTERM/SIGINT.
+pub async fn serve<H, F>(factory: F, settings: HttpSettings) -> anyhow::Result<()>
+where
+    H: ServerHandler,
+    F: Fn() -> H + Send + Sync + 'static,
+{
+    let fd_limit = listener::raise_fd_limit();
+    let connections = listener::ConnectionTable::new(settings.connections.clamped_to_fds(fd_limit));
+    let sessions_stop = CancellationToken::new();
+    let guard = Arc::new(guard::Guard::new(&settings));
+    let drain = drain::Drain::new();
+    let app = router(
+        factory,
+        &settings,
+        guard.clone(),
+        drain.clone(),
+        sessions_stop.clone(),
+    );
+
+    let listener = tokio::net::TcpListener::bind(settings.addr).await?;
+    let local = listener.local_addr()?;
+    let limits = connections.limits();
+    tracing::info!(
+        max_connections = limits.max_connections,
+        max_sessions = settings.max_sessions,
+        header_read_timeout_s = limits.header_read_timeout.as_secs(),
+        "serving MCP on http://{local}/mcp (health: /healthz, metrics: /metrics{})",
+        if settings.auth_token.is_some() {
+            ", bearer token required"
+        } else {
+            ""
+        }
+    );
+
+    let accepting_stop = CancellationToken::new();
+    let accepting = {
+        let connections = connections.clone();
+        let stop = accepting_stop.clone();
+        tokio::spawn(async move { connections.accept(listener, app, stop).await })
+    };
+    let pruning = tokio::spawn(async move {
+        let mut every = tokio::time::interval(PRUNE_EVERY);
+        loop {
+            every.tick().await;
+            guard.prune();
+        }
+    });
+
+    super::shutdown::signal().await;
+    accepting_stop.cancel();
+    let _ = accepting.await;
+    connections.close_gracefully();
+    drain.shut_down(settings.shutdown_grace).await;
+    sessions_stop.cancel();
+    pruning.abort();
+    let left = connections.wait_closed(CLOSE_WAIT).await;
+    if left > 0 {
+        tracing::warn!(
+            open = left,
+            "connections still open after shutdown; closing them"
+        );
+    }
+    tracing::info!("HTTP server stopped");
+    Ok(())
+}
+
+/// Builds the axum app: `/mcp`, `/healthz`, `/metrics`, behind the guard.
+fn router<H, F>(
+    factory: F,
+    settings: &HttpSettings,
+    guard: Arc<guard::Guard>,
+    drain: Arc<drain::Drain>,
+    sessions_stop: CancellationToken,
+) -> Router
+where
+    H: ServerHandler,
+    F: Fn() -> H + Send + Sync + 'static,
+{
+    let mut local = LocalSessionManager::default();
+    local.session_config.keep_alive = Some(settings.session_idle);
+    let sessions = Arc::new(sessions::BoundedSessions::new(local, settings.max_sessions));
+    let config = StreamableHttpServerConfig::default()
+        .with_allowed_hosts(settings.allowed_hosts.clone())
+        .with_allowed_origins(settings.allowed_origins.clone())
+        .enforce_origin_validation()
+        .with_max_request_body_bytes(settings.max_body_bytes)
+        .with_cancellation_token(sessions_stop);
+    let mcp = StreamableHttpService::new(move || Ok(factory()), sessions.clone(), config);
+    let gate = Arc::new(gate::McpGate {
+        sessions,
+        drain,
+        max_body_bytes: settings.max_body_bytes,
+    });
+    let mcp = tower::ServiceBuilder::new()
+        .layer(middleware::from_fn_with_state(gate, gate::gate_mcp))
+        .service(mcp);
+    Router::new()
+        .route("/healthz", get(|| async { "ok\n" }))
+        .route("/metrics", get(metrics_text))
+        .nest_service("/mcp", mcp)
+        .layer(middleware::from_fn_with_state(guard, guard::guard_request))
+}
+
+async fn metrics_text() -> impl IntoResponse {
+    (
+        [(
+            header::CONTENT_TYPE,
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        )],
+        metrics::global().render(),
+    )
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    /// Settings as the default flags give them, with this token and address.
+    pub(crate) fn settings(token: Option<&str>, addr: &str) -> Result<HttpSettings, HttpError> {
+        use clap::Parser;
+        #[derive(Parser)]
+        struct A {
+            #[command(flatten)]
+            c: CommonArgs,
+        }
+        let mut a = A::parse_from(["x"]);
+        a.c.auth_token = token.map(String::from);
+        HttpSettings::from_args(addr.parse().unwrap(), &a.c)
+    }
+
+    #[test]
+    fn non_loopback_bind_needs_a_token() {
+        assert!(matches!(
+            settings(None, "0.0.0.0:1"),
+            Err(HttpError::TokenRequired(_))
+        ));
+        assert!(settings(Some("t0ken"), "0.0.0.0:1").is_ok());
+        assert!(settings(None, "127.0.0.1:1").is_ok());
+        assert!(matches!(
+            settings(Some(""), "127.0.0.1:1"),
+            Err(HttpError::EmptyToken)
+        ));
+    }
+}
