@@ -107,6 +107,17 @@ pub struct CommonArgs {
     )]
     pub max_sessions: usize,
 
+    /// Most HTTP sessions kept live in memory (about 45 KB each); past it the least
+    /// recently used idle session is hibernated (about 1 KB) and restored invisibly on
+    /// its next request.
+    #[arg(
+        long,
+        env = "MCP_LIVE_SESSIONS",
+        default_value_t = 256,
+        value_name = "SESSIONS"
+    )]
+    pub live_sessions: usize,
+
     /// Most HTTP connections held at once (also kept below the file-descriptor limit).
     /// When full, the oldest connection with nothing in flight is closed to make room;
     /// when all are busy, a new connection gets an immediate 503.

@@ -25,7 +25,10 @@ async fn main() -> anyhow::Result<()> {
     tracing::info!(roots = roots.len(), "fs-server starting");
     let limits = fs_server::server::Limits::from_args(&args);
     shared::serve::run(
-        move || FsServer::new(sandbox.clone(), limits.clone()),
+        {
+            let server = FsServer::new(sandbox, limits);
+            move || server.for_new_session()
+        },
         &args.common,
     )
     .await

@@ -65,7 +65,8 @@ pub struct FsServer {
     /// What this client may touch now: `configured`, or narrowed by its MCP roots.
     active: Arc<RwLock<Arc<Sandbox>>>,
     limits: Limits,
-    tool_router: ToolRouter<Self>,
+    /// Built once and shared by every session (schemas are large).
+    tool_router: Arc<ToolRouter<Self>>,
     /// This client's resource subscriptions; dropped with the session, and with
     /// them its file watches.
     watches: Arc<SessionWatches>,
@@ -86,7 +87,19 @@ impl FsServer {
             active: Arc::new(RwLock::new(configured.clone())),
             configured,
             limits,
-            tool_router,
+            tool_router: Arc::new(tool_router),
+            watches: Arc::new(SessionWatches::new(WatchHub::global())),
+        }
+    }
+
+    /// A server for a new session: the same roots, limits and tools, with this
+    /// session's own narrowed roots and resource subscriptions starting empty.
+    pub fn for_new_session(&self) -> Self {
+        Self {
+            active: Arc::new(RwLock::new(self.configured.clone())),
+            configured: self.configured.clone(),
+            limits: self.limits.clone(),
+            tool_router: self.tool_router.clone(),
             watches: Arc::new(SessionWatches::new(WatchHub::global())),
         }
     }

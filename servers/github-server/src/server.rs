@@ -12,7 +12,8 @@ use crate::toolsets::Selection;
 #[derive(Clone)]
 pub struct GithubServer {
     pub(crate) api: Api,
-    tool_router: ToolRouter<Self>,
+    /// Built once and shared by every session (schemas are large).
+    tool_router: std::sync::Arc<ToolRouter<Self>>,
     allow_write: bool,
 }
 
@@ -20,7 +21,7 @@ impl GithubServer {
     pub fn new(api: Api, selection: &Selection) -> Self {
         Self {
             api,
-            tool_router: selection.router(),
+            tool_router: std::sync::Arc::new(selection.router()),
             allow_write: selection.allow_write,
         }
     }

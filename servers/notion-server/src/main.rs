@@ -26,7 +26,10 @@ async fn run(command: Command, args: NotionArgs) -> anyhow::Result<()> {
         .map_err(|e| anyhow::anyhow!("{e} (check --api-url; see --help)"))?;
     tracing::info!(api = %settings.api_url, version = %settings.notion_version, allow_write = settings.allow_write, "notion-server starting");
     shared::serve::run(
-        move || NotionServer::new(client.clone(), settings.clone()),
+        {
+            let server = NotionServer::new(client, settings);
+            move || server.clone()
+        },
         &args.common,
     )
     .await

@@ -1,6 +1,8 @@
 //! The MCP face of notion-server: the read tools (always) and the write tools (only
 //! with `--allow-write`; otherwise not even listed), sharing one Notion client.
 
+use std::sync::Arc;
+
 use rmcp::handler::server::router::tool::ToolRouter;
 use rmcp::model::*;
 use rmcp::{ServerHandler, tool_handler};
@@ -15,7 +17,8 @@ use crate::fetch::{FetchLimits, Fetcher};
 pub struct NotionServer {
     pub(crate) client: NotionClient,
     pub(crate) settings: Settings,
-    tool_router: ToolRouter<Self>,
+    /// Built once and shared by every session (schemas are large).
+    tool_router: Arc<ToolRouter<Self>>,
 }
 
 impl NotionServer {
@@ -27,7 +30,7 @@ impl NotionServer {
         Self {
             client,
             settings,
-            tool_router,
+            tool_router: Arc::new(tool_router),
         }
     }
 

@@ -37,7 +37,10 @@ async fn run(command: Command, args: SqlArgs) -> anyhow::Result<()> {
     tracing::info!(databases = %registry.describe(), "sql-server starting");
     let limits = args.limits();
     shared::serve::run(
-        move || SqlServer::new(registry.clone(), limits),
+        {
+            let server = SqlServer::new(registry, limits);
+            move || server.clone()
+        },
         &args.common,
     )
     .await

@@ -27,7 +27,8 @@ use crate::{exec, explain, guard, prompt, resources};
 pub struct SqlServer {
     registry: Registry,
     limits: Limits,
-    tool_router: ToolRouter<Self>,
+    /// Built once and shared by every session (schemas are large).
+    tool_router: std::sync::Arc<ToolRouter<Self>>,
 }
 
 impl SqlServer {
@@ -35,7 +36,7 @@ impl SqlServer {
         Self {
             registry,
             limits,
-            tool_router: Self::tool_router(),
+            tool_router: std::sync::Arc::new(Self::tool_router()),
         }
     }
 

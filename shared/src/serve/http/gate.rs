@@ -13,14 +13,14 @@ use serde_json::Value;
 use super::body;
 use super::drain::Drain;
 use super::reply::{SERVER_ERROR, error_response, refuse_retry_after};
-use super::sessions::BoundedSessions;
+use super::sessions::SessionTable;
 
 /// Seconds a client refused for lack of session room is asked to wait.
 const SESSIONS_FULL_RETRY_SECONDS: u64 = 5;
 
 /// What the `/mcp` middleware shares across requests.
 pub struct McpGate {
-    pub sessions: Arc<BoundedSessions>,
+    pub sessions: Arc<SessionTable>,
     pub drain: Arc<Drain>,
     pub max_body_bytes: usize,
 }

@@ -32,7 +32,6 @@ use axum::middleware;
 use axum::response::IntoResponse;
 use axum::routing::get;
 use rmcp::ServerHandler;
-use rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
 use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, StreamableHttpService};
 use tokio_util::sync::CancellationToken;
 
@@ -78,6 +77,7 @@ pub struct HttpSettings {
     pub auth_failures_per_minute: u32,
     pub session_idle: Duration,
     pub max_sessions: usize,
+    pub live_sessions: usize,
     pub connections: ConnectionLimits,
     pub shutdown_grace: Duration,
 }
@@ -96,6 +96,7 @@ impl HttpSettings {
         }
         for (name, value) in [
             ("max-sessions", args.max_sessions as u64),
+            ("live-sessions", args.live_sessions as u64),
             ("max-connections", args.max_connections as u64),
             ("header-read-timeout", args.header_read_timeout),
             ("idle-connection-timeout", args.idle_connection_timeout),
@@ -122,6 +123,7 @@ impl HttpSettings {
             auth_failures_per_minute: args.auth_failures_per_minute,
             session_idle: Duration::from_secs(args.session_idle_timeout),
             max_sessions: args.max_sessions,
+            live_sessions: args.live_sessions,
             connections: ConnectionLimits {
                 max_connections: args.max_connections,
                 header_read_timeout: Duration::from_secs(args.header_read_timeout),
@@ -143,11 +145,17 @@ where
     let sessions_stop = CancellationToken::new();
     let guard = Arc::new(guard::Guard::new(&settings));
     let drain = drain::Drain::new();
+    let sessions = sessions::SessionTable::new(sessions::SessionLimits {
+        max_sessions: settings.max_sessions,
+        hot_limit: settings.live_sessions.min(settings.max_sessions),
+        idle_timeout: settings.session_idle,
+    });
     let app = router(
         factory,
         &settings,
         guard.clone(),
         drain.clone(),
+        sessions.clone(),
         sessions_stop.clone(),
     );
 
@@ -179,6 +187,14 @@ where
             guard.prune();
         }
     });
+    let sweep_every = (settings.session_idle / 5).clamp(Duration::from_secs(1), PRUNE_EVERY);
+    let sweeping = tokio::spawn(async move {
+        let mut every = tokio::time::interval(sweep_every);
+        loop {
+            every.tick().await;
+            sessions.sweep();
+        }
+    });
 
     super::shutdown::signal().await;
     accepting_stop.cancel();
@@ -187,6 +203,7 @@ where
     drain.shut_down(settings.shutdown_grace).await;
     sessions_stop.cancel();
     pruning.abort();
+    sweeping.abort();
     let left = connections.wait_closed(CLOSE_WAIT).await;
     if left > 0 {
         tracing::warn!(
@@ -204,22 +221,25 @@ fn router<H, F>(
     settings: &HttpSettings,
     guard: Arc<guard::Guard>,
     drain: Arc<drain::Drain>,
+    sessions: Arc<sessions::SessionTable>,
     sessions_stop: CancellationToken,
 ) -> Router
 where
     H: ServerHandler,
     F: Fn() -> H + Send + Sync + 'static,
 {
-    let mut local = LocalSessionManager::default();
-    local.session_config.keep_alive = Some(settings.session_idle);
-    let sessions = Arc::new(sessions::BoundedSessions::new(local, settings.max_sessions));
-    let config = StreamableHttpServerConfig::default()
+    let mut config = StreamableHttpServerConfig::default()
         .with_allowed_hosts(settings.allowed_hosts.clone())
         .with_allowed_origins(settings.allowed_origins.clone())
         .enforce_origin_validation()
         .with_max_request_body_bytes(settings.max_body_bytes)
         .with_cancellation_token(sessions_stop);
-    let mcp = StreamableHttpService::new(move || Ok(factory()), sessions.clone(), config);
+    config.session_store = Some(Arc::new(sessions::HibernatedStore(sessions.clone())));
+    let mcp = StreamableHttpService::new(
+        move || Ok(factory()),
+        Arc::new(sessions::Sessions(sessions.clone())),
+        config,
+    );
     let gate = Arc::new(gate::McpGate {
         sessions,
         drain,

@@ -1,26 +1,37 @@
-//! A cap on live MCP sessions (2025-11-25 and older clients, which `initialize` and
-//! then send `Mcp-Session-Id`).
+//! MCP sessions (2025-11-25 and older clients, which `initialize` and then send
+//! `Mcp-Session-Id`): a cap on how many exist, an idle timeout, and memory that
+//! does not grow with sessions nobody is using.
 //!
-//! [`BoundedSessions`] wraps rmcp's in-memory session manager and keeps, per session,
-//! when it was last used and how many of its requests are being answered. When a new
-//! session would pass the cap, the least recently used session with nothing in flight
-//! is closed to make room (its client gets 404 on its next request and, as the spec
-//! says, starts a new session); when every session is busy the new one is refused
-//! with 503 and Retry-After (see [`BoundedSessions::make_room`]). Sessions that expire
-//! on rmcp's idle timeout leave the table through `close_session`, which rmcp calls
-//! when a session's worker ends.
+//! A live rmcp session costs about 45 KB (its worker's channels preallocate blocks
+//! of large messages), so a server cannot keep thousands of them live. Each session
+//! here is either *live* (an rmcp worker in [`LocalSessionManager`]) or *hibernated*:
+//! only the client's `initialize` parameters are kept (about 1 KB), and the next
+//! request on the session brings it back through rmcp's session-store restore, which
+//! replays `initialize` to a fresh handler, invisibly to the client. At most
+//! `hot_limit` sessions are live; past that, the least recently used one with
+//! nothing in flight and no open stream is hibernated. What a handler kept in
+//! memory for its session starts over on restore (fs-server asks the client for its
+//! roots again; until it answers, the command-line roots apply).
+//!
+//! The total (live and hibernated) is capped at `max_sessions`: a new session
+//! closes the least recently used idle one, and is refused with 503 (see
+//! [`SessionTable::make_room`]) when every session is busy. A session unused for
+//! `idle_timeout` ends (its client gets 404 and, as the spec says, starts anew).
 
 use std::collections::HashMap;
 use std::pin::Pin;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use futures::Stream;
 use rmcp::model::{ClientJsonRpcMessage, ServerJsonRpcMessage};
 use rmcp::transport::common::server_side_http::{ServerSseMessage, SessionId};
 use rmcp::transport::streamable_http_server::session::local::{
     LocalSessionManager, LocalSessionManagerError,
+};
+use rmcp::transport::streamable_http_server::session::store::{
+    SessionState, SessionStore, SessionStoreError,
 };
 use rmcp::transport::streamable_http_server::session::{RestoreOutcome, SessionManager};
 
@@ -37,126 +48,208 @@ pub enum SessionsError {
 
 /// What the table knows of one session.
 #[derive(Debug)]
-struct Usage {
+struct Entry {
     last_used: Instant,
+    /// Requests being answered (until their response streams end).
     in_flight: usize,
+    /// Open GET streams (standalone or resumed).
+    streams: usize,
+    /// Whether an rmcp worker serves it now.
+    live: bool,
+    /// Worker shutdowns this table caused by hibernating; rmcp reports each one
+    /// through `close_session`, which must not end the session.
+    hibernations_pending: usize,
+    /// What a restore needs; stored by rmcp once the handshake succeeded.
+    state: Option<SessionState>,
 }
 
-type Table = Arc<Mutex<HashMap<SessionId, Usage>>>;
-
-/// rmcp's local session manager with a cap on how many sessions live at once.
-pub struct BoundedSessions {
-    inner: LocalSessionManager,
-    max_sessions: usize,
-    table: Table,
+impl Entry {
+    fn idle(&self) -> bool {
+        self.in_flight == 0 && self.streams == 0
+    }
 }
 
-fn lock(table: &Table) -> std::sync::MutexGuard<'_, HashMap<SessionId, Usage>> {
-    // Every critical section is a single insert, update or remove.
-    table.lock().unwrap_or_else(|p| p.into_inner())
+/// Limits on the session table.
+#[derive(Debug, Clone, Copy)]
+pub struct SessionLimits {
+    /// Most sessions, live and hibernated.
+    pub max_sessions: usize,
+    /// Most live sessions before idle ones are hibernated.
+    pub hot_limit: usize,
+    /// A session unused this long ends.
+    pub idle_timeout: Duration,
 }
 
-impl BoundedSessions {
-    pub fn new(inner: LocalSessionManager, max_sessions: usize) -> Self {
-        Self {
-            inner,
-            max_sessions: max_sessions.max(1),
-            table: Arc::default(),
-        }
+/// Every session, live or hibernated. It is both the rmcp session manager
+/// ([`Sessions`]) and the store rmcp restores hibernated sessions from
+/// ([`HibernatedStore`]).
+pub struct SessionTable {
+    live: LocalSessionManager,
+    limits: SessionLimits,
+    entries: Mutex<HashMap<SessionId, Entry>>,
+}
+
+impl SessionTable {
+    pub fn new(limits: SessionLimits) -> Arc<Self> {
+        let mut live = LocalSessionManager::default();
+        live.session_config.keep_alive = Some(limits.idle_timeout);
+        Arc::new(Self {
+            live,
+            limits,
+            entries: Mutex::new(HashMap::new()),
+        })
     }
 
-    /// Sessions alive now.
+    fn entries(&self) -> MutexGuard<'_, HashMap<SessionId, Entry>> {
+        // Every critical section leaves the map consistent.
+        self.entries.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Sessions now: (all, live).
     #[cfg(test)]
-    pub fn len(&self) -> usize {
-        lock(&self.table).len()
+    pub fn counts(&self) -> (usize, usize) {
+        let entries = self.entries();
+        (entries.len(), entries.values().filter(|e| e.live).count())
     }
 
-    #[cfg(test)]
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
-    /// Makes room for one more session: `Ok` when there is room (closing the least
-    /// recently used idle session if the table is full), `Err` when every session has
-    /// a request in flight.
+    /// Makes room for one more session: `Ok` when there is room (ending the least
+    /// recently used idle session if the table is full), `Err` when every session
+    /// is busy.
     pub async fn make_room(&self) -> Result<(), SessionsError> {
         let victim = {
-            let mut table = lock(&self.table);
-            if table.len() < self.max_sessions {
+            let mut entries = self.entries();
+            if entries.len() < self.limits.max_sessions {
                 return Ok(());
             }
-            let oldest_idle = table
-                .iter()
-                .filter(|(_, usage)| usage.in_flight == 0)
-                .min_by_key(|(_, usage)| usage.last_used)
-                .map(|(id, _)| id.clone());
-            let Some(id) = oldest_idle else {
+            let Some(id) = least_recently_used(&entries, |e| e.idle()) else {
                 metrics::global().count_session_refused();
-                return Err(SessionsError::Full(self.max_sessions));
+                return Err(SessionsError::Full(self.limits.max_sessions));
             };
-            table.remove(&id);
-            metrics::global().set_sessions_live(table.len());
-            id
+            let entry = entries.remove(&id);
+            metrics::global().set_sessions_live(entries.len());
+            entry.filter(|e| e.live).map(|_| id)
         };
         metrics::global().count_session_evicted();
-        tracing::info!("session limit reached: closed the least recently used idle session");
-        self.inner.close_session(&victim).await?;
+        tracing::info!("session limit reached: ended the least recently used idle session");
+        if let Some(id) = victim {
+            self.live.close_session(&id).await?;
+        }
         Ok(())
     }
 
-    fn register(&self, id: &SessionId) {
-        let mut table = lock(&self.table);
-        table.insert(
-            id.clone(),
-            Usage {
-                last_used: Instant::now(),
-                in_flight: 0,
-            },
-        );
-        metrics::global().set_sessions_live(table.len());
+    /// Hibernates the least recently used idle live sessions while more than
+    /// `hot_limit - 1` are live, so one more can start.
+    async fn make_hot_room(&self) -> Result<(), SessionsError> {
+        loop {
+            let victim = {
+                let mut entries = self.entries();
+                let live = entries.values().filter(|e| e.live).count();
+                if live < self.limits.hot_limit {
+                    return Ok(());
+                }
+                let Some(id) =
+                    least_recently_used(&entries, |e| e.live && e.idle() && e.state.is_some())
+                else {
+                    // Every live session is busy: let this one exceed the hot limit.
+                    return Ok(());
+                };
+                if let Some(entry) = entries.get_mut(&id) {
+                    entry.live = false;
+                    entry.hibernations_pending += 1;
+                }
+                id
+            };
+            tracing::debug!("hibernating the least recently used idle session");
+            self.live.close_session(&victim).await?;
+        }
+    }
+
+    /// Ends sessions unused for longer than the idle timeout (live ones end by
+    /// rmcp's own timer; this catches hibernated ones) and returns the map's spare
+    /// memory once most of it is unused.
+    pub fn sweep(&self) {
+        let mut entries = self.entries();
+        let timeout = self.limits.idle_timeout;
+        entries.retain(|_, e| e.live || !e.idle() || e.last_used.elapsed() < timeout);
+        if entries.capacity() > 64 && entries.len() < entries.capacity() / 4 {
+            entries.shrink_to_fit();
+        }
+        metrics::global().set_sessions_live(entries.len());
     }
 
     fn touch(&self, id: &SessionId) {
-        if let Some(usage) = lock(&self.table).get_mut(id) {
-            usage.last_used = Instant::now();
+        if let Some(entry) = self.entries().get_mut(id) {
+            entry.last_used = Instant::now();
         }
     }
 
-    /// Marks a request of session `id` in flight until the guard drops.
-    fn begin_request(&self, id: &SessionId) -> RequestInFlight {
-        if let Some(usage) = lock(&self.table).get_mut(id) {
-            usage.last_used = Instant::now();
-            usage.in_flight += 1;
+    /// Marks a request of session `id` in flight, or one of its streams open, until
+    /// the guard drops.
+    fn begin(self: &Arc<Self>, id: &SessionId, kind: Use) -> InUse {
+        if let Some(entry) = self.entries().get_mut(id) {
+            entry.last_used = Instant::now();
+            *kind.counter(entry) += 1;
         }
-        RequestInFlight {
-            table: self.table.clone(),
+        InUse {
+            table: self.clone(),
             id: id.clone(),
+            kind,
         }
     }
 }
 
-/// Ends one request's in-flight mark on drop.
-struct RequestInFlight {
-    table: Table,
+/// The id of the least recently used session that `eligible` accepts.
+fn least_recently_used(
+    entries: &HashMap<SessionId, Entry>,
+    eligible: impl Fn(&Entry) -> bool,
+) -> Option<SessionId> {
+    entries
+        .iter()
+        .filter(|(_, e)| eligible(e))
+        .min_by_key(|(_, e)| e.last_used)
+        .map(|(id, _)| id.clone())
+}
+
+/// What keeps a session busy.
+#[derive(Clone, Copy)]
+enum Use {
+    Request,
+    Stream,
+}
+
+impl Use {
+    fn counter(self, entry: &mut Entry) -> &mut usize {
+        match self {
+            Use::Request => &mut entry.in_flight,
+            Use::Stream => &mut entry.streams,
+        }
+    }
+}
+
+/// One use of a session; ends on drop.
+struct InUse {
+    table: Arc<SessionTable>,
     id: SessionId,
+    kind: Use,
 }
 
-impl Drop for RequestInFlight {
+impl Drop for InUse {
     fn drop(&mut self) {
-        if let Some(usage) = lock(&self.table).get_mut(&self.id) {
-            usage.last_used = Instant::now();
-            usage.in_flight = usage.in_flight.saturating_sub(1);
+        if let Some(entry) = self.table.entries().get_mut(&self.id) {
+            entry.last_used = Instant::now();
+            let counter = self.kind.counter(entry);
+            *counter = counter.saturating_sub(1);
         }
     }
 }
 
-/// A response stream that keeps its request marked in flight until it ends.
-struct TrackedStream<S> {
+/// A stream that keeps its session in use until it ends.
+struct Tracked<S> {
     inner: Pin<Box<S>>,
-    _in_flight: RequestInFlight,
+    _use: InUse,
 }
 
-impl<S: Stream> Stream for TrackedStream<S> {
+impl<S: Stream> Stream for Tracked<S> {
     type Item = S::Item;
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
@@ -164,14 +257,30 @@ impl<S: Stream> Stream for TrackedStream<S> {
     }
 }
 
-impl SessionManager for BoundedSessions {
+/// The table as rmcp's session manager.
+pub struct Sessions(pub Arc<SessionTable>);
+
+impl SessionManager for Sessions {
     type Error = SessionsError;
     type Transport = <LocalSessionManager as SessionManager>::Transport;
 
     async fn create_session(&self) -> Result<(SessionId, Self::Transport), Self::Error> {
-        self.make_room().await?;
-        let (id, transport) = self.inner.create_session().await?;
-        self.register(&id);
+        self.0.make_room().await?;
+        self.0.make_hot_room().await?;
+        let (id, transport) = self.0.live.create_session().await?;
+        let mut entries = self.0.entries();
+        entries.insert(
+            id.clone(),
+            Entry {
+                last_used: Instant::now(),
+                in_flight: 0,
+                streams: 0,
+                live: true,
+                hibernations_pending: 0,
+                state: None,
+            },
+        );
+        metrics::global().set_sessions_live(entries.len());
         Ok((id, transport))
     }
 
@@ -180,21 +289,28 @@ impl SessionManager for BoundedSessions {
         id: &SessionId,
         message: ClientJsonRpcMessage,
     ) -> Result<ServerJsonRpcMessage, Self::Error> {
-        let _in_flight = self.begin_request(id);
-        Ok(self.inner.initialize_session(id, message).await?)
+        let _use = self.0.begin(id, Use::Request);
+        Ok(self.0.live.initialize_session(id, message).await?)
     }
 
     async fn has_session(&self, id: &SessionId) -> Result<bool, Self::Error> {
-        Ok(self.inner.has_session(id).await?)
+        Ok(self.0.live.has_session(id).await?)
     }
 
     async fn close_session(&self, id: &SessionId) -> Result<(), Self::Error> {
         {
-            let mut table = lock(&self.table);
-            table.remove(id);
-            metrics::global().set_sessions_live(table.len());
+            let mut entries = self.0.entries();
+            if let Some(entry) = entries.get_mut(id)
+                && entry.hibernations_pending > 0
+            {
+                // The worker this table stopped to hibernate the session: keep it.
+                entry.hibernations_pending -= 1;
+                return Ok(());
+            }
+            entries.remove(id);
+            metrics::global().set_sessions_live(entries.len());
         }
-        Ok(self.inner.close_session(id).await?)
+        Ok(self.0.live.close_session(id).await?)
     }
 
     async fn create_stream(
@@ -202,11 +318,11 @@ impl SessionManager for BoundedSessions {
         id: &SessionId,
         message: ClientJsonRpcMessage,
     ) -> Result<impl Stream<Item = ServerSseMessage> + Send + Sync + 'static, Self::Error> {
-        let in_flight = self.begin_request(id);
-        let stream = self.inner.create_stream(id, message).await?;
-        Ok(TrackedStream {
+        let in_use = self.0.begin(id, Use::Request);
+        let stream = self.0.live.create_stream(id, message).await?;
+        Ok(Tracked {
             inner: Box::pin(stream),
-            _in_flight: in_flight,
+            _use: in_use,
         })
     }
 
@@ -215,16 +331,20 @@ impl SessionManager for BoundedSessions {
         id: &SessionId,
         message: ClientJsonRpcMessage,
     ) -> Result<(), Self::Error> {
-        self.touch(id);
-        Ok(self.inner.accept_message(id, message).await?)
+        self.0.touch(id);
+        Ok(self.0.live.accept_message(id, message).await?)
     }
 
     async fn create_standalone_stream(
         &self,
         id: &SessionId,
     ) -> Result<impl Stream<Item = ServerSseMessage> + Send + Sync + 'static, Self::Error> {
-        self.touch(id);
-        Ok(self.inner.create_standalone_stream(id).await?)
+        let in_use = self.0.begin(id, Use::Stream);
+        let stream = self.0.live.create_standalone_stream(id).await?;
+        Ok(Tracked {
+            inner: Box::pin(stream),
+            _use: in_use,
+        })
     }
 
     async fn resume(
@@ -232,53 +352,131 @@ impl SessionManager for BoundedSessions {
         id: &SessionId,
         last_event_id: String,
     ) -> Result<impl Stream<Item = ServerSseMessage> + Send + Sync + 'static, Self::Error> {
-        self.touch(id);
-        Ok(self.inner.resume(id, last_event_id).await?)
+        let in_use = self.0.begin(id, Use::Stream);
+        let stream = self.0.live.resume(id, last_event_id).await?;
+        Ok(Tracked {
+            inner: Box::pin(stream),
+            _use: in_use,
+        })
     }
 
     async fn restore_session(
         &self,
         id: SessionId,
     ) -> Result<RestoreOutcome<Self::Transport>, Self::Error> {
-        let outcome = self.inner.restore_session(id.clone()).await?;
-        if matches!(outcome, RestoreOutcome::Restored(_)) {
-            self.register(&id);
+        self.0.make_hot_room().await?;
+        let outcome = self.0.live.restore_session(id.clone()).await?;
+        if matches!(outcome, RestoreOutcome::Restored(_))
+            && let Some(entry) = self.0.entries().get_mut(&id)
+        {
+            entry.live = true;
+            entry.last_used = Instant::now();
         }
         Ok(outcome)
+    }
+}
+
+/// The table as the store rmcp keeps `initialize` parameters in and restores
+/// hibernated sessions from.
+pub struct HibernatedStore(pub Arc<SessionTable>);
+
+#[async_trait::async_trait]
+impl SessionStore for HibernatedStore {
+    async fn load(&self, session_id: &str) -> Result<Option<SessionState>, SessionStoreError> {
+        let entries = self.0.entries();
+        let timeout = self.0.limits.idle_timeout;
+        Ok(entries
+            .get(session_id)
+            .filter(|e| e.last_used.elapsed() < timeout)
+            .and_then(|e| e.state.clone()))
+    }
+
+    async fn store(&self, session_id: &str, state: &SessionState) -> Result<(), SessionStoreError> {
+        if let Some(entry) = self.0.entries().get_mut(session_id) {
+            entry.state = Some(state.clone());
+        }
+        Ok(())
+    }
+
+    async fn delete(&self, session_id: &str) -> Result<(), SessionStoreError> {
+        let mut entries = self.0.entries();
+        entries.remove(session_id);
+        metrics::global().set_sessions_live(entries.len());
+        Ok(())
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use rmcp::model::InitializeRequestParams;
 
-    #[tokio::test]
-    async fn a_full_table_closes_the_least_recently_used_idle_session() {
-        let sessions = BoundedSessions::new(LocalSessionManager::default(), 2);
-        let (first, _t1) = sessions.create_session().await.unwrap();
-        let (second, _t2) = sessions.create_session().await.unwrap();
-        sessions.touch(&first);
-        let (third, _t3) = sessions.create_session().await.unwrap();
-        assert_eq!(sessions.len(), 2);
-        assert!(
-            !sessions.inner.has_session(&second).await.unwrap(),
-            "LRU closed"
-        );
-        assert!(sessions.inner.has_session(&first).await.unwrap());
-        assert!(sessions.inner.has_session(&third).await.unwrap());
+    fn table(max_sessions: usize, hot_limit: usize) -> Arc<SessionTable> {
+        SessionTable::new(SessionLimits {
+            max_sessions,
+            hot_limit,
+            idle_timeout: Duration::from_secs(60),
+        })
+    }
+
+    async fn started(sessions: &Sessions) -> SessionId {
+        let (id, transport) = sessions.create_session().await.unwrap();
+        // The worker would run the handshake; a test only needs the stored state.
+        drop(transport);
+        HibernatedStore(sessions.0.clone())
+            .store(&id, &SessionState::new(InitializeRequestParams::default()))
+            .await
+            .unwrap();
+        id
     }
 
     #[tokio::test]
-    async fn busy_sessions_are_never_evicted() {
-        let sessions = BoundedSessions::new(LocalSessionManager::default(), 1);
-        let (only, _t) = sessions.create_session().await.unwrap();
-        let busy = sessions.begin_request(&only);
+    async fn a_full_table_ends_the_least_recently_used_idle_session() {
+        let sessions = Sessions(table(2, 10));
+        let first = started(&sessions).await;
+        let second = started(&sessions).await;
+        sessions.0.touch(&first);
+        let third = started(&sessions).await;
+        assert_eq!(sessions.0.counts().0, 2);
+        let store = HibernatedStore(sessions.0.clone());
+        assert!(store.load(&second).await.unwrap().is_none(), "LRU ended");
+        assert!(!sessions.0.live.has_session(&second).await.unwrap());
+        assert!(store.load(&first).await.unwrap().is_some());
+        assert!(store.load(&third).await.unwrap().is_some());
+    }
+
+    #[tokio::test]
+    async fn busy_sessions_are_never_ended() {
+        let sessions = Sessions(table(1, 10));
+        let only = started(&sessions).await;
+        let busy = sessions.0.begin(&only, Use::Request);
         assert!(matches!(
-            sessions.make_room().await,
+            sessions.0.make_room().await,
             Err(SessionsError::Full(1))
         ));
         drop(busy);
-        assert!(sessions.make_room().await.is_ok());
-        assert!(sessions.is_empty());
+        assert!(sessions.0.make_room().await.is_ok());
+        assert_eq!(sessions.0.counts().0, 0);
+    }
+
+    #[tokio::test]
+    async fn past_the_hot_limit_idle_sessions_hibernate_and_stay_restorable() {
+        let sessions = Sessions(table(100, 2));
+        let first = started(&sessions).await;
+        let streaming = started(&sessions).await;
+        let _stream = sessions.0.begin(&streaming, Use::Stream);
+        let third = started(&sessions).await;
+        assert_eq!(sessions.0.counts(), (3, 2));
+        assert!(!sessions.0.live.has_session(&first).await.unwrap(), "hibernated");
+        assert!(sessions.0.live.has_session(&streaming).await.unwrap(), "open stream");
+        assert!(sessions.0.live.has_session(&third).await.unwrap());
+        // rmcp reports the stopped worker; the session must survive that report.
+        sessions.close_session(&first).await.unwrap();
+        let store = HibernatedStore(sessions.0.clone());
+        assert!(store.load(&first).await.unwrap().is_some());
+        let restored = sessions.restore_session(first.clone()).await.unwrap();
+        assert!(matches!(restored, RestoreOutcome::Restored(_)));
+        assert!(sessions.0.live.has_session(&first).await.unwrap());
+        assert_eq!(sessions.0.counts(), (3, 2), "third went to sleep instead");
     }
 }
