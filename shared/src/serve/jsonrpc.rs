@@ -376,7 +376,28 @@ fn diagnose(
                 ),
             ));
         }
-        (None, _, true, false) | (None, _, false, true) => {}
+        (None, None, true, false) => {
+            return Err(Rejection::invalid_request(
+                Value::Null,
+                format_args!("a response needs the \"id\" of the request it answers"),
+            ));
+        }
+        (None, _, false, true) => {
+            let error = &object["error"];
+            let well_formed = error.get("code").is_some_and(Value::is_i64)
+                && error.get("message").is_some_and(Value::is_string);
+            if !well_formed {
+                return Err(Rejection::invalid_request(
+                    reply_id,
+                    format_args!(
+                        "\"error\" must be an object with an integer \"code\" and a string \
+                         \"message\", not {}",
+                        describe(error)
+                    ),
+                ));
+            }
+        }
+        (None, _, true, false) => {}
         _ => {
             return Err(Rejection::invalid_request(
                 reply_id,
@@ -689,17 +710,18 @@ mod tests {
             -32600,
             json!(6),
         );
-        // A response-shaped message rmcp cannot read.
-        assert_rejection(
-            &reject_json(json!({"jsonrpc": "2.0", "id": 7, "error": "boom"})),
-            -32600,
-            json!(7),
-        );
-        assert_rejection(
-            &reject_json(json!({"jsonrpc": "2.0", "result": {}})),
-            -32600,
-            Value::Null,
-        );
+        // Response-shaped messages rmcp cannot read.
+        let r = reject_json(json!({"jsonrpc": "2.0", "id": 7, "error": "boom"}));
+        assert_rejection(&r, -32600, json!(7));
+        assert!(r.message.contains("integer \"code\""), "{}", r.message);
+        let r =
+            reject_json(json!({"jsonrpc": "2.0", "id": 8, "error": {"code": "x", "message": "m"}}));
+        assert_rejection(&r, -32600, json!(8));
+        let r = reject_json(json!({"jsonrpc": "2.0", "result": {}}));
+        assert_rejection(&r, -32600, Value::Null);
+        assert!(r.message.contains("needs the \"id\""), "{}", r.message);
+        // An error response without an id is one rmcp reads (MCP 2026-07-28 allows it).
+        accept(br#"{"jsonrpc":"2.0","error":{"code":-32600,"message":"x"}}"#);
     }
 
     #[test]
