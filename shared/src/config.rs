@@ -63,8 +63,8 @@ pub struct CommonArgs {
     pub allowed_hosts: Vec<String>,
 
     /// Largest request accepted, in bytes: an HTTP body (larger ones get 413) or one
-    /// stdio message (a larger one is dropped unread and logged). Bounds, e.g., the
-    /// biggest file write_file can receive.
+    /// stdio message (a larger one is skipped unread and answered with -32600). Bounds,
+    /// e.g., the biggest file write_file can receive.
     #[arg(long, env = "MCP_MAX_BODY_BYTES", default_value_t = 16 * 1024 * 1024, value_name = "BYTES")]
     pub max_body_bytes: usize,
 

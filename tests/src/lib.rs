@@ -5,6 +5,8 @@
 //! The binaries are the ones `cargo build --workspace` produced (`make test` builds
 //! them first). Set `E2E_BIN_DIR` to test binaries elsewhere (e.g. a release build).
 
+pub mod malformed;
+
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
@@ -362,6 +364,14 @@ impl AsyncRawStdio {
             .write_all(line.as_bytes())
             .await
             .expect("write to server");
+        self.stdin.flush().await.expect("flush");
+    }
+
+    /// Sends `bytes` as they are, plus a newline: for input that is no JSON message.
+    pub async fn send_line(&mut self, bytes: &[u8]) {
+        use tokio::io::AsyncWriteExt;
+        self.stdin.write_all(bytes).await.expect("write to server");
+        self.stdin.write_all(b"\n").await.expect("write to server");
         self.stdin.flush().await.expect("flush");
     }
 

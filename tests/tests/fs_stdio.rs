@@ -399,7 +399,7 @@ async fn listings_never_reveal_paths_outside_the_roots() {
 }
 
 #[test]
-fn stdio_messages_over_the_size_cap_are_dropped_and_the_server_carries_on() {
+fn stdio_messages_over_the_size_cap_are_refused_unread_and_the_server_carries_on() {
     let fx = Fixture::new();
     let mut raw = RawStdio::start(
         "fs-server",
@@ -425,6 +425,13 @@ fn stdio_messages_over_the_size_cap_are_dropped_and_the_server_carries_on() {
     assert!(
         raw.seen.iter().all(|m| m["id"] != 1),
         "the oversized message must not have been processed: {:?}",
+        raw.seen
+    );
+    assert!(
+        raw.seen
+            .iter()
+            .any(|m| m["error"]["code"] == -32600 && m["id"].is_null()),
+        "the oversized message is answered (id null, as it was not read): {:?}",
         raw.seen
     );
 }

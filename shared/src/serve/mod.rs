@@ -5,6 +5,7 @@
 //! (2025-11-25 with `initialize` and sessions; 2026-07-28 without).
 
 mod http;
+pub mod jsonrpc;
 mod shutdown;
 mod stdio;
 
