@@ -18,6 +18,7 @@ pub mod arguments;
 pub mod config;
 pub mod error;
 pub mod logging;
+pub mod memory;
 pub mod metrics;
 pub mod observe;
 pub mod serve;

@@ -1,41 +1,49 @@
 //! Reading a POST body before rmcp sees it: refuse an over-long one as soon as its
 //! declared `Content-Length` is known (413, before the body is read), read the rest
-//! up to the cap, and learn the message's id and method for the session cap and the
-//! shutdown answers.
+//! up to the cap, and check it per JSON-RPC ([`crate::serve::jsonrpc`]): a malformed
+//! message gets 400 with the JSON-RPC error (-32700 or -32600), a known method with
+//! unfit params gets its -32602 error as the answer to its id. What passes is handed
+//! on, with the few facts the transport needs about it.
 
 use axum::body::{Body, Bytes};
 use axum::extract::Request;
 use axum::http::{StatusCode, header};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
+use rmcp::model::{ClientJsonRpcMessage, ClientRequest};
 use serde_json::Value;
 
-use super::reply::refuse;
+use crate::serve::jsonrpc::{self, Rejection};
 
-/// The parts of a JSON-RPC message the transport needs.
+/// What the transport needs to know of a checked message.
 #[derive(Debug, Default)]
 pub struct Peek {
     /// The request id (`None` for notifications and responses).
     pub id: Option<Value>,
-    /// The method, for requests and notifications.
-    pub method: Option<String>,
+    /// Whether it is an `initialize` request (which opens a session).
+    pub initialize: bool,
 }
 
-/// A POST body read in full, and the request rebuilt around it for rmcp.
+/// A POST body read in full and checked, and the request rebuilt around it for rmcp.
 pub struct ReadBody {
     pub request: Request,
     pub peek: Peek,
 }
 
-fn too_large(limit: usize) -> Response {
-    refuse(
-        StatusCode::PAYLOAD_TOO_LARGE,
-        &format!(
-            "Request body too large: the limit is {limit} bytes (--max-body-bytes). Send less at once, e.g. write a large file in parts."
-        ),
+fn rejection_response(status: StatusCode, rejection: &Rejection) -> Response {
+    (
+        status,
+        [(header::CONTENT_TYPE, "application/json")],
+        rejection.to_json(),
     )
+        .into_response()
 }
 
-/// Reads `request`'s body (at most `limit` bytes); `Err` is the response to send.
+fn too_large(limit: usize) -> Response {
+    rejection_response(StatusCode::PAYLOAD_TOO_LARGE, &jsonrpc::too_large(limit))
+}
+
+/// Reads and checks `request`'s body (at most `limit` bytes); `Err` is the response
+/// to send instead of passing it on.
 #[allow(clippy::result_large_err)]
 pub async fn read(request: Request, limit: usize) -> Result<ReadBody, Response> {
     let declared = request
@@ -50,25 +58,25 @@ pub async fn read(request: Request, limit: usize) -> Result<ReadBody, Response> 
     let bytes: Bytes = axum::body::to_bytes(body, limit)
         .await
         .map_err(|_| too_large(limit))?;
-    let peek = peek(&bytes);
+    let peek = match jsonrpc::check_message(&bytes) {
+        Ok(message) => peek(&message),
+        Err(rejection) if rejection.is_parse_or_invalid() => {
+            return Err(rejection_response(StatusCode::BAD_REQUEST, &rejection));
+        }
+        Err(rejection) => return Err(rejection_response(StatusCode::OK, &rejection)),
+    };
     Ok(ReadBody {
         request: Request::from_parts(parts, Body::from(bytes)),
         peek,
     })
 }
 
-/// The id and method of a JSON-RPC message, where they can be read.
-fn peek(bytes: &[u8]) -> Peek {
-    #[derive(serde::Deserialize)]
-    struct Envelope {
-        id: Option<Value>,
-        method: Option<Value>,
-    }
-    match serde_json::from_slice::<Envelope>(bytes) {
-        Ok(envelope) => Peek {
-            id: envelope.id,
-            method: envelope.method.and_then(|m| m.as_str().map(str::to_owned)),
+fn peek(message: &ClientJsonRpcMessage) -> Peek {
+    match message {
+        ClientJsonRpcMessage::Request(request) => Peek {
+            id: serde_json::to_value(&request.id).ok(),
+            initialize: matches!(request.request, ClientRequest::InitializeRequest(_)),
         },
-        Err(_) => Peek::default(),
+        _ => Peek::default(),
     }
 }

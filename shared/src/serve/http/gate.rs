@@ -45,8 +45,8 @@ pub async fn gate_mcp(State(gate): State<Arc<McpGate>>, request: Request, next: 
         Ok(read) => read,
         Err(refusal) => return refusal,
     };
-    let opens_session = read.peek.method.as_deref() == Some("initialize")
-        && !read.request.headers().contains_key("mcp-session-id");
+    let opens_session =
+        read.peek.initialize && !read.request.headers().contains_key("mcp-session-id");
     if opens_session && gate.sessions.make_room().await.is_err() {
         return sessions_full(read.peek.id.unwrap_or(Value::Null));
     }

@@ -20,6 +20,7 @@
 
 use std::collections::HashMap;
 use std::pin::Pin;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
@@ -36,6 +37,10 @@ use rmcp::transport::streamable_http_server::session::store::{
 use rmcp::transport::streamable_http_server::session::{RestoreOutcome, SessionManager};
 
 use crate::metrics;
+
+/// Sessions that must have ended since the last sweep before freed memory is given
+/// back to the system (each live one held about 45 KB).
+const RELEASE_AFTER_ENDED: usize = 64;
 
 /// Why a session operation failed.
 #[derive(Debug, thiserror::Error)]
@@ -87,6 +92,8 @@ pub struct SessionTable {
     live: LocalSessionManager,
     limits: SessionLimits,
     entries: Mutex<HashMap<SessionId, Entry>>,
+    /// The most sessions seen since the last sweep.
+    high_water: AtomicUsize,
 }
 
 impl SessionTable {
@@ -97,6 +104,7 @@ impl SessionTable {
             live,
             limits,
             entries: Mutex::new(HashMap::new()),
+            high_water: AtomicUsize::new(0),
         })
     }
 
@@ -165,16 +173,23 @@ impl SessionTable {
     }
 
     /// Ends sessions unused for longer than the idle timeout (live ones end by
-    /// rmcp's own timer; this catches hibernated ones) and returns the map's spare
-    /// memory once most of it is unused.
+    /// rmcp's own timer; this catches hibernated ones), and gives memory back once
+    /// sessions have ended: the map's spare room, and the allocator's free pages.
     pub fn sweep(&self) {
-        let mut entries = self.entries();
-        let timeout = self.limits.idle_timeout;
-        entries.retain(|_, e| e.live || !e.idle() || e.last_used.elapsed() < timeout);
-        if entries.capacity() > 64 && entries.len() < entries.capacity() / 4 {
-            entries.shrink_to_fit();
+        let ended_since_last_sweep = {
+            let mut entries = self.entries();
+            let timeout = self.limits.idle_timeout;
+            entries.retain(|_, e| e.live || !e.idle() || e.last_used.elapsed() < timeout);
+            if entries.capacity() > 64 && entries.len() < entries.capacity() / 4 {
+                entries.shrink_to_fit();
+            }
+            metrics::global().set_sessions_live(entries.len());
+            let high_water = self.high_water.swap(entries.len(), Ordering::AcqRel);
+            high_water.saturating_sub(entries.len())
+        };
+        if ended_since_last_sweep >= RELEASE_AFTER_ENDED {
+            crate::memory::release_free_memory();
         }
-        metrics::global().set_sessions_live(entries.len());
     }
 
     fn touch(&self, id: &SessionId) {
@@ -281,6 +296,7 @@ impl SessionManager for Sessions {
             },
         );
         metrics::global().set_sessions_live(entries.len());
+        self.0.high_water.fetch_max(entries.len(), Ordering::AcqRel);
         Ok((id, transport))
     }
 
@@ -467,8 +483,14 @@ mod tests {
         let _stream = sessions.0.begin(&streaming, Use::Stream);
         let third = started(&sessions).await;
         assert_eq!(sessions.0.counts(), (3, 2));
-        assert!(!sessions.0.live.has_session(&first).await.unwrap(), "hibernated");
-        assert!(sessions.0.live.has_session(&streaming).await.unwrap(), "open stream");
+        assert!(
+            !sessions.0.live.has_session(&first).await.unwrap(),
+            "hibernated"
+        );
+        assert!(
+            sessions.0.live.has_session(&streaming).await.unwrap(),
+            "open stream"
+        );
         assert!(sessions.0.live.has_session(&third).await.unwrap());
         // rmcp reports the stopped worker; the session must survive that report.
         sessions.close_session(&first).await.unwrap();
