@@ -5,6 +5,7 @@
 //! The binaries are the ones `cargo build --workspace` produced (`make test` builds
 //! them first). Set `E2E_BIN_DIR` to test binaries elsewhere (e.g. a release build).
 
+pub mod http_abuse;
 pub mod malformed;
 
 use std::io::{BufRead, BufReader, Write};

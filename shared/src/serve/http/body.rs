@@ -9,7 +9,7 @@ use axum::body::{Body, Bytes};
 use axum::extract::Request;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use rmcp::model::{ClientJsonRpcMessage, ClientRequest};
+use rmcp::model::{ClientJsonRpcMessage, ClientRequest, ErrorCode};
 use serde_json::Value;
 
 use crate::serve::jsonrpc::{self, Rejection};
@@ -59,7 +59,12 @@ pub async fn read(request: Request, limit: usize) -> Result<ReadBody, Response> 
         .await
         .map_err(|_| too_large(limit))?;
     let peek = match jsonrpc::check_message(&bytes) {
-        Ok(message) => peek(&message),
+        Ok(message) => {
+            if let Some(refusal) = unknown_method_rmcp_cannot_read(&message) {
+                return Err(refusal);
+            }
+            peek(&message)
+        }
         Err(rejection) if rejection.is_parse_or_invalid() => {
             return Err(rejection_response(StatusCode::BAD_REQUEST, &rejection));
         }
@@ -69,6 +74,27 @@ pub async fn read(request: Request, limit: usize) -> Result<ReadBody, Response> 
         request: Request::from_parts(parts, Body::from(bytes)),
         peek,
     })
+}
+
+/// rmcp answers an unknown method with -32601, but over HTTP it reads the body again
+/// and its catch-all takes only object `params`: for any other `params` it would
+/// answer 415 in plain text. Such a request gets its -32601 here.
+fn unknown_method_rmcp_cannot_read(message: &ClientJsonRpcMessage) -> Option<Response> {
+    let ClientJsonRpcMessage::Request(request) = message else {
+        return None;
+    };
+    let ClientRequest::CustomRequest(custom) = &request.request else {
+        return None;
+    };
+    if custom.params.as_ref().is_none_or(Value::is_object) {
+        return None;
+    }
+    let rejection = Rejection {
+        id: serde_json::to_value(&request.id).unwrap_or(Value::Null),
+        code: ErrorCode::METHOD_NOT_FOUND.0,
+        message: format!("Method not found: {}", custom.method),
+    };
+    Some(rejection_response(StatusCode::OK, &rejection))
 }
 
 fn peek(message: &ClientJsonRpcMessage) -> Peek {

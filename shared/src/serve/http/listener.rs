@@ -231,9 +231,11 @@ impl ConnectionTable {
                 continue;
             }
             let _ = stream.set_nodelay(true);
+            // The row goes in before the next accept, so the cap sees it at once.
+            let row = self.insert();
             let table = self.clone();
             let app = app.clone();
-            tokio::spawn(async move { table.serve(stream, peer, app).await });
+            tokio::spawn(async move { table.serve(row, stream, peer, app).await });
         }
     }
 
@@ -252,8 +254,13 @@ impl ConnectionTable {
         self.len()
     }
 
-    async fn serve(self: Arc<Self>, stream: TcpStream, peer: SocketAddr, app: Router) {
-        let (id, connection) = self.insert();
+    async fn serve(
+        self: Arc<Self>,
+        (id, connection): (u64, Arc<Connection>),
+        stream: TcpStream,
+        peer: SocketAddr,
+        app: Router,
+    ) {
         let service = {
             let table = self.clone();
             let connection = connection.clone();

@@ -1,0 +1,284 @@
+//! The HTTP transport facing a hostile or busy network, in small numbers (the soak
+//! benchmark `make bench` runs the full ones): half-open floods, more sessions than
+//! the cap, SIGTERM during calls, malformed bodies and token guessing.
+
+use std::time::{Duration, Instant};
+
+use e2e::http_abuse::{self, McpHttp};
+use e2e::{Fixture, HttpServer};
+use serde_json::json;
+
+/// A SQLite query that never ends by itself: sql-server stops it at --query-timeout,
+/// which makes a tool call of a known length.
+const ENDLESS_QUERY: &str =
+    "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n) SELECT count(*) FROM n";
+
+fn metric(text: &str, name: &str) -> f64 {
+    text.lines()
+        .find(|l| l.starts_with(name) && l[name.len()..].starts_with(' '))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| panic!("metric {name} missing:\n{text}"))
+}
+
+async fn metrics(server: &HttpServer) -> String {
+    reqwest::get(format!("{}/metrics", server.base))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}
+
+fn addr(server: &HttpServer) -> std::net::SocketAddr {
+    server.base.trim_start_matches("http://").parse().unwrap()
+}
+
+#[tokio::test]
+async fn half_open_connections_do_not_starve_live_clients() {
+    let fx = Fixture::new();
+    let server = HttpServer::start(
+        "fs-server",
+        &[
+            fx.root().to_str().unwrap(),
+            "--header-read-timeout",
+            "2",
+            "--max-connections",
+            "30",
+            "--rate-limit",
+            "0",
+        ],
+        &[],
+    );
+    let report = http_abuse::half_open_flood(
+        addr(&server),
+        50,
+        10,
+        ("list_roots", json!({})),
+        Duration::from_secs(6),
+    )
+    .await;
+    assert_eq!(report.opened, 50, "{report:?}");
+    assert_eq!(report.answered, report.calls, "{report:?}");
+    assert!(report.slowest < Duration::from_secs(2), "{report:?}");
+    assert_eq!(
+        report.still_open, 0,
+        "the server let go of every half-open socket: {report:?}"
+    );
+    let text = metrics(&server).await;
+    assert!(
+        metric(&text, "mcp_http_connections_evicted_total") >= 20.0,
+        "past 30 connections the oldest half-open ones make room:\n{text}"
+    );
+}
+
+#[tokio::test]
+async fn sessions_past_the_cap_end_the_least_recently_used_and_sleepers_wake() {
+    let fx = Fixture::new();
+    let server = HttpServer::start(
+        "fs-server",
+        &[
+            fx.root().to_str().unwrap(),
+            "--max-sessions",
+            "100",
+            "--live-sessions",
+            "20",
+            "--rate-limit",
+            "0",
+        ],
+        &[],
+    );
+    let client = McpHttp::new(&server.base);
+    let mut ids = Vec::new();
+    for _ in 0..200 {
+        let answer = client.open_session().await.unwrap();
+        assert_eq!(answer.status, 200, "{answer:?}");
+        ids.push(answer.session.expect("a session id"));
+    }
+    let text = metrics(&server).await;
+    assert_eq!(metric(&text, "mcp_sessions_live"), 100.0, "{text}");
+    assert_eq!(metric(&text, "mcp_sessions_evicted_total"), 100.0, "{text}");
+
+    let call = |n: usize| {
+        let client = client.clone();
+        let id = ids[n].clone();
+        async move {
+            client
+                .request(
+                    Some(&id),
+                    1,
+                    "tools/call",
+                    json!({"name": "list_roots", "arguments": {}}),
+                )
+                .await
+                .unwrap()
+        }
+    };
+    let (status, _) = call(0).await;
+    assert_eq!(status, 404, "the oldest session was ended to make room");
+    let (status, response) = call(199).await;
+    assert_eq!(status, 200);
+    assert!(response.unwrap().get("result").is_some());
+    // Session 120 is within the cap but long out of the 20 live ones: it hibernated,
+    // and comes back on its own for this call.
+    let (status, response) = call(120).await;
+    assert_eq!(status, 200);
+    let response = response.expect("a response");
+    assert!(response.get("result").is_some(), "{response}");
+}
+
+/// An empty SQLite database file for sql-server.
+fn empty_sqlite(dir: &tempfile::TempDir) -> String {
+    let path = dir.path().join("empty.sqlite");
+    std::fs::write(&path, b"").unwrap();
+    format!("sqlite:{}", path.display())
+}
+
+fn wait_exit(server: &mut HttpServer, limit: Duration) -> Option<std::process::ExitStatus> {
+    let deadline = Instant::now() + limit;
+    while Instant::now() < deadline {
+        if let Ok(Some(status)) = server.child.try_wait() {
+            return Some(status);
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    None
+}
+
+async fn sigterm_case(
+    with_session: bool,
+    query_timeout: &str,
+    grace: &str,
+) -> (http_abuse::StopOutcome, Option<std::process::ExitStatus>) {
+    let dir = tempfile::tempdir().unwrap();
+    let url = empty_sqlite(&dir);
+    let mut server = HttpServer::start(
+        "sql-server",
+        &[
+            "--url",
+            &url,
+            "--query-timeout",
+            query_timeout,
+            "--shutdown-grace",
+            grace,
+        ],
+        &[],
+    );
+    let outcome = http_abuse::sigterm_during_call(
+        &server.base,
+        server.child.id(),
+        with_session,
+        ("query", json!({"sql": ENDLESS_QUERY})),
+        Duration::from_millis(500),
+    )
+    .await;
+    let exit = wait_exit(&mut server, Duration::from_secs(10));
+    (outcome, exit)
+}
+
+#[tokio::test]
+async fn sigterm_lets_a_call_on_a_session_finish_and_exits_0() {
+    let (outcome, exit) = sigterm_case(true, "2", "10").await;
+    let response = outcome.response.clone().expect("the call's result arrived");
+    let text = response["result"]["content"][0]["text"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(
+        text.contains("longer than 2 s"),
+        "the tool's own answer: {response}"
+    );
+    assert!(
+        outcome.answered_after >= Duration::from_millis(1000),
+        "{outcome:?}"
+    );
+    assert!(exit.is_some_and(|s| s.success()), "exit: {exit:?}");
+}
+
+#[tokio::test]
+async fn sigterm_lets_a_stateless_call_finish_and_exits_0() {
+    let (outcome, exit) = sigterm_case(false, "2", "10").await;
+    let response = outcome.response.clone().expect("the call's result arrived");
+    assert!(response.get("result").is_some(), "{response}");
+    assert!(exit.is_some_and(|s| s.success()), "exit: {exit:?}");
+}
+
+#[tokio::test]
+async fn past_the_grace_open_calls_get_a_json_rpc_error_and_the_server_exits_0() {
+    for with_session in [true, false] {
+        let (outcome, exit) = sigterm_case(with_session, "8", "1").await;
+        let response = outcome
+            .response
+            .clone()
+            .expect("a JSON-RPC answer, not a dropped stream");
+        assert_eq!(response["id"], 7, "{response}");
+        assert_eq!(response["error"]["code"], -32000, "{response}");
+        assert_eq!(outcome.status, 200, "{outcome:?}");
+        assert!(
+            outcome.answered_after < Duration::from_secs(4),
+            "{outcome:?}"
+        );
+        assert!(exit.is_some_and(|s| s.success()), "exit: {exit:?}");
+    }
+}
+
+#[tokio::test]
+async fn malformed_bodies_get_json_rpc_errors_and_the_session_carries_on() {
+    let fx = Fixture::new();
+    let server = HttpServer::start(
+        "fs-server",
+        &[fx.root().to_str().unwrap(), "--rate-limit", "0"],
+        &[],
+    );
+    let outcomes = http_abuse::malformed_over_http(&server.base).await;
+    assert!(outcomes.len() >= 30);
+    let wrong: Vec<_> = outcomes.iter().filter(|o| !o.ok()).collect();
+    assert!(wrong.is_empty(), "{wrong:#?}");
+}
+
+#[tokio::test]
+async fn a_declared_body_over_the_cap_is_refused_before_it_arrives() {
+    use tokio::io::AsyncWriteExt;
+    let fx = Fixture::new();
+    let server = HttpServer::start("fs-server", &[fx.root().to_str().unwrap()], &[]);
+    let mut stream = tokio::net::TcpStream::connect(addr(&server)).await.unwrap();
+    let head = format!(
+        "POST /mcp HTTP/1.1\r\nHost: {}\r\nContent-Type: application/json\r\nAccept: application/json, text/event-stream\r\nContent-Length: 999999999999\r\n\r\n{{",
+        addr(&server)
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    let started = Instant::now();
+    let reply = http_abuse::read_to_close(&mut stream, Duration::from_secs(5)).await;
+    assert!(reply.starts_with("HTTP/1.1 413"), "{reply}");
+    assert!(reply.contains("\"code\":-32600"), "{reply}");
+    assert!(started.elapsed() < Duration::from_secs(2));
+}
+
+#[tokio::test]
+async fn token_guessing_is_throttled_per_address() {
+    let fx = Fixture::new();
+    let server = HttpServer::start(
+        "fs-server",
+        &[
+            fx.root().to_str().unwrap(),
+            "--auth-failures-per-minute",
+            "5",
+        ],
+        &[("MCP_AUTH_TOKEN", "s3cret")],
+    );
+    let statuses = http_abuse::wrong_tokens(&server.base, 40).await;
+    assert!(statuses[..5].iter().all(|s| *s == 401), "{statuses:?}");
+    assert!(statuses[5..].iter().all(|s| *s == 429), "{statuses:?}");
+    // Blocked means blocked: the right token from the same address waits too.
+    let r = reqwest::Client::new()
+        .get(format!("{}/metrics", server.base))
+        .header("Authorization", "Bearer s3cret")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 429);
+    assert!(r.headers().contains_key("retry-after"));
+    let health = reqwest::get(format!("{}/healthz", server.base))
+        .await
+        .unwrap();
+    assert_eq!(health.status(), 200, "probes are never throttled");
+}
