@@ -31,13 +31,16 @@ lint:
 
 ## Benchmarks side by side with the references they name (rg, find; sqlx and
 ## @modelcontextprotocol/server-postgres, which needs npm and POSTGRES_URL;
-## @notionhq/notion-mcp-server against the fake Notion, which needs npm), and write
-## and edit latency; prints tables and writes bench-data/results-*.md.
+## @notionhq/notion-mcp-server against the fake Notion, which needs npm), write
+## and edit latency, and the transports' soak-and-abuse run (half-open floods, idle
+## sessions, SIGTERM during calls, malformed input); prints tables and writes
+## bench-data/results-*.md.
 bench:
 	integration/bench/run.sh
 	BENCH_NO_BUILD=1 integration/bench/fs_write_bench.sh
 	integration/sql/bench.sh
 	integration/bench/notion_compare.sh
+	integration/bench/abuse.sh
 
 install:
 	@for s in $(SERVERS); do $(CARGO) install --locked --path servers/$$s || exit 1; done

@@ -9,6 +9,7 @@
 //! - [`error`]: how domain failures become MCP tool errors.
 //! - [`config`]: flags, environment variables and the TOML file, in that precedence.
 //! - [`logging`]: tracing to stderr, text or JSON.
+//! - [`memory`]: giving freed heap memory back to the system.
 //! - [`metrics`]: Prometheus counters and histograms served at `/metrics`.
 //! - [`observe`]: the request-observing `ServerHandler` wrapper.
 //! - [`serve`]: stdio and HTTP transports with their protections.

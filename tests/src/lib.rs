@@ -5,7 +5,7 @@
 //! The binaries are the ones `cargo build --workspace` produced (`make test` builds
 //! them first). Set `E2E_BIN_DIR` to test binaries elsewhere (e.g. a release build).
 
-pub mod http_abuse;
+pub mod abuse;
 pub mod malformed;
 
 use std::io::{BufRead, BufReader, Write};
@@ -376,15 +376,27 @@ impl AsyncRawStdio {
         self.stdin.flush().await.expect("flush");
     }
 
+    /// Sends a request and returns its response (`result` or `error`) if it comes
+    /// within `limit`.
+    pub async fn wait_for_request(
+        &mut self,
+        id: i64,
+        method: &str,
+        params: Value,
+        limit: Duration,
+    ) -> Option<Value> {
+        self.send(json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}))
+            .await;
+        self.wait_for(limit, |v| {
+            v["id"] == json!(id) && (v.get("result").is_some() || v.get("error").is_some())
+        })
+        .await
+    }
+
     /// Sends a request and returns its response (`result` or `error`), waiting up to
     /// 10 s.
     pub async fn request(&mut self, id: i64, method: &str, params: Value) -> Value {
-        self.send(json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}))
-            .await;
-        let is_response = |v: &Value| {
-            v["id"] == json!(id) && (v.get("result").is_some() || v.get("error").is_some())
-        };
-        self.wait_for(Duration::from_secs(10), is_response)
+        self.wait_for_request(id, method, params, Duration::from_secs(10))
             .await
             .unwrap_or_else(|| panic!("no response to {method} (id {id}) within 10 s"))
     }

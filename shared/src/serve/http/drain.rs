@@ -99,12 +99,12 @@ impl Drain {
             .get(header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
             .is_some_and(|v| v.starts_with("text/event-stream"));
-        let grace_over = self.grace_over.clone().cancelled_owned();
+        let grace_over = is_sse.then(|| Box::pin(self.grace_over.clone().cancelled_owned()));
         response.map(|inner| {
             Body::new(DrainBody {
                 inner,
-                last_words: id.filter(|_| is_sse),
-                grace_over: Box::pin(grace_over),
+                last_words: id,
+                grace_over,
                 in_flight: Some(in_flight),
             })
         })
@@ -120,13 +120,15 @@ impl Drop for InFlight {
     }
 }
 
-/// A response body that ends with an error event for its request when the grace
-/// period runs out before it ends by itself.
+/// A response body that keeps its request in flight until it ends; an SSE body also
+/// ends, with an error event for its request, when the grace period runs out first.
+/// (Other bodies are whole JSON documents, sent at once, and are never cut.)
 struct DrainBody {
     inner: Body,
-    /// The request id to answer with an SSE error event, for SSE responses to requests.
+    /// The request id to answer with the SSE error event.
     last_words: Option<Value>,
-    grace_over: Pin<Box<WaitForCancellationFutureOwned>>,
+    /// Set for SSE bodies only.
+    grace_over: Option<Pin<Box<WaitForCancellationFutureOwned>>>,
     /// `None` once the body has ended.
     in_flight: Option<InFlight>,
 }
@@ -150,7 +152,11 @@ impl http_body::Body for DrainBody {
             Poll::Ready(Some(frame)) => return Poll::Ready(Some(frame)),
             Poll::Pending => {}
         }
-        if self.grace_over.as_mut().poll(cx).is_pending() {
+        let grace_over = match self.grace_over.as_mut() {
+            Some(grace_over) => grace_over.as_mut().poll(cx).is_ready(),
+            None => false,
+        };
+        if !grace_over {
             return Poll::Pending;
         }
         self.in_flight = None;
@@ -168,6 +174,14 @@ impl http_body::Body for DrainBody {
 
     fn is_end_stream(&self) -> bool {
         self.in_flight.is_none()
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        match self.grace_over {
+            // An SSE body may gain an event.
+            Some(_) => http_body::SizeHint::default(),
+            None => self.inner.size_hint(),
+        }
     }
 }
 

@@ -1,10 +1,11 @@
-//! What a hostile or busy network does to the HTTP transport, as scenarios both the
+//! What a hostile or busy network does to the transports, as scenarios both the
 //! end-to-end tests (small numbers) and the soak benchmark `mcp-abuse` (the full
 //! ones, against release builds) run: half-open connection floods, thousands of idle
-//! sessions, SIGTERM during a call, and malformed bodies.
+//! sessions, SIGTERM during a call, malformed messages over HTTP and stdio, and
+//! token guessing.
 //!
-//! Everything speaks raw HTTP/JSON-RPC to a server on loopback, so each scenario can
-//! see exactly what came back and how long it took.
+//! Everything speaks raw HTTP/JSON-RPC (or raw stdio lines) to a server on loopback,
+//! so each scenario can see exactly what came back and how long it took.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -461,6 +462,37 @@ pub async fn sigterm_during_call(
         response,
         answered_after: signalled.elapsed(),
     }
+}
+
+/// Sends every case of the shared corpus as one stdio line to `binary args...` (after
+/// the initialize handshake), each followed by a ping.
+pub async fn malformed_over_stdio(binary: &str, args: &[&str]) -> Vec<MalformedOutcome> {
+    let (mut raw, _) = crate::AsyncRawStdio::start(binary, args).await;
+    let mut outcomes = Vec::new();
+    for (n, case) in malformed::corpus().into_iter().enumerate() {
+        raw.send_line(&case.bytes).await;
+        let reply = raw
+            .wait_for(Duration::from_secs(5), |v| {
+                v.get("result").is_some() || v.get("error").is_some()
+            })
+            .await;
+        let error = reply
+            .as_ref()
+            .filter(|m| m.get("error").is_some())
+            .map(|m| (m["error"]["code"].as_i64().unwrap_or(0), m["id"].clone()));
+        let ping = raw
+            .wait_for_request(50_000 + n as i64, "ping", json!({}), Duration::from_secs(5))
+            .await;
+        outcomes.push(MalformedOutcome {
+            name: case.name,
+            // stdio has no status; a reply stands for it.
+            status: if reply.is_some() { 200 } else { 0 },
+            error,
+            expected: (200, case.code, case.id),
+            next_answered: ping.is_some_and(|m| m.get("result").is_some()),
+        });
+    }
+    outcomes
 }
 
 /// Sends `count` requests with a wrong bearer token; returns the statuses in order.

@@ -4,7 +4,7 @@
 
 use std::time::{Duration, Instant};
 
-use e2e::http_abuse::{self, McpHttp};
+use e2e::abuse::{self, McpHttp};
 use e2e::{Fixture, HttpServer};
 use serde_json::json;
 
@@ -50,7 +50,7 @@ async fn half_open_connections_do_not_starve_live_clients() {
         ],
         &[],
     );
-    let report = http_abuse::half_open_flood(
+    let report = abuse::half_open_flood(
         addr(&server),
         50,
         10,
@@ -149,7 +149,7 @@ async fn sigterm_case(
     with_session: bool,
     query_timeout: &str,
     grace: &str,
-) -> (http_abuse::StopOutcome, Option<std::process::ExitStatus>) {
+) -> (abuse::StopOutcome, Option<std::process::ExitStatus>) {
     let dir = tempfile::tempdir().unwrap();
     let url = empty_sqlite(&dir);
     let mut server = HttpServer::start(
@@ -164,7 +164,7 @@ async fn sigterm_case(
         ],
         &[],
     );
-    let outcome = http_abuse::sigterm_during_call(
+    let outcome = abuse::sigterm_during_call(
         &server.base,
         server.child.id(),
         with_session,
@@ -229,7 +229,7 @@ async fn malformed_bodies_get_json_rpc_errors_and_the_session_carries_on() {
         &[fx.root().to_str().unwrap(), "--rate-limit", "0"],
         &[],
     );
-    let outcomes = http_abuse::malformed_over_http(&server.base).await;
+    let outcomes = abuse::malformed_over_http(&server.base).await;
     assert!(outcomes.len() >= 30);
     let wrong: Vec<_> = outcomes.iter().filter(|o| !o.ok()).collect();
     assert!(wrong.is_empty(), "{wrong:#?}");
@@ -247,7 +247,7 @@ async fn a_declared_body_over_the_cap_is_refused_before_it_arrives() {
     );
     stream.write_all(head.as_bytes()).await.unwrap();
     let started = Instant::now();
-    let reply = http_abuse::read_to_close(&mut stream, Duration::from_secs(5)).await;
+    let reply = abuse::read_to_close(&mut stream, Duration::from_secs(5)).await;
     assert!(reply.starts_with("HTTP/1.1 413"), "{reply}");
     assert!(reply.contains("\"code\":-32600"), "{reply}");
     assert!(started.elapsed() < Duration::from_secs(2));
@@ -265,7 +265,7 @@ async fn token_guessing_is_throttled_per_address() {
         ],
         &[("MCP_AUTH_TOKEN", "s3cret")],
     );
-    let statuses = http_abuse::wrong_tokens(&server.base, 40).await;
+    let statuses = abuse::wrong_tokens(&server.base, 40).await;
     assert!(statuses[..5].iter().all(|s| *s == 401), "{statuses:?}");
     assert!(statuses[5..].iter().all(|s| *s == 429), "{statuses:?}");
     // Blocked means blocked: the right token from the same address waits too.
