@@ -18,6 +18,21 @@ use tokio::net::TcpStream;
 
 use crate::malformed;
 
+/// A SQLite query that never ends by itself: sql-server stops it at
+/// `--query-timeout`, which makes a tool call of a known length.
+pub const ENDLESS_QUERY: &str =
+    "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n) SELECT count(*) FROM n";
+
+/// An empty SQLite database file for sql-server: the directory holding it (delete it
+/// last) and the database URL.
+pub fn empty_sqlite() -> (tempfile::TempDir, String) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("empty.sqlite");
+    std::fs::write(&path, b"").expect("write the database file");
+    let url = format!("sqlite:{}", path.display());
+    (dir, url)
+}
+
 /// The protocol version of clients that `initialize` and hold a session.
 pub const SESSION_PROTOCOL: &str = "2025-11-25";
 /// The protocol version of clients that send no `initialize` and hold no session.
@@ -164,6 +179,22 @@ impl McpHttp {
             .send()
             .await?;
         Ok(response.status().as_u16())
+    }
+}
+
+/// The value of metric `name` (without labels) in Prometheus text, if there.
+pub fn metric(text: &str, name: &str) -> Option<f64> {
+    text.lines()
+        .find(|l| l.starts_with(name) && l[name.len()..].starts_with(' '))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|v| v.parse().ok())
+}
+
+/// The server's `/metrics` text (empty if it cannot be read).
+pub async fn metrics_text(base: &str) -> String {
+    match reqwest::get(format!("{base}/metrics")).await {
+        Ok(response) => response.text().await.unwrap_or_default(),
+        Err(_) => String::new(),
     }
 }
 

@@ -134,9 +134,28 @@ pub struct HttpServer {
 impl HttpServer {
     /// Starts `binary --http 127.0.0.1:PORT args...` and waits for `/healthz`.
     pub fn start(binary: &str, args: &[&str], envs: &[(&str, &str)]) -> Self {
+        Self::start_with_fd_limit(binary, args, envs, None)
+    }
+
+    /// Like [`HttpServer::start`], with the process's file-descriptor limit (soft and
+    /// hard) set to `fd_limit` when given (through util-linux `prlimit`).
+    pub fn start_with_fd_limit(
+        binary: &str,
+        args: &[&str],
+        envs: &[(&str, &str)],
+        fd_limit: Option<u32>,
+    ) -> Self {
         let port = free_port();
         let addr = format!("127.0.0.1:{port}");
-        let child = Command::new(bin(binary))
+        let mut command = match fd_limit {
+            Some(n) => {
+                let mut c = Command::new("prlimit");
+                c.arg(format!("--nofile={n}:{n}")).arg(bin(binary));
+                c
+            }
+            None => Command::new(bin(binary)),
+        };
+        let child = command
             .arg("--http")
             .arg(&addr)
             .args(args)
@@ -170,6 +189,26 @@ impl HttpServer {
 
     pub fn mcp_url(&self) -> String {
         format!("{}/mcp", self.base)
+    }
+
+    /// The server's address.
+    pub fn addr(&self) -> std::net::SocketAddr {
+        self.base
+            .trim_start_matches("http://")
+            .parse()
+            .expect("a socket address")
+    }
+
+    /// Waits up to `limit` for the process to exit; its status, if it did.
+    pub fn wait_exit(&mut self, limit: Duration) -> Option<std::process::ExitStatus> {
+        let deadline = Instant::now() + limit;
+        while Instant::now() < deadline {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return Some(status);
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        None
     }
 }
 
@@ -340,17 +379,24 @@ impl AsyncRawStdio {
     /// the session and the initialize result.
     pub async fn start(binary: &str, args: &[&str]) -> (Self, Value) {
         let mut raw = Self::spawn(binary, args);
-        let init = raw
+        let init = raw.initialize(0).await;
+        (raw, init)
+    }
+
+    /// Runs the 2025-11-25 handshake (initialize as request `id`, then
+    /// notifications/initialized) and returns the initialize response.
+    pub async fn initialize(&mut self, id: i64) -> Value {
+        let init = self
             .request(
-                0,
+                id,
                 "initialize",
                 json!({"protocolVersion": "2025-11-25", "capabilities": {},
                        "clientInfo": {"name": "raw-async-test", "version": "0"}}),
             )
             .await;
-        raw.send(json!({"jsonrpc": "2.0", "method": "notifications/initialized"}))
+        self.send(json!({"jsonrpc": "2.0", "method": "notifications/initialized"}))
             .await;
-        (raw, init)
+        init
     }
 
     /// The server's process id.

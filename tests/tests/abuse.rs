@@ -8,30 +8,9 @@ use e2e::abuse::{self, McpHttp};
 use e2e::{Fixture, HttpServer};
 use serde_json::json;
 
-/// A SQLite query that never ends by itself: sql-server stops it at --query-timeout,
-/// which makes a tool call of a known length.
-const ENDLESS_QUERY: &str =
-    "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n) SELECT count(*) FROM n";
-
+#[track_caller]
 fn metric(text: &str, name: &str) -> f64 {
-    text.lines()
-        .find(|l| l.starts_with(name) && l[name.len()..].starts_with(' '))
-        .and_then(|l| l.split_whitespace().nth(1))
-        .and_then(|v| v.parse().ok())
-        .unwrap_or_else(|| panic!("metric {name} missing:\n{text}"))
-}
-
-async fn metrics(server: &HttpServer) -> String {
-    reqwest::get(format!("{}/metrics", server.base))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap()
-}
-
-fn addr(server: &HttpServer) -> std::net::SocketAddr {
-    server.base.trim_start_matches("http://").parse().unwrap()
+    abuse::metric(text, name).unwrap_or_else(|| panic!("metric {name} missing:\n{text}"))
 }
 
 #[tokio::test]
@@ -51,7 +30,7 @@ async fn half_open_connections_do_not_starve_live_clients() {
         &[],
     );
     let report = abuse::half_open_flood(
-        addr(&server),
+        server.addr(),
         50,
         10,
         ("list_roots", json!({})),
@@ -65,7 +44,7 @@ async fn half_open_connections_do_not_starve_live_clients() {
         report.still_open, 0,
         "the server let go of every half-open socket: {report:?}"
     );
-    let text = metrics(&server).await;
+    let text = abuse::metrics_text(&server.base).await;
     assert!(
         metric(&text, "mcp_http_connections_evicted_total") >= 20.0,
         "past 30 connections the oldest half-open ones make room:\n{text}"
@@ -95,7 +74,7 @@ async fn sessions_past_the_cap_end_the_least_recently_used_and_sleepers_wake() {
         assert_eq!(answer.status, 200, "{answer:?}");
         ids.push(answer.session.expect("a session id"));
     }
-    let text = metrics(&server).await;
+    let text = abuse::metrics_text(&server.base).await;
     assert_eq!(metric(&text, "mcp_sessions_live"), 100.0, "{text}");
     assert_eq!(metric(&text, "mcp_sessions_evicted_total"), 100.0, "{text}");
 
@@ -127,31 +106,12 @@ async fn sessions_past_the_cap_end_the_least_recently_used_and_sleepers_wake() {
     assert!(response.get("result").is_some(), "{response}");
 }
 
-/// An empty SQLite database file for sql-server.
-fn empty_sqlite(dir: &tempfile::TempDir) -> String {
-    let path = dir.path().join("empty.sqlite");
-    std::fs::write(&path, b"").unwrap();
-    format!("sqlite:{}", path.display())
-}
-
-fn wait_exit(server: &mut HttpServer, limit: Duration) -> Option<std::process::ExitStatus> {
-    let deadline = Instant::now() + limit;
-    while Instant::now() < deadline {
-        if let Ok(Some(status)) = server.child.try_wait() {
-            return Some(status);
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    None
-}
-
 async fn sigterm_case(
     with_session: bool,
     query_timeout: &str,
     grace: &str,
 ) -> (abuse::StopOutcome, Option<std::process::ExitStatus>) {
-    let dir = tempfile::tempdir().unwrap();
-    let url = empty_sqlite(&dir);
+    let (_dir, url) = abuse::empty_sqlite();
     let mut server = HttpServer::start(
         "sql-server",
         &[
@@ -168,11 +128,11 @@ async fn sigterm_case(
         &server.base,
         server.child.id(),
         with_session,
-        ("query", json!({"sql": ENDLESS_QUERY})),
+        ("query", json!({"sql": abuse::ENDLESS_QUERY})),
         Duration::from_millis(500),
     )
     .await;
-    let exit = wait_exit(&mut server, Duration::from_secs(10));
+    let exit = server.wait_exit(Duration::from_secs(10));
     (outcome, exit)
 }
 
@@ -240,10 +200,10 @@ async fn a_declared_body_over_the_cap_is_refused_before_it_arrives() {
     use tokio::io::AsyncWriteExt;
     let fx = Fixture::new();
     let server = HttpServer::start("fs-server", &[fx.root().to_str().unwrap()], &[]);
-    let mut stream = tokio::net::TcpStream::connect(addr(&server)).await.unwrap();
+    let mut stream = tokio::net::TcpStream::connect(server.addr()).await.unwrap();
     let head = format!(
         "POST /mcp HTTP/1.1\r\nHost: {}\r\nContent-Type: application/json\r\nAccept: application/json, text/event-stream\r\nContent-Length: 999999999999\r\n\r\n{{",
-        addr(&server)
+        server.addr()
     );
     stream.write_all(head.as_bytes()).await.unwrap();
     let started = Instant::now();

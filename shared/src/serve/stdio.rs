@@ -324,6 +324,18 @@ mod tests {
     type Server = LineTransport<DuplexStream, DuplexStream>;
 
     /// A transport and the client's ends: what it writes in, and what it reads out.
+    /// Everything the server writes to `client_out` until it closes.
+    fn read_all(client_out: DuplexStream) -> tokio::task::JoinHandle<Vec<u8>> {
+        tokio::spawn(async move {
+            let mut bytes = Vec::new();
+            BufReader::new(client_out)
+                .read_to_end(&mut bytes)
+                .await
+                .unwrap();
+            bytes
+        })
+    }
+
     fn pair(max: usize, capacity: usize) -> (Server, DuplexStream, DuplexStream) {
         let (client_in, server_in) = tokio::io::duplex(capacity);
         let (server_out, client_out) = tokio::io::duplex(capacity);
@@ -481,14 +493,7 @@ mod tests {
             assert!(futures::poll!(&mut receive).is_pending());
         }
         assert!(server.reply_unflushed);
-        let reader = tokio::spawn(async move {
-            let mut bytes = Vec::new();
-            BufReader::new(client_out)
-                .read_to_end(&mut bytes)
-                .await
-                .unwrap();
-            bytes
-        });
+        let reader = read_all(client_out);
         assert_eq!(id_of(&server.receive().await.unwrap()), json!(10));
         server.close().await.unwrap();
         drop(server);
@@ -501,14 +506,7 @@ mod tests {
     #[tokio::test]
     async fn sends_and_replies_never_interleave() {
         let (mut server, mut client_in, client_out) = pair(1 << 20, 512);
-        let reader = tokio::spawn(async move {
-            let mut bytes = Vec::new();
-            BufReader::new(client_out)
-                .read_to_end(&mut bytes)
-                .await
-                .unwrap();
-            bytes
-        });
+        let reader = read_all(client_out);
         let big = "z".repeat(200_000);
         let mut sends = Vec::new();
         for id in 0..4 {

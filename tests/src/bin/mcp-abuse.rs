@@ -14,16 +14,12 @@
 //! `mcp-abuse [--out FILE] [--sockets N] [--sessions N]`.
 
 use std::fmt::Write as _;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
+use e2e::HttpServer;
 use e2e::abuse::{self, MalformedOutcome};
-use e2e::{bin, free_port};
 use serde_json::json;
 
-/// A query that never ends by itself; `--query-timeout` makes it a call of known length.
-const ENDLESS_QUERY: &str =
-    "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n) SELECT count(*) FROM n";
 /// Session idle timeout for the session rounds (seconds).
 const SESSION_IDLE: u64 = 10;
 
@@ -52,106 +48,19 @@ fn options() -> Options {
     o
 }
 
-/// A server on a loopback port, killed on drop.
-struct Server {
-    child: Child,
-    base: String,
-}
-
-impl Server {
-    /// Starts `binary --http 127.0.0.1:PORT args...`, with the file-descriptor limit
-    /// `fd_limit` when given, and waits for `/healthz`.
-    fn start(binary: &str, args: &[&str], fd_limit: Option<u32>) -> Self {
-        let addr = format!("127.0.0.1:{}", free_port());
-        let mut command = match fd_limit {
-            Some(n) => {
-                let mut c = Command::new("prlimit");
-                c.arg(format!("--nofile={n}:{n}")).arg(bin(binary));
-                c
-            }
-            None => Command::new(bin(binary)),
-        };
-        let child = command
-            .args(["--http", &addr])
-            .args(args)
-            .env("RUST_LOG", "warn")
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("spawn server");
-        let server = Self {
-            child,
-            base: format!("http://{addr}"),
-        };
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while Instant::now() < deadline {
-            let up = std::net::TcpStream::connect(&addr).is_ok();
-            if up {
-                return server;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        panic!("{binary} did not start on {addr}");
-    }
-
-    fn pid(&self) -> u32 {
-        self.child.id()
-    }
-
-    fn wait_exit(&mut self, limit: Duration) -> Option<std::process::ExitStatus> {
-        let deadline = Instant::now() + limit;
-        while Instant::now() < deadline {
-            if let Ok(Some(status)) = self.child.try_wait() {
-                return Some(status);
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        None
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 async fn metric(base: &str, name: &str) -> Option<f64> {
-    let text = reqwest::get(format!("{base}/metrics"))
-        .await
-        .ok()?
-        .text()
-        .await
-        .ok()?;
-    text.lines()
-        .find(|l| l.starts_with(name) && l[name.len()..].starts_with(' '))
-        .and_then(|l| l.split_whitespace().nth(1))
-        .and_then(|v| v.parse().ok())
+    abuse::metric(&abuse::metrics_text(base).await, name)
 }
 
 fn verdict(ok: bool) -> &'static str {
     if ok { "met" } else { "MISSED" }
 }
 
-fn empty_sqlite() -> (tempfile::TempDir, String) {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let path = dir.path().join("empty.sqlite");
-    std::fs::write(&path, b"").expect("write");
-    let url = format!("sqlite:{}", path.display());
-    (dir, url)
-}
-
 async fn half_open(report: &mut String, sockets: usize, root: &str) -> bool {
-    let server = Server::start("fs-server", &[root, "--rate-limit", "0"], Some(1024));
-    let addr = server
-        .base
-        .trim_start_matches("http://")
-        .parse()
-        .expect("addr");
+    let server =
+        HttpServer::start_with_fd_limit("fs-server", &[root, "--rate-limit", "0"], &[], Some(1024));
     let flood = abuse::half_open_flood(
-        addr,
+        server.addr(),
         sockets,
         40,
         ("list_roots", json!({})),
@@ -190,9 +99,14 @@ async fn half_open(report: &mut String, sockets: usize, root: &str) -> bool {
     ok
 }
 
-async fn session_rounds(report: &mut String, label: &str, server: Server, sessions: usize) -> bool {
+async fn session_rounds(
+    report: &mut String,
+    label: &str,
+    server: HttpServer,
+    sessions: usize,
+) -> bool {
     let expiry_wait = Duration::from_secs(SESSION_IDLE + 4);
-    let pid = server.pid();
+    let pid = server.child.id();
     // Settle: one request so the runtime and the handler's first allocations are in.
     let _ = abuse::McpHttp::new(&server.base).health().await;
     tokio::time::sleep(Duration::from_millis(300)).await;
@@ -236,8 +150,8 @@ async fn sigterm(report: &mut String) -> bool {
         (true, "2", false),
         (false, "2", false),
     ] {
-        let (_dir, url) = empty_sqlite();
-        let mut server = Server::start(
+        let (_dir, url) = abuse::empty_sqlite();
+        let mut server = HttpServer::start(
             "sql-server",
             &[
                 "--url",
@@ -247,13 +161,13 @@ async fn sigterm(report: &mut String) -> bool {
                 "--shutdown-grace",
                 grace,
             ],
-            None,
+            &[],
         );
         let outcome = abuse::sigterm_during_call(
             &server.base,
-            server.pid(),
+            server.child.id(),
             with_session,
-            ("query", json!({"sql": ENDLESS_QUERY})),
+            ("query", json!({"sql": abuse::ENDLESS_QUERY})),
             Duration::from_secs(1),
         )
         .await;
@@ -339,16 +253,16 @@ async fn main() {
     all &= session_rounds(
         &mut report,
         "fs-server",
-        Server::start("fs-server", &fs_args, None),
+        HttpServer::start("fs-server", &fs_args, &[]),
         o.sessions,
     )
     .await;
-    let (_dir, url) = empty_sqlite();
+    let (_dir, url) = abuse::empty_sqlite();
     let sql_args: Vec<&str> = ["--url", url.as_str()].into_iter().chain(common).collect();
     all &= session_rounds(
         &mut report,
         "sql-server",
-        Server::start("sql-server", &sql_args, None),
+        HttpServer::start("sql-server", &sql_args, &[]),
         o.sessions,
     )
     .await;
@@ -364,7 +278,7 @@ async fn main() {
     );
     let stdio = abuse::malformed_over_stdio("fs-server", &[&root]).await;
     all &= malformed_rows(&mut report, "stdio (fs-server)", &stdio);
-    let server = Server::start("fs-server", &[&root, "--rate-limit", "0"], None);
+    let server = HttpServer::start("fs-server", &[&root, "--rate-limit", "0"], &[]);
     let http = abuse::malformed_over_http(&server.base).await;
     all &= malformed_rows(&mut report, "HTTP (fs-server)", &http);
     drop(server);
