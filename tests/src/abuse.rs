@@ -526,6 +526,41 @@ pub async fn malformed_over_stdio(binary: &str, args: &[&str]) -> Vec<MalformedO
     outcomes
 }
 
+/// Starts sql-server on an empty SQLite database with `--query-timeout
+/// query_timeout` and `--shutdown-grace grace` (seconds), runs [`sigterm_during_call`]
+/// with a query that lasts the whole timeout, and waits up to 15 s for the exit.
+pub async fn stop_sql_server_during_query(
+    with_session: bool,
+    query_timeout: u64,
+    grace: u64,
+    signal_after: Duration,
+) -> (StopOutcome, Option<std::process::ExitStatus>) {
+    let (_dir, url) = empty_sqlite();
+    let (timeout, grace) = (query_timeout.to_string(), grace.to_string());
+    let mut server = crate::HttpServer::start(
+        "sql-server",
+        &[
+            "--url",
+            &url,
+            "--query-timeout",
+            &timeout,
+            "--shutdown-grace",
+            &grace,
+        ],
+        &[],
+    );
+    let outcome = sigterm_during_call(
+        &server.base,
+        server.child.id(),
+        with_session,
+        ("query", json!({"sql": ENDLESS_QUERY})),
+        signal_after,
+    )
+    .await;
+    let exit = server.wait_exit(Duration::from_secs(15));
+    (outcome, exit)
+}
+
 /// Sends `count` requests with a wrong bearer token; returns the statuses in order.
 pub async fn wrong_tokens(base: &str, count: usize) -> Vec<u16> {
     let http = reqwest::Client::new();

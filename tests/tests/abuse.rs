@@ -8,6 +8,9 @@ use e2e::abuse::{self, McpHttp};
 use e2e::{Fixture, HttpServer};
 use serde_json::json;
 
+/// When the SIGTERM tests signal, after their call started.
+const SIGNAL_AFTER: Duration = Duration::from_millis(500);
+
 #[track_caller]
 fn metric(text: &str, name: &str) -> f64 {
     abuse::metric(text, name).unwrap_or_else(|| panic!("metric {name} missing:\n{text}"))
@@ -106,39 +109,9 @@ async fn sessions_past_the_cap_end_the_least_recently_used_and_sleepers_wake() {
     assert!(response.get("result").is_some(), "{response}");
 }
 
-async fn sigterm_case(
-    with_session: bool,
-    query_timeout: &str,
-    grace: &str,
-) -> (abuse::StopOutcome, Option<std::process::ExitStatus>) {
-    let (_dir, url) = abuse::empty_sqlite();
-    let mut server = HttpServer::start(
-        "sql-server",
-        &[
-            "--url",
-            &url,
-            "--query-timeout",
-            query_timeout,
-            "--shutdown-grace",
-            grace,
-        ],
-        &[],
-    );
-    let outcome = abuse::sigterm_during_call(
-        &server.base,
-        server.child.id(),
-        with_session,
-        ("query", json!({"sql": abuse::ENDLESS_QUERY})),
-        Duration::from_millis(500),
-    )
-    .await;
-    let exit = server.wait_exit(Duration::from_secs(10));
-    (outcome, exit)
-}
-
 #[tokio::test]
 async fn sigterm_lets_a_call_on_a_session_finish_and_exits_0() {
-    let (outcome, exit) = sigterm_case(true, "2", "10").await;
+    let (outcome, exit) = abuse::stop_sql_server_during_query(true, 2, 10, SIGNAL_AFTER).await;
     let response = outcome.response.clone().expect("the call's result arrived");
     let text = response["result"]["content"][0]["text"]
         .as_str()
@@ -156,7 +129,7 @@ async fn sigterm_lets_a_call_on_a_session_finish_and_exits_0() {
 
 #[tokio::test]
 async fn sigterm_lets_a_stateless_call_finish_and_exits_0() {
-    let (outcome, exit) = sigterm_case(false, "2", "10").await;
+    let (outcome, exit) = abuse::stop_sql_server_during_query(false, 2, 10, SIGNAL_AFTER).await;
     let response = outcome.response.clone().expect("the call's result arrived");
     assert!(response.get("result").is_some(), "{response}");
     assert!(exit.is_some_and(|s| s.success()), "exit: {exit:?}");
@@ -165,7 +138,8 @@ async fn sigterm_lets_a_stateless_call_finish_and_exits_0() {
 #[tokio::test]
 async fn past_the_grace_open_calls_get_a_json_rpc_error_and_the_server_exits_0() {
     for with_session in [true, false] {
-        let (outcome, exit) = sigterm_case(with_session, "8", "1").await;
+        let (outcome, exit) =
+            abuse::stop_sql_server_during_query(with_session, 8, 1, SIGNAL_AFTER).await;
         let response = outcome
             .response
             .clone()

@@ -145,33 +145,14 @@ async fn sigterm(report: &mut String) -> bool {
          | client | grace | answer | after the signal | exit |\n|---|---|---|---|---|"
     );
     for (with_session, grace, want_result) in [
-        (true, "10", true),
-        (false, "10", true),
-        (true, "2", false),
-        (false, "2", false),
+        (true, 10, true),
+        (false, 10, true),
+        (true, 2, false),
+        (false, 2, false),
     ] {
-        let (_dir, url) = abuse::empty_sqlite();
-        let mut server = HttpServer::start(
-            "sql-server",
-            &[
-                "--url",
-                &url,
-                "--query-timeout",
-                "5",
-                "--shutdown-grace",
-                grace,
-            ],
-            &[],
-        );
-        let outcome = abuse::sigterm_during_call(
-            &server.base,
-            server.child.id(),
-            with_session,
-            ("query", json!({"sql": abuse::ENDLESS_QUERY})),
-            Duration::from_secs(1),
-        )
-        .await;
-        let exit = server.wait_exit(Duration::from_secs(15));
+        let (outcome, exit) =
+            abuse::stop_sql_server_during_query(with_session, 5, grace, Duration::from_secs(1))
+                .await;
         let answer = match &outcome.response {
             Some(m) if m.get("result").is_some() => "the tool's result",
             Some(m) if m["error"]["code"] == -32000 => "JSON-RPC error -32000",
