@@ -18,7 +18,7 @@ use std::collections::BTreeMap;
 use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::time::Duration;
@@ -113,6 +113,8 @@ pub struct ConnectionTable {
     open: Mutex<BTreeMap<u64, Arc<Connection>>>,
     /// Fired when the server stops: connections finish what is in flight and close.
     graceful: CancellationToken,
+    /// Whether the cap has been reached once (it is logged once; metrics count each).
+    cap_reached: AtomicBool,
 }
 
 impl ConnectionTable {
@@ -123,6 +125,7 @@ impl ConnectionTable {
             next_id: AtomicU64::new(0),
             open: Mutex::new(BTreeMap::new()),
             graceful: CancellationToken::new(),
+            cap_reached: AtomicBool::new(false),
         })
     }
 
@@ -193,6 +196,12 @@ impl ConnectionTable {
             Some(connection) => {
                 connection.close.cancel();
                 metrics::global().count_connection_evicted();
+                if !self.cap_reached.swap(true, Ordering::AcqRel) {
+                    tracing::warn!(
+                        max_connections = self.limits.max_connections,
+                        "connection limit reached: idle connections are being closed to make room (counted in mcp_http_connections_evicted_total)"
+                    );
+                }
                 true
             }
             None => false,

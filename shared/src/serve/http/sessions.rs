@@ -20,7 +20,7 @@
 
 use std::collections::HashMap;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
@@ -94,6 +94,8 @@ pub struct SessionTable {
     entries: Mutex<HashMap<SessionId, Entry>>,
     /// The most sessions seen since the last sweep.
     high_water: AtomicUsize,
+    /// Whether the cap has been reached once (it is logged once; metrics count each).
+    cap_reached: AtomicBool,
 }
 
 impl SessionTable {
@@ -105,6 +107,7 @@ impl SessionTable {
             limits,
             entries: Mutex::new(HashMap::new()),
             high_water: AtomicUsize::new(0),
+            cap_reached: AtomicBool::new(false),
         })
     }
 
@@ -138,7 +141,12 @@ impl SessionTable {
             entry.filter(|e| e.live).map(|_| id)
         };
         metrics::global().count_session_evicted();
-        tracing::info!("session limit reached: ended the least recently used idle session");
+        if !self.cap_reached.swap(true, Ordering::AcqRel) {
+            tracing::warn!(
+                max_sessions = self.limits.max_sessions,
+                "session limit reached: the least recently used idle sessions are being ended (their clients get 404 and start anew); raise --max-sessions if that happens often (counted in mcp_sessions_evicted_total)"
+            );
+        }
         if let Some(id) = victim {
             self.live.close_session(&id).await?;
         }
