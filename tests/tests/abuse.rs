@@ -216,3 +216,48 @@ async fn token_guessing_is_throttled_per_address() {
         .unwrap();
     assert_eq!(health.status(), 200, "probes are never throttled");
 }
+
+/// Opens a GET stream on `session` over its own connection and returns the socket once
+/// the stream's headers have arrived (the stream stays open).
+async fn open_get_stream(server: &HttpServer, session: &str) -> tokio::net::TcpStream {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(server.addr()).await.unwrap();
+    let request = format!(
+        "GET /mcp HTTP/1.1\r\nHost: {}\r\nAccept: text/event-stream\r\nMcp-Session-Id: {session}\r\nMCP-Protocol-Version: {}\r\n\r\n",
+        server.addr(),
+        abuse::SESSION_PROTOCOL
+    );
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut head = [0u8; 12];
+    stream.read_exact(&mut head).await.unwrap();
+    assert_eq!(&head, b"HTTP/1.1 200", "the GET stream opened");
+    stream
+}
+
+#[tokio::test]
+async fn when_every_connection_is_busy_a_new_one_is_refused_at_once() {
+    let fx = Fixture::new();
+    let server = HttpServer::start(
+        "fs-server",
+        &[fx.root().to_str().unwrap(), "--max-connections", "2"],
+        &[],
+    );
+    let client = McpHttp::new(&server.base);
+    let first = client.open_session().await.unwrap().session.unwrap();
+    let second = client.open_session().await.unwrap().session.unwrap();
+    // Two long-lived streams fill both slots (the client's idle connection makes room).
+    let _streams = [
+        open_get_stream(&server, &first).await,
+        open_get_stream(&server, &second).await,
+    ];
+    let mut probe = tokio::net::TcpStream::connect(server.addr()).await.unwrap();
+    let started = Instant::now();
+    let reply = abuse::read_to_close(&mut probe, Duration::from_secs(5)).await;
+    assert!(reply.starts_with("HTTP/1.1 503"), "{reply}");
+    assert!(reply.contains("Retry-After: 1"), "{reply}");
+    assert!(reply.contains("\"code\":-32000"), "{reply}");
+    assert!(
+        started.elapsed() < Duration::from_secs(1),
+        "refused at once"
+    );
+}
