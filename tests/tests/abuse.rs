@@ -251,6 +251,13 @@ async fn when_every_connection_is_busy_a_new_one_is_refused_at_once() {
         open_get_stream(&server, &second).await,
     ];
     let mut probe = tokio::net::TcpStream::connect(server.addr()).await.unwrap();
+    // A request already sent must not turn the refusal into a reset.
+    tokio::io::AsyncWriteExt::write_all(
+        &mut probe,
+        format!("GET /healthz HTTP/1.1\r\nHost: {}\r\n\r\n", server.addr()).as_bytes(),
+    )
+    .await
+    .unwrap();
     let started = Instant::now();
     let reply = abuse::read_to_close(&mut probe, Duration::from_secs(5)).await;
     assert!(reply.starts_with("HTTP/1.1 503"), "{reply}");

@@ -353,10 +353,37 @@ fn is_out_of_descriptors(error: &std::io::Error) -> bool {
     matches!(error.raw_os_error(), Some(code) if code == rustix::io::Errno::MFILE.raw_os_error() || code == rustix::io::Errno::NFILE.raw_os_error())
 }
 
-/// Answers an over-capacity client with 503 without waiting on it, and closes.
+/// How many refused connections may linger at once, and for how long, so that their
+/// clients read the 503 before the socket closes.
+const LINGERING_MAX: usize = 64;
+const LINGER_FOR: Duration = Duration::from_millis(500);
+static LINGERING: AtomicUsize = AtomicUsize::new(0);
+
+/// Answers an over-capacity client with 503 and closes. Closing a socket whose
+/// request is still unread makes the kernel reset it, and the client may then never
+/// see the 503; so the refusal is followed by a half-close and a short wait for the
+/// client to go, for a bounded number of sockets at a time (past that, the socket is
+/// simply closed).
 fn refuse(stream: TcpStream) {
-    let _ = stream.try_write(REFUSAL);
     metrics::global().count_connection_refused();
+    if stream.try_write(REFUSAL).is_err() {
+        return;
+    }
+    if LINGERING.fetch_add(1, Ordering::AcqRel) >= LINGERING_MAX {
+        LINGERING.fetch_sub(1, Ordering::AcqRel);
+        return;
+    }
+    tokio::spawn(async move {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let mut stream = stream;
+        let _ = stream.shutdown().await;
+        let mut sink = [0u8; 1024];
+        let _ = tokio::time::timeout(LINGER_FOR, async {
+            while matches!(stream.read(&mut sink).await, Ok(n) if n > 0) {}
+        })
+        .await;
+        LINGERING.fetch_sub(1, Ordering::AcqRel);
+    });
 }
 
 /// Marks one request in flight on its connection until dropped.
