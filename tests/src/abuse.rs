@@ -151,18 +151,18 @@ impl McpHttp {
             "io.modelcontextprotocol/clientInfo": {"name": "abuse", "version": "0"},
             "io.modelcontextprotocol/clientCapabilities": {},
         });
-        let body = json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params});
-        let response = self
+        let mut request = self
             .http
             .post(format!("{}/mcp", self.base))
             .header("Content-Type", "application/json")
             .header("Accept", "application/json, text/event-stream")
             .header("MCP-Protocol-Version", STATELESS_PROTOCOL)
-            .header("Mcp-Method", method)
-            .header("Mcp-Name", params["name"].as_str().unwrap_or_default())
-            .body(body.to_string())
-            .send()
-            .await?;
+            .header("Mcp-Method", method);
+        if let Some(name) = params["name"].as_str() {
+            request = request.header("Mcp-Name", name);
+        }
+        let body = json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params});
+        let response = request.body(body.to_string()).send().await?;
         let status = response.status().as_u16();
         let text = response.text().await?;
         let message = messages_in(&text)

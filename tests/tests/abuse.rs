@@ -268,3 +268,32 @@ async fn when_every_connection_is_busy_a_new_one_is_refused_at_once() {
         "refused at once"
     );
 }
+
+#[tokio::test]
+async fn methods_removed_in_2026_07_28_are_not_found_for_its_clients_whatever_their_params() {
+    let fx = Fixture::new();
+    let server = HttpServer::start("fs-server", &[fx.root().to_str().unwrap()], &[]);
+    let client = McpHttp::new(&server.base);
+    for (n, method) in [
+        "initialize",
+        "ping",
+        "logging/setLevel",
+        "resources/subscribe",
+        "resources/unsubscribe",
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        // Params that would not fit the 2025-11-25 method: still "not found", not -32602.
+        let (status, response) = client
+            .request_stateless(n as i64, method, json!({"level": 5, "uri": 5}))
+            .await
+            .unwrap();
+        let response = response.unwrap_or_else(|| panic!("{method}: no JSON-RPC answer"));
+        assert_eq!(
+            (status, &response["error"]["code"]),
+            (404, &json!(-32601)),
+            "{method}: {response}"
+        );
+    }
+}

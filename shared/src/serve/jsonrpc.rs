@@ -133,6 +133,19 @@ pub fn too_large(limit: usize) -> Rejection {
 /// that (or lands in rmcp's catch-all for a method it knows) is looked at again to
 /// say what is wrong with it.
 pub fn check_message(bytes: &[u8]) -> Result<ClientJsonRpcMessage, Rejection> {
+    check_message_at(bytes, None)
+}
+
+/// [`check_message`] for a transport that names the protocol version outside the
+/// message (HTTP's `MCP-Protocol-Version` header); the message's own `_meta` version
+/// wins when it has one. A request of protocol 2026-07-28 or later for a method that
+/// version removed (initialize, ping, logging/setLevel, resources/subscribe and
+/// resources/unsubscribe) is an unknown method, left to rmcp
+/// (-32601; 404 over HTTP) whatever its `params`.
+pub fn check_message_at(
+    bytes: &[u8],
+    transport_version: Option<&str>,
+) -> Result<ClientJsonRpcMessage, Rejection> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let text = std::str::from_utf8(bytes).map_err(|e| {
         Rejection::parse_error(format_args!(
@@ -149,16 +162,19 @@ pub fn check_message(bytes: &[u8]) -> Result<ClientJsonRpcMessage, Rejection> {
             match &message {
                 JsonRpcMessage::Request(request)
                     if matches!(&request.request, ClientRequest::CustomRequest(custom)
-                        if fits_known_request(&custom.method).is_some()) =>
+                        if known_request(
+                            &custom.method,
+                            request_version(custom.params.as_ref(), transport_version),
+                        ).is_some()) =>
                 {
                     // rmcp fell back to its catch-all for a method it knows: the params
                     // did not fit. Find out how, and say so.
-                    diagnose(text, None)
+                    diagnose(text, None, transport_version)
                 }
                 _ => Ok(message),
             }
         }
-        Err(typed) => diagnose(text, Some(typed)),
+        Err(typed) => diagnose(text, Some(typed), transport_version),
     }
 }
 
@@ -244,6 +260,7 @@ fn complaint(error: &serde_json::Error) -> String {
 fn diagnose(
     text: &str,
     typed: Option<serde_json::Error>,
+    transport_version: Option<&str>,
 ) -> Result<ClientJsonRpcMessage, Rejection> {
     let value: Value = serde_json::from_str(text)
         .map_err(|e| Rejection::parse_error(format_args!("the message is not valid JSON ({e})")))?;
@@ -321,7 +338,8 @@ fn diagnose(
 
     match (method, id, has_result, has_error) {
         (Some(method), Some(id), false, false) => {
-            let Some(fits) = fits_known_request(method) else {
+            let version = request_version(params, transport_version);
+            let Some(fits) = known_request(method, version) else {
                 // rmcp answers an unknown method with -32601 and its id. Its catch-all
                 // only takes object params; hand it the request whatever they are.
                 let id = serde_json::from_value::<RequestId>(id).map_err(|e| {
@@ -463,6 +481,42 @@ const KNOWN_REQUESTS: &[(&str, Fits)] = &[
     ),
 ];
 
+/// The first protocol version without sessions, and the methods it removed.
+const FIRST_SESSIONLESS_VERSION: &str = "2026-07-28";
+const REMOVED_IN_2026_07_28: [&str; 5] = [
+    "initialize",
+    "ping",
+    "logging/setLevel",
+    "resources/subscribe",
+    "resources/unsubscribe",
+];
+
+/// Where a request names its own protocol version (2026-07-28 and later).
+const META_PROTOCOL_VERSION: &str = "io.modelcontextprotocol/protocolVersion";
+
+/// The protocol version a request is of: its `_meta`'s, else the transport's.
+fn request_version<'a>(
+    params: Option<&'a Value>,
+    transport_version: Option<&'a str>,
+) -> Option<&'a str> {
+    params
+        .and_then(|p| p.get("_meta"))
+        .and_then(|m| m.get(META_PROTOCOL_VERSION))
+        .and_then(Value::as_str)
+        .or(transport_version)
+}
+
+/// How to check `method`'s params, if it is a method of protocol `version`.
+fn known_request(method: &str, version: Option<&str>) -> Option<Fits> {
+    // Versions are dates, so they compare as strings.
+    let removed = version.is_some_and(|v| v >= FIRST_SESSIONLESS_VERSION)
+        && REMOVED_IN_2026_07_28.contains(&method);
+    if removed {
+        return None;
+    }
+    fits_known_request(method)
+}
+
 fn fits_known_request(method: &str) -> Option<Fits> {
     KNOWN_REQUESTS
         .iter()
@@ -475,6 +529,36 @@ mod tests {
     use serde_json::json;
 
     use super::*;
+
+    #[test]
+    fn methods_removed_in_2026_07_28_are_unknown_to_its_requests() {
+        let bad_init = |meta: Value| {
+            json!({"jsonrpc": "2.0", "id": 9, "method": "initialize",
+                   "params": {"protocolVersion": 5, "_meta": meta}})
+            .to_string()
+        };
+        let v2026 = json!({"io.modelcontextprotocol/protocolVersion": "2026-07-28"});
+        let message = check_message(bad_init(v2026).as_bytes()).expect("left to rmcp");
+        let JsonRpcMessage::Request(request) = message else {
+            panic!("a request")
+        };
+        assert!(matches!(request.request, ClientRequest::CustomRequest(_)));
+        let plain = bad_init(json!({}));
+        assert!(check_message_at(plain.as_bytes(), Some("2026-07-28")).is_ok());
+        let refused = check_message_at(plain.as_bytes(), Some("2025-11-25")).unwrap_err();
+        assert_eq!(refused.code, -32602);
+        assert_eq!(check_message(plain.as_bytes()).unwrap_err().code, -32602);
+        // A method 2026-07-28 kept is still checked.
+        let call = json!({"jsonrpc": "2.0", "id": 3, "method": "tools/call",
+                          "params": {"name": 123}})
+        .to_string();
+        let refused = check_message_at(call.as_bytes(), Some("2026-07-28")).unwrap_err();
+        assert_eq!(refused.code, -32602);
+        // Non-object params of a removed method go to rmcp as an unknown method too.
+        let ping = json!({"jsonrpc": "2.0", "id": 4, "method": "ping", "params": 7}).to_string();
+        assert!(check_message_at(ping.as_bytes(), Some("2026-07-28")).is_ok());
+        assert_eq!(check_message(ping.as_bytes()).unwrap_err().code, -32602);
+    }
 
     fn reject(bytes: &[u8]) -> Rejection {
         match check_message(bytes) {

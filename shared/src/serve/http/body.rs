@@ -58,9 +58,14 @@ pub async fn read(request: Request, limit: usize) -> Result<ReadBody, Response> 
     let bytes: Bytes = axum::body::to_bytes(body, limit)
         .await
         .map_err(|_| too_large(limit))?;
-    let peek = match jsonrpc::check_message(&bytes) {
+    let version = parts
+        .headers
+        .get("mcp-protocol-version")
+        .and_then(|v| v.to_str().ok());
+    let in_session = parts.headers.contains_key("mcp-session-id");
+    let peek = match jsonrpc::check_message_at(&bytes, version) {
         Ok(message) => {
-            if let Some(refusal) = unknown_method_rmcp_cannot_read(&message) {
+            if let Some(refusal) = unknown_method_rmcp_cannot_read(&message, in_session) {
                 return Err(refusal);
             }
             peek(&message)
@@ -78,8 +83,12 @@ pub async fn read(request: Request, limit: usize) -> Result<ReadBody, Response> 
 
 /// rmcp answers an unknown method with -32601, but over HTTP it reads the body again
 /// and its catch-all takes only object `params`: for any other `params` it would
-/// answer 415 in plain text. Such a request gets its -32601 here.
-fn unknown_method_rmcp_cannot_read(message: &ClientJsonRpcMessage) -> Option<Response> {
+/// answer 415 in plain text. Such a request gets its -32601 here, with the status
+/// rmcp gives it: 200 on a session (where it would come as an SSE event), 404 without.
+fn unknown_method_rmcp_cannot_read(
+    message: &ClientJsonRpcMessage,
+    in_session: bool,
+) -> Option<Response> {
     let ClientJsonRpcMessage::Request(request) = message else {
         return None;
     };
@@ -94,7 +103,12 @@ fn unknown_method_rmcp_cannot_read(message: &ClientJsonRpcMessage) -> Option<Res
         code: ErrorCode::METHOD_NOT_FOUND.0,
         message: format!("Method not found: {}", custom.method),
     };
-    Some(rejection_response(StatusCode::OK, &rejection))
+    let status = if in_session {
+        StatusCode::OK
+    } else {
+        StatusCode::NOT_FOUND
+    };
+    Some(rejection_response(status, &rejection))
 }
 
 fn peek(message: &ClientJsonRpcMessage) -> Peek {
