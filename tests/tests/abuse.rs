@@ -297,3 +297,35 @@ async fn methods_removed_in_2026_07_28_are_not_found_for_its_clients_whatever_th
         );
     }
 }
+
+#[tokio::test]
+async fn an_idle_keep_alive_connection_is_closed_after_the_idle_timeout() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let fx = Fixture::new();
+    let server = HttpServer::start(
+        "fs-server",
+        &[
+            fx.root().to_str().unwrap(),
+            "--idle-connection-timeout",
+            "1",
+        ],
+        &[],
+    );
+    let mut stream = tokio::net::TcpStream::connect(server.addr()).await.unwrap();
+    let request = format!("GET /healthz HTTP/1.1\r\nHost: {}\r\n\r\n", server.addr());
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut buf = vec![0u8; 1024];
+    let n = stream.read(&mut buf).await.unwrap();
+    assert!(
+        buf[..n].starts_with(b"HTTP/1.1 200"),
+        "kept alive after an answer"
+    );
+    let started = Instant::now();
+    let rest = abuse::read_to_close(&mut stream, Duration::from_secs(5)).await;
+    let closed_after = started.elapsed();
+    assert!(rest.is_empty(), "nothing more was sent: {rest:?}");
+    assert!(
+        closed_after >= Duration::from_millis(800) && closed_after < Duration::from_secs(3),
+        "closed {closed_after:?} after going idle"
+    );
+}

@@ -325,7 +325,15 @@ impl ConnectionTable {
 
     /// Completes when `connection` has had nothing in flight for longer than allowed:
     /// `header_read_timeout` before its first request, `idle_timeout` after.
+    ///
+    /// The state it waits on changes without waking it (a request starts or ends), so
+    /// it looks again at least every `min(header_read_timeout, idle_timeout)`: a
+    /// connection is closed at most that long after its allowance ran out.
     async fn idle_expired(&self, connection: &Connection) {
+        let recheck = self
+            .limits
+            .header_read_timeout
+            .min(self.limits.idle_timeout);
         loop {
             let now = self.now_ms();
             let wait = if connection.active.load(Ordering::Acquire) > 0 {
@@ -344,7 +352,7 @@ impl ConnectionTable {
                 }
                 allowed - idle_for
             };
-            tokio::time::sleep(wait.max(Duration::from_millis(10))).await;
+            tokio::time::sleep(wait.min(recheck).max(Duration::from_millis(10))).await;
         }
     }
 }
