@@ -8,10 +8,11 @@
 use axum::body::{Body, Bytes};
 use axum::extract::Request;
 use axum::http::{StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use rmcp::model::{ClientJsonRpcMessage, ClientRequest, ErrorCode};
 use serde_json::Value;
 
+use super::reply::rejection_response;
 use crate::serve::jsonrpc::{self, Rejection};
 
 /// What the transport needs to know of a checked message.
@@ -27,15 +28,6 @@ pub struct Peek {
 pub struct ReadBody {
     pub request: Request,
     pub peek: Peek,
-}
-
-fn rejection_response(status: StatusCode, rejection: &Rejection) -> Response {
-    (
-        status,
-        [(header::CONTENT_TYPE, "application/json")],
-        rejection.to_json(),
-    )
-        .into_response()
 }
 
 fn too_large(limit: usize) -> Response {

@@ -5,14 +5,14 @@
 use std::sync::Arc;
 
 use axum::extract::{Request, State};
-use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::http::{Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::Response;
 use serde_json::Value;
 
 use super::body;
 use super::drain::Drain;
-use super::reply::{SERVER_ERROR, error_response, refuse_retry_after};
+use super::reply::{SERVER_ERROR, error_response, refuse_retry_after, with_retry_after};
 use super::sessions::SessionTable;
 
 /// Seconds a client refused for lack of session room is asked to wait.
@@ -54,15 +54,11 @@ pub async fn gate_mcp(State(gate): State<Arc<McpGate>>, request: Request, next: 
 }
 
 fn sessions_full(id: Value) -> Response {
-    let mut response = error_response(
+    let response = error_response(
         StatusCode::SERVICE_UNAVAILABLE,
         id,
         SERVER_ERROR,
         "Too many sessions: every session on this server is busy. Retry after the Retry-After seconds, or close sessions you no longer use (HTTP DELETE).",
     );
-    response.headers_mut().insert(
-        header::RETRY_AFTER,
-        HeaderValue::from(SESSIONS_FULL_RETRY_SECONDS),
-    );
-    response
+    with_retry_after(response, SESSIONS_FULL_RETRY_SECONDS)
 }

@@ -180,21 +180,9 @@ where
         let stop = accepting_stop.clone();
         tokio::spawn(async move { connections.accept(listener, app, stop).await })
     };
-    let pruning = tokio::spawn(async move {
-        let mut every = tokio::time::interval(PRUNE_EVERY);
-        loop {
-            every.tick().await;
-            guard.prune();
-        }
-    });
+    let pruning = spawn_every(PRUNE_EVERY, move || guard.prune());
     let sweep_every = (settings.session_idle / 5).clamp(Duration::from_secs(1), PRUNE_EVERY);
-    let sweeping = tokio::spawn(async move {
-        let mut every = tokio::time::interval(sweep_every);
-        loop {
-            every.tick().await;
-            sessions.sweep();
-        }
-    });
+    let sweeping = spawn_every(sweep_every, move || sessions.sweep());
 
     super::shutdown::signal().await;
     accepting_stop.cancel();
@@ -213,6 +201,17 @@ where
     }
     tracing::info!("HTTP server stopped");
     Ok(())
+}
+
+/// Runs `job` every `period` until the returned task is aborted.
+fn spawn_every(period: Duration, job: impl Fn() + Send + 'static) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(period);
+        loop {
+            every.tick().await;
+            job();
+        }
+    })
 }
 
 /// Builds the axum app: `/mcp`, `/healthz`, `/metrics`, behind the guard.

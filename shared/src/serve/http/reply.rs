@@ -3,25 +3,48 @@
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde_json::{Value, json};
+use serde_json::Value;
+
+use crate::serve::jsonrpc::Rejection;
 
 /// JSON-RPC code for refusals that are not about the message itself (auth, limits,
 /// shutdown): the implementation-defined server-error range.
-pub const SERVER_ERROR: i64 = -32000;
+pub const SERVER_ERROR: i32 = -32000;
 
-/// The JSON-RPC error object for request `id` (`Value::Null` when there is none).
-pub fn error_body(id: Value, code: i64, message: &str) -> String {
-    json!({"jsonrpc": "2.0", "id": id, "error": {"code": code, "message": message}}).to_string()
+/// The JSON-RPC error response for request `id` (`Value::Null` when there is none).
+pub fn error_body(id: Value, code: i32, message: &str) -> String {
+    rejection(id, code, message).to_json()
 }
 
-/// `status` with a JSON-RPC error body.
-pub fn error_response(status: StatusCode, id: Value, code: i64, message: &str) -> Response {
+fn rejection(id: Value, code: i32, message: &str) -> Rejection {
+    Rejection {
+        id,
+        code,
+        message: message.to_owned(),
+    }
+}
+
+/// `status` with `rejection` as its JSON body.
+pub fn rejection_response(status: StatusCode, rejection: &Rejection) -> Response {
     (
         status,
         [(header::CONTENT_TYPE, "application/json")],
-        error_body(id, code, message),
+        rejection.to_json(),
     )
         .into_response()
+}
+
+/// `status` with a JSON-RPC error body.
+pub fn error_response(status: StatusCode, id: Value, code: i32, message: &str) -> Response {
+    rejection_response(status, &rejection(id, code, message))
+}
+
+/// `response`, asking the client to come back in `seconds` (at least 1).
+pub fn with_retry_after(mut response: Response, seconds: u64) -> Response {
+    response
+        .headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from(seconds.max(1)));
+    response
 }
 
 /// A refusal that is not tied to one JSON-RPC request (id null).
@@ -37,11 +60,7 @@ pub fn refuse(status: StatusCode, message: &str) -> Response {
 
 /// A refusal that asks the client to come back in `seconds` (429, 503).
 pub fn refuse_retry_after(status: StatusCode, message: &str, seconds: u64) -> Response {
-    let mut response = refuse(status, message);
-    response
-        .headers_mut()
-        .insert(header::RETRY_AFTER, HeaderValue::from(seconds.max(1)));
-    response
+    with_retry_after(refuse(status, message), seconds)
 }
 
 #[cfg(test)]
@@ -50,7 +69,7 @@ mod tests {
 
     #[test]
     fn refusals_carry_a_json_rpc_error() {
-        let body = error_body(json!(7), SERVER_ERROR, "stop");
+        let body = error_body(serde_json::json!(7), SERVER_ERROR, "stop");
         let value: Value = serde_json::from_str(&body).unwrap();
         assert_eq!(value["id"], 7);
         assert_eq!(value["error"]["code"], SERVER_ERROR);

@@ -283,6 +283,24 @@ impl<S: Stream> Stream for Tracked<S> {
 /// The table as rmcp's session manager.
 pub struct Sessions(pub Arc<SessionTable>);
 
+impl Sessions {
+    /// Marks session `id` in use (as `kind`) from now until the stream that
+    /// `opening` yields ends.
+    async fn tracked<S: Stream>(
+        &self,
+        id: &SessionId,
+        kind: Use,
+        opening: impl Future<Output = Result<S, LocalSessionManagerError>>,
+    ) -> Result<Tracked<S>, SessionsError> {
+        let in_use = self.0.begin(id, kind);
+        let stream = opening.await?;
+        Ok(Tracked {
+            inner: Box::pin(stream),
+            _use: in_use,
+        })
+    }
+}
+
 impl SessionManager for Sessions {
     type Error = SessionsError;
     type Transport = <LocalSessionManager as SessionManager>::Transport;
@@ -342,12 +360,8 @@ impl SessionManager for Sessions {
         id: &SessionId,
         message: ClientJsonRpcMessage,
     ) -> Result<impl Stream<Item = ServerSseMessage> + Send + Sync + 'static, Self::Error> {
-        let in_use = self.0.begin(id, Use::Request);
-        let stream = self.0.live.create_stream(id, message).await?;
-        Ok(Tracked {
-            inner: Box::pin(stream),
-            _use: in_use,
-        })
+        self.tracked(id, Use::Request, self.0.live.create_stream(id, message))
+            .await
     }
 
     async fn accept_message(
@@ -363,12 +377,8 @@ impl SessionManager for Sessions {
         &self,
         id: &SessionId,
     ) -> Result<impl Stream<Item = ServerSseMessage> + Send + Sync + 'static, Self::Error> {
-        let in_use = self.0.begin(id, Use::Stream);
-        let stream = self.0.live.create_standalone_stream(id).await?;
-        Ok(Tracked {
-            inner: Box::pin(stream),
-            _use: in_use,
-        })
+        self.tracked(id, Use::Stream, self.0.live.create_standalone_stream(id))
+            .await
     }
 
     async fn resume(
@@ -376,12 +386,8 @@ impl SessionManager for Sessions {
         id: &SessionId,
         last_event_id: String,
     ) -> Result<impl Stream<Item = ServerSseMessage> + Send + Sync + 'static, Self::Error> {
-        let in_use = self.0.begin(id, Use::Stream);
-        let stream = self.0.live.resume(id, last_event_id).await?;
-        Ok(Tracked {
-            inner: Box::pin(stream),
-            _use: in_use,
-        })
+        self.tracked(id, Use::Stream, self.0.live.resume(id, last_event_id))
+            .await
     }
 
     async fn restore_session(
