@@ -18,6 +18,7 @@
 pub mod arguments;
 pub mod config;
 pub mod error;
+pub mod healthcheck;
 pub mod logging;
 pub mod memory;
 pub mod metrics;
