@@ -7,8 +7,14 @@
 //! file's values appended as flags, so a bad value in the file is rejected by the
 //! same parser, naming the key and what was expected.
 //!
-//! The first argument `doctor` selects [`Command::Doctor`] instead of serving; all
-//! other options apply to it unchanged.
+//! Options that name one setting in several ways (fs-server's positional roots and
+//! `--root`) join an `ArgGroup` whose id starts with [`ONE_SETTING`] (`"one:roots"`);
+//! such a group follows the precedence as a whole: when any member is given on the
+//! command line, the environment and the file are not read for the others, and the
+//! file is not read when the environment set one, so sources are never merged.
+//!
+//! The subcommands `doctor` and `healthcheck` ([`Command`]) take the same options as
+//! serving, before or after the subcommand's name, and are listed by `--help`.
 
 use std::ffi::OsString;
 use std::net::SocketAddr;
@@ -19,8 +25,17 @@ use clap::{ArgAction, Parser};
 
 use crate::logging::LogFormat;
 
-/// Text servers append to `--help` to document the `doctor` command.
-pub const DOCTOR_HELP: &str = "Commands:\n  doctor  Check this configuration and environment, print what is wrong and how to fix it, and exit (0 healthy, 1 otherwise). Takes the same options.\n\nEvery option can also come from its environment variable or from a TOML file given with --config (keys are the long option names, e.g. log_format = \"json\"). Precedence: flags > environment > file > defaults.";
+/// Text servers append to `--help`: where options come from.
+pub const DOCTOR_HELP: &str = "Every option can also come from its environment variable or from a TOML file given with --config (keys are the long option names, e.g. log_format = \"json\"). Precedence: flags > environment > file > defaults.\nExamples: `SERVER doctor --config my.toml` checks a configuration; `SERVER healthcheck` probes a server started with MCP_HTTP=IP:PORT.";
+
+/// Prefix of the ids of argument groups that are one setting (see the module doc).
+pub const ONE_SETTING: &str = "one:";
+
+/// `--help` text of the `doctor` subcommand.
+const DOCTOR_ABOUT: &str = "Check this configuration and environment, print what is wrong and how to fix it, and exit (0 healthy, 1 otherwise). Takes the same options as serving.";
+
+/// `--help` text of the `healthcheck` subcommand.
+const HEALTHCHECK_ABOUT: &str = "Probe GET /healthz of a server of this machine running with --http (or MCP_HTTP) and exit 0 when it answers 200; for container health checks. Takes the same options as serving.";
 
 /// Options every server shares: transport, HTTP protections, logging, config file.
 #[derive(clap::Args, Debug, Clone)]
@@ -186,6 +201,21 @@ pub enum Command {
     Serve,
     /// Check configuration and environment, report, exit.
     Doctor,
+    /// Probe a running HTTP server's `/healthz`, exit 0 when healthy.
+    Healthcheck,
+}
+
+impl Command {
+    /// The subcommand's name on the command line (`None` for serving).
+    fn name(self) -> Option<&'static str> {
+        match self {
+            Command::Serve => None,
+            Command::Doctor => Some("doctor"),
+            Command::Healthcheck => Some("healthcheck"),
+        }
+    }
+
+    const SUBCOMMANDS: [Command; 2] = [Command::Doctor, Command::Healthcheck];
 }
 
 /// Parsed command line: the command and the server's options.
@@ -221,22 +251,32 @@ pub fn parse<T: Parser>() -> Invocation<T> {
 pub fn try_parse_from<T: Parser>(
     argv: impl IntoIterator<Item = impl Into<OsString>>,
 ) -> Result<Invocation<T>, ConfigError> {
-    let mut argv: Vec<OsString> = argv.into_iter().map(Into::into).collect();
-    let command = if argv.get(1).is_some_and(|a| a == "doctor") {
-        argv.remove(1);
-        Command::Doctor
-    } else {
-        Command::Serve
-    };
-    let cmd = T::command();
+    let argv: Vec<OsString> = argv.into_iter().map(Into::into).collect();
+    let (command, argv) = split_subcommand(T::command(), argv)?;
+    let mut cmd = T::command();
+    // A built copy: only after building do groups list the arguments that joined them.
+    let mut built = cmd.clone();
+    built.build();
     let matches = cmd.clone().try_get_matches_from(&argv)?;
-    let Some(path) = matches.get_one::<PathBuf>("config").cloned() else {
+    let settled = settled_groups(&built, &matches);
+    for (group, from_command_line) in &settled {
+        if *from_command_line {
+            for member in group_members(&built, group) {
+                cmd = cmd.mut_arg(member, |a| a.env(None));
+            }
+        }
+    }
+    let table = match matches.get_one::<PathBuf>("config") {
+        Some(path) => Some((path.clone(), read_table(path)?)),
+        None => None,
+    };
+    let Some((path, table)) = table else {
+        let matches = cmd.try_get_matches_from(&argv)?;
         return Ok(Invocation {
             command,
             args: T::from_arg_matches(&matches)?,
         });
     };
-    let table = read_table(&path)?;
     let mut from_file = Vec::new();
     let mut positional = Vec::new();
     for (key, value) in &table {
@@ -252,10 +292,9 @@ pub fn try_parse_from<T: Parser>(
                 format!("unknown key `{key}`; expected one of: {}", known.join(", ")),
             ));
         };
-        if matches!(
-            matches.value_source(arg.get_id().as_str()),
-            Some(ValueSource::CommandLine | ValueSource::EnvVariable)
-        ) {
+        let set_elsewhere = is_set(&matches, arg.get_id().as_str())
+            || groups_of(&built, arg.get_id().as_str()).any(|g| settled.contains_key(&g));
+        if set_elsewhere {
             continue;
         }
         let values = toml_values(&path, key, value)?;
@@ -272,7 +311,7 @@ pub fn try_parse_from<T: Parser>(
     let mut merged: Vec<OsString> = argv[..1].to_vec();
     merged.extend(from_file.into_iter().map(OsString::from));
     merged.extend(argv[1..].iter().cloned());
-    if !positional.is_empty() && !matches_has_positional(&cmd, &matches) {
+    if !positional.is_empty() {
         merged.push("--".into());
         merged.extend(positional.into_iter().map(OsString::from));
     }
@@ -289,6 +328,105 @@ pub fn try_parse_from<T: Parser>(
     })
 }
 
+/// Finds the subcommand in `argv` (clap decides, with the server's options allowed
+/// before and after it) and returns it with `argv` minus the subcommand's name, to be
+/// parsed as the server's options.
+fn split_subcommand(
+    base: clap::Command,
+    mut argv: Vec<OsString>,
+) -> Result<(Command, Vec<OsString>), ConfigError> {
+    let with_subcommands = with_subcommands(base);
+    let matches = with_subcommands.clone().try_get_matches_from(&argv)?;
+    let Some((name, _)) = matches.subcommand() else {
+        return Ok((Command::Serve, argv));
+    };
+    let command = Command::SUBCOMMANDS
+        .into_iter()
+        .find(|c| c.name() == Some(name))
+        .unwrap_or(Command::Serve);
+    // The subcommand is the first token with its name that clap reads as one (not,
+    // say, the value of an option before it).
+    let position = (1..argv.len()).find(|&i| {
+        argv[i] == name
+            && with_subcommands
+                .clone()
+                .try_get_matches_from(&argv[..=i])
+                .is_ok_and(|m| m.subcommand_name() == Some(name))
+    });
+    if let Some(i) = position {
+        argv.remove(i);
+    }
+    Ok((command, argv))
+}
+
+/// The server's command with `doctor` and `healthcheck` added, each taking every
+/// option of the server, so `--help` lists them and options may follow them.
+fn with_subcommands(base: clap::Command) -> clap::Command {
+    let args: Vec<clap::Arg> = base.get_arguments().cloned().collect();
+    let groups: Vec<clap::ArgGroup> = base.get_groups().cloned().collect();
+    let subcommand = |name: &'static str, about: &'static str| {
+        clap::Command::new(name)
+            .about(about)
+            .args(args.clone())
+            .groups(groups.clone())
+    };
+    base.subcommand_precedence_over_arg(true)
+        .subcommand(subcommand("doctor", DOCTOR_ABOUT))
+        .subcommand(subcommand("healthcheck", HEALTHCHECK_ABOUT))
+}
+
+/// Whether the option `id` was given as a flag or by its environment variable.
+fn is_set(matches: &clap::ArgMatches, id: &str) -> bool {
+    matches!(
+        matches.value_source(id),
+        Some(ValueSource::CommandLine | ValueSource::EnvVariable)
+    )
+}
+
+/// The one-setting argument groups some member of which was set by a flag or the environment,
+/// each with whether it was the command line (which then outranks the environment for
+/// every member).
+fn settled_groups(
+    cmd: &clap::Command,
+    matches: &clap::ArgMatches,
+) -> std::collections::HashMap<String, bool> {
+    let mut settled = std::collections::HashMap::new();
+    for group in cmd.get_groups() {
+        let name = group.get_id().as_str().to_string();
+        if !name.starts_with(ONE_SETTING) {
+            continue;
+        }
+        for member in group_members(cmd, &name) {
+            match matches.value_source(&member) {
+                Some(ValueSource::CommandLine) => {
+                    settled.insert(name.clone(), true);
+                }
+                Some(ValueSource::EnvVariable) => {
+                    settled.entry(name.clone()).or_insert(false);
+                }
+                _ => {}
+            }
+        }
+    }
+    settled
+}
+
+/// The ids of the arguments in group `name`.
+fn group_members(cmd: &clap::Command, name: &str) -> Vec<String> {
+    cmd.get_groups()
+        .filter(|g| g.get_id() == name)
+        .flat_map(|g| g.get_args().map(|a| a.as_str().to_string()))
+        .collect()
+}
+
+/// The names of the one-setting groups argument `id` belongs to.
+fn groups_of<'a>(cmd: &'a clap::Command, id: &'a str) -> impl Iterator<Item = String> + 'a {
+    cmd.get_groups()
+        .filter(move |g| g.get_id().as_str().starts_with(ONE_SETTING))
+        .filter(move |g| g.get_args().any(|a| a == id))
+        .map(|g| g.get_id().as_str().to_string())
+}
+
 /// The TOML keys that name `arg`: its long option name (preferred) and its id, with `_` for `-`.
 fn key_names(arg: &clap::Arg) -> Vec<String> {
     let mut names: Vec<String> = arg
@@ -298,15 +436,6 @@ fn key_names(arg: &clap::Arg) -> Vec<String> {
         .collect();
     names.push(arg.get_id().as_str().replace('-', "_"));
     names
-}
-
-fn matches_has_positional(cmd: &clap::Command, matches: &clap::ArgMatches) -> bool {
-    cmd.get_positionals().any(|a| {
-        matches!(
-            matches.value_source(a.get_id().as_str()),
-            Some(ValueSource::CommandLine | ValueSource::EnvVariable)
-        )
-    })
 }
 
 fn read_table(path: &Path) -> Result<toml::Table, ConfigError> {
@@ -356,11 +485,15 @@ mod tests {
     use std::io::Write;
 
     #[derive(Parser, Debug)]
+    #[command(group(clap::ArgGroup::new("one:roots").multiple(true)))]
     struct Demo {
         #[command(flatten)]
         common: CommonArgs,
+        /// Positional roots.
+        #[arg(group = "one:roots")]
+        paths: Vec<PathBuf>,
         /// Roots.
-        #[arg(long = "root", env = "DEMO_TEST_ROOTS")]
+        #[arg(long = "root", env = "DEMO_TEST_ROOTS", group = "one:roots")]
         roots: Vec<PathBuf>,
         #[arg(long)]
         allow_write: bool,
@@ -420,6 +553,46 @@ mod tests {
         let inv = try_parse_from::<Demo>(["x", "doctor", "--rate-limit", "4"]).unwrap();
         assert_eq!(inv.command, Command::Doctor);
         assert_eq!(inv.args.common.rate_limit, 4);
+    }
+
+    #[test]
+    fn subcommands_take_options_before_and_after_their_name() {
+        let inv =
+            try_parse_from::<Demo>(["x", "--root", "/data", "doctor", "/more", "--rate-limit=4"])
+                .unwrap();
+        assert_eq!(inv.command, Command::Doctor);
+        assert_eq!(inv.args.roots, vec![PathBuf::from("/data")]);
+        assert_eq!(inv.args.paths, vec![PathBuf::from("/more")]);
+        assert_eq!(inv.args.common.rate_limit, 4);
+
+        let inv = try_parse_from::<Demo>(["x", "/data", "healthcheck"]).unwrap();
+        assert_eq!(inv.command, Command::Healthcheck);
+        assert_eq!(inv.args.paths, vec![PathBuf::from("/data")]);
+
+        let inv = try_parse_from::<Demo>(["x", "/a", "/b"]).unwrap();
+        assert_eq!(inv.command, Command::Serve);
+        assert_eq!(inv.args.paths.len(), 2);
+    }
+
+    #[test]
+    fn help_lists_the_subcommands() {
+        let err = try_parse_from::<Demo>(["x", "--help"]).unwrap_err();
+        let help = err.to_string();
+        assert!(help.contains("doctor"), "{help}");
+        assert!(help.contains("healthcheck"), "{help}");
+        let err = try_parse_from::<Demo>(["x", "doctor", "--help"]).unwrap_err();
+        assert!(err.to_string().contains("--rate-limit"), "{err}");
+    }
+
+    #[test]
+    fn a_group_given_on_the_command_line_ignores_the_file() {
+        let f = file("root = [\"/from-file\"]\n");
+        let path = f.path().to_str().unwrap();
+        let inv = try_parse_from::<Demo>(["x", "--config", path]).unwrap();
+        assert_eq!(inv.args.roots, vec![PathBuf::from("/from-file")]);
+        let inv = try_parse_from::<Demo>(["x", "--config", path, "/cli"]).unwrap();
+        assert_eq!(inv.args.paths, vec![PathBuf::from("/cli")]);
+        assert!(inv.args.roots.is_empty());
     }
 
     #[test]

@@ -65,6 +65,58 @@ fn environment_beats_config_file_and_flags_beat_both() {
 }
 
 #[test]
+fn roots_come_from_one_source_not_all_merged() {
+    let fx = Fixture::new();
+    let good = fx.root();
+    let good = good.to_str().unwrap();
+    let missing = fx.path("nope");
+    let missing = missing.to_str().unwrap();
+
+    // The case: a root on the command line, another in the environment.
+    let (code, text) = doctor(&[good], &[("FS_SERVER_ROOTS", missing)]);
+    assert_eq!(
+        code, 0,
+        "the environment's root must not be checked: {text}"
+    );
+    assert!(!text.contains("nope"), "{text}");
+
+    // The shipped config file combined with a root on the command line.
+    fx.write("fs.toml", &format!("root = [{missing:?}]\n"));
+    let config = fx.path("fs.toml");
+    let (code, text) = doctor(&["--config", config.to_str().unwrap(), good], &[]);
+    assert_eq!(
+        code, 0,
+        "the file's roots give way to the command line: {text}"
+    );
+}
+
+#[test]
+fn doctor_is_a_subcommand_anywhere_among_the_options() {
+    let fx = Fixture::new();
+    let root = fx.root();
+    let root = root.to_str().unwrap();
+    for args in [
+        vec!["--root", root, "doctor"],
+        vec![root, "doctor"],
+        vec!["doctor", root],
+        vec!["--max-list-entries", "5", "doctor", "--root", root],
+    ] {
+        let out = Command::new(bin("fs-server"))
+            .args(&args)
+            .env_remove("FS_SERVER_ROOTS")
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout).to_string()
+            + &String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {text}");
+        assert!(
+            !text.contains("/doctor"),
+            "{args:?} took doctor as a root: {text}"
+        );
+    }
+}
+
+#[test]
 fn bad_values_name_the_key() {
     let fx = Fixture::new();
     fx.write("bad.toml", "max_read_bytes = \"lots\"\n");
@@ -100,8 +152,13 @@ fn help_documents_options_and_doctor() {
         "--log-format",
         "--config",
         "doctor",
+        "healthcheck",
         "FS_SERVER_ROOTS",
     ] {
         assert!(help.contains(needle), "--help lacks {needle}");
     }
+    assert!(
+        help.contains("Commands:") && help.contains("Check this configuration"),
+        "{help}"
+    );
 }

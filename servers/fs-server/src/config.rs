@@ -12,16 +12,20 @@ use shared::config::{CommonArgs, DOCTOR_HELP};
     name = "fs-server",
     version,
     about = "MCP server for the files under one or more root directories: read, list, and search names and contents. Nothing outside the roots is reachable.",
-    after_help = DOCTOR_HELP
+    after_help = DOCTOR_HELP,
+    group(clap::ArgGroup::new("one:roots").multiple(true))
 )]
 pub struct FsArgs {
-    /// Root directories the server may read. Example: fs-server ~/project ~/notes
-    #[arg(value_name = "ROOT")]
+    /// Root directories the server may read, e.g. `fs-server ~/project ~/notes`. Roots
+    /// come from one source only: the command line (these and --root), else
+    /// FS_SERVER_ROOTS, else the config file's `root` list.
+    #[arg(value_name = "ROOT", group = "one:roots")]
     pub paths: Vec<PathBuf>,
 
     /// Another root directory (repeatable). FS_SERVER_ROOTS takes a ':'-separated list.
     #[arg(
         long = "root",
+        group = "one:roots",
         env = "FS_SERVER_ROOTS",
         value_delimiter = ':',
         value_name = "DIR"

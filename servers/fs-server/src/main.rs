@@ -1,16 +1,22 @@
-//! fs-server's entry point: parse options, then serve or run `doctor`.
+//! fs-server's entry point: parse options, then serve, run `doctor` or `healthcheck`.
 
 use fs_server::{config::FsArgs, doctor, sandbox::Sandbox, server::FsServer};
 use shared::config::{self, Command};
 use std::sync::Arc;
 
-#[tokio::main]
-async fn main() -> anyhow::Result<()> {
+fn main() -> anyhow::Result<()> {
     let invocation = config::parse::<FsArgs>();
     let args = invocation.args;
-    if invocation.command == Command::Doctor {
-        std::process::exit(doctor::run(&args));
+    match invocation.command {
+        Command::Doctor => std::process::exit(doctor::run(&args)),
+        Command::Healthcheck => std::process::exit(shared::healthcheck::run(args.common.http)),
+        Command::Serve => {}
     }
+    let runtime = shared::serve::runtime(&args.common)?;
+    runtime.block_on(serve(args))
+}
+
+async fn serve(args: FsArgs) -> anyhow::Result<()> {
     shared::logging::init(args.common.log_format);
     let roots = args.all_roots();
     if roots.is_empty() {

@@ -1,4 +1,4 @@
-//! github-server's entry point: parse options, then serve or run `doctor`.
+//! github-server's entry point: parse options, then serve, run `doctor` or `healthcheck`.
 
 use github_server::api::Api;
 use github_server::config::GithubArgs;
@@ -10,6 +10,9 @@ use shared::upstream::UpstreamClient;
 
 fn main() -> anyhow::Result<()> {
     let invocation = config::parse::<GithubArgs>();
+    if invocation.command == Command::Healthcheck {
+        std::process::exit(shared::healthcheck::run(invocation.args.common.http));
+    }
     let runtime = shared::serve::runtime(&invocation.args.common)?;
     runtime.block_on(run(invocation.command, invocation.args))
 }

@@ -1,4 +1,4 @@
-//! notion-server's entry point: parse options, then serve or run `doctor`.
+//! notion-server's entry point: parse options, then serve, run `doctor` or `healthcheck`.
 
 use notion_server::client::NotionClient;
 use notion_server::config::NotionArgs;
@@ -7,6 +7,9 @@ use shared::config::{self, Command};
 
 fn main() -> anyhow::Result<()> {
     let invocation = config::parse::<NotionArgs>();
+    if invocation.command == Command::Healthcheck {
+        std::process::exit(shared::healthcheck::run(invocation.args.common.http));
+    }
     let runtime = shared::serve::runtime(&invocation.args.common)?;
     runtime.block_on(run(invocation.command, invocation.args))
 }

@@ -1,4 +1,4 @@
-//! sql-server's entry point: parse options, then serve or run `doctor`.
+//! sql-server's entry point: parse options, then serve, run `doctor` or `healthcheck`.
 
 use std::time::Duration;
 
@@ -10,6 +10,9 @@ use sql_server::{doctor, server::SqlServer};
 
 fn main() -> anyhow::Result<()> {
     let invocation = config::parse::<SqlArgs>();
+    if invocation.command == Command::Healthcheck {
+        std::process::exit(shared::healthcheck::run(invocation.args.common.http));
+    }
     let runtime = shared::serve::runtime(&invocation.args.common)?;
     runtime.block_on(run(invocation.command, invocation.args))
 }
