@@ -1,20 +1,23 @@
 # The commands the README shows. Nothing here needs more than the Rust toolchain,
-# except `test` (Python 3 for the interop tests; pip installs the pinned SDK into
-# .venv) and `bench` (installs ripgrep and hyperfine with apt-get if missing).
+# except `test` (Python 3 for the interop tests, pip installs the pinned SDK into
+# .venv; npm for the conformance suite, installed with apt-get if missing) and
+# `bench` (installs ripgrep and hyperfine with apt-get if missing).
 
 CARGO ?= cargo
 PYTHON_VENV := .venv/bin/python
 # The servers `make install` puts on the PATH with `cargo install`.
 SERVERS := fs-server sql-server github-server notion-server
 
-.PHONY: build test test-rust test-interop lint bench install demo docker clean
+.PHONY: build test test-rust test-interop test-conformance lint bench install demo docker clean
 
 build:
 	$(CARGO) build --workspace --bins
 
 ## Every test: Rust unit, integration and end-to-end tests, then the interop tests
-## that drive the servers with the official Python MCP SDK over stdio and HTTP.
-test: build test-rust test-interop
+## that drive the servers with the official Python MCP SDK over stdio and HTTP, then
+## the official MCP conformance suite and the Inspector's --strict schema check
+## against all four servers over HTTP (npm packages pinned in integration/conformance).
+test: build test-rust test-interop test-conformance
 
 test-rust:
 	$(CARGO) test --workspace
@@ -24,6 +27,9 @@ test-interop: build
 	$(PYTHON_VENV) -m pytest integration/python -q
 	$(PYTHON_VENV) -m pytest integration/sql -q -p no:cacheprovider
 	$(PYTHON_VENV) -m pytest integration/api -q
+
+test-conformance: build
+	integration/conformance/run.sh
 
 lint:
 	$(CARGO) fmt --all -- --check
