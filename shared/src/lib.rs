@@ -5,13 +5,15 @@
 //! [`serve::run`], which wraps it in [`observe::Observed`] (one span and metrics per
 //! request, tolerant tool arguments) and serves it over stdio or streamable HTTP as the flags say.
 //!
-//! - [`arguments`]: tolerant tool arguments (`"true"` for `true`, JSON-encoded arrays).
+//! - [`arguments`]: tolerant tool arguments (`"true"` for `true`, JSON-encoded arrays),
+//!   checked against the schema with errors that name the argument.
 //! - [`error`]: how domain failures become MCP tool errors.
 //! - [`config`]: flags, environment variables and the TOML file, in that precedence.
 //! - [`logging`]: tracing to stderr, text or JSON.
 //! - [`memory`]: giving freed heap memory back to the system.
 //! - [`metrics`]: Prometheus counters and histograms served at `/metrics`.
 //! - [`observe`]: the request-observing `ServerHandler` wrapper.
+//! - [`schema`]: portable, compact tool schemas, and argument checks against them.
 //! - [`serve`]: stdio and HTTP transports with their protections.
 //! - [`upstream`]: the HTTP client for upstream APIs: retries, rate limit, cache, pagination.
 
@@ -23,6 +25,7 @@ pub mod logging;
 pub mod memory;
 pub mod metrics;
 pub mod observe;
+pub mod schema;
 pub mod serve;
 pub mod upstream;
 
