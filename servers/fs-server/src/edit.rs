@@ -34,15 +34,14 @@ const DIFF_TIMEOUT: Duration = Duration::from_secs(2);
 /// One replacement: `old_text` (copied exactly from the file) becomes `new_text`.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 pub struct EditOp {
-    /// Text to find, copied exactly from the file (without read_text_file's line-number
-    /// prefixes). It must occur exactly once unless `replace_all` is true: include a few
-    /// surrounding lines to make it unique.
+    /// Exact text to find, without read_text_file's line numbers. It must occur once (add
+    /// surrounding lines) unless `replace_all`.
     #[serde(alias = "oldText")]
     pub old_text: String,
-    /// Text to put in its place, literally (no regex, `$` is just `$`). Empty deletes it.
+    /// Its replacement, literal (`$` is just `$`); empty deletes it.
     #[serde(alias = "newText")]
     pub new_text: String,
-    /// Replace every occurrence instead of requiring exactly one (default false).
+    /// Replace every occurrence.
     #[serde(alias = "replaceAll")]
     pub replace_all: Option<bool>,
 }
@@ -52,16 +51,14 @@ pub struct EditOp {
 /// Example: `{"path": "src/main.rs", "edits": [{"old_text": "let x = 1;", "new_text": "let x = 2;"}], "dry_run": true}`.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 pub struct EditFileParams {
-    /// File to edit: relative to the first root or absolute inside a root.
+    /// File to edit.
     pub path: String,
-    /// Replacements applied in order, each to the result of the previous ones.
+    /// Replacements, each applied to the result of the previous ones.
     pub edits: Vec<EditOp>,
-    /// Only show the diff the edits would make; write nothing (default false).
+    /// Only show the diff; write nothing.
     #[serde(alias = "dryRun")]
     pub dry_run: Option<bool>,
-    /// Edit only if the file's current content has this SHA-256 (the `sha256` shown by
-    /// read_text_file, get_file_info, a dry run, or a previous edit). If someone changed
-    /// the file since, nothing is written and the error gives the current hash.
+    /// Edit only if the file's sha256 is still this.
     #[serde(alias = "expectedSha256")]
     pub expected_sha256: Option<String>,
 }

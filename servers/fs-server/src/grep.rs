@@ -57,38 +57,27 @@ pub const MAX_OUTPUT_BYTES: usize = 1 << 20;
 /// Example: `{"pattern": "fn \\w+_handler", "path": "/home/me/project/src", "glob": ["*.rs", "!tests/**"], "context": 2}`
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct GrepParams {
-    /// What to find: a regular expression, or plain text when `literal` is true. To find
-    /// text containing `.` `(` `[` `*` `+` `?` `{` `|` `^` `$` or `\` as written, set
-    /// `literal: true` (or escape them with `\`).
+    /// Regex to find, or plain text with `literal`.
     pub pattern: String,
-    /// File or directory to search: absolute, or relative to the first root.
-    /// Default: every root.
+    /// File or directory to search (default: every root).
     pub path: Option<String>,
-    /// Treat `pattern` as plain text, not a regex: `a.b` then matches only `a.b`, never
-    /// `axb`. Default false.
+    /// Match `pattern` as plain text, not a regex.
     pub literal: Option<bool>,
-    /// Letter case: `"sensitive"` (default), `"insensitive"`, or `"smart"` (insensitive
-    /// unless the pattern contains an uppercase letter).
+    /// Letter case (default `sensitive`); `smart` is insensitive unless the pattern has an
+    /// uppercase letter.
     pub case: Option<CaseMode>,
-    /// Only search files whose path matches one of these globs, ripgrep `-g` style: a
-    /// glob without `/` matches the file name at any depth (`"*.rs"`, `"*.{ts,tsx}"`), one
-    /// with `/` is relative to `path` (`"src/**/*.go"`). A leading `!` excludes instead
-    /// (`"!*.min.js"`, `"!vendor/**"`). Include globs override the hidden and gitignore
-    /// filters for the files they match, but not for skipped directories.
+    /// Only files matching one of these globs (`*.rs`, `src/**/*.go`); a leading `!`
+    /// excludes (`!vendor/**`).
     pub glob: Option<Vec<String>>,
-    /// Lines of context to show before and after each match. Default 0, maximum 10.
+    /// Lines shown before and after each match (default 0, max 10).
     pub context: Option<usize>,
-    /// Stop after this many matching lines (with `files_only`: this many files).
-    /// Default 200, maximum 5000 (larger values count as 5000). When reached, the
-    /// output says so and how to narrow the search.
+    /// Most matching lines, or files with `files_only` (default 200, max 5000).
     pub max_results: Option<usize>,
-    /// Also search hidden files and directories (names starting with `.`). Default false.
+    /// Also search names starting with `.`.
     pub include_hidden: Option<bool>,
-    /// Skip what `.gitignore` / `.ignore` files exclude (they apply even outside a git
-    /// repository). Default true.
+    /// Skip what .gitignore/.ignore files exclude (default true).
     pub respect_gitignore: Option<bool>,
-    /// List only the paths of files that contain a match (like `rg -l`), one per line.
-    /// Default false. Useful first step on a large tree.
+    /// List only the paths of matching files, like `rg -l`.
     pub files_only: Option<bool>,
 }
 
@@ -96,12 +85,12 @@ pub struct GrepParams {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum CaseMode {
-    /// `Foo` matches only `Foo`.
+    // `Foo` matches only `Foo`.
     #[default]
     Sensitive,
-    /// `foo` matches `foo`, `Foo`, `FOO`.
+    // `foo` matches `foo`, `Foo`, `FOO`.
     Insensitive,
-    /// Insensitive when the pattern is all lowercase, sensitive otherwise.
+    // Insensitive when the pattern is all lowercase, sensitive otherwise.
     Smart,
 }
 

@@ -18,12 +18,11 @@ use crate::sandbox::Sandbox;
 /// name use `search_files`.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 pub struct ListDirectoryParams {
-    /// Directory to list: relative to the first root (e.g. `src`, or `.` for the root
-    /// itself) or absolute inside a root.
+    /// Directory to list (`.` for the first root).
     pub path: String,
-    /// Sort order: `name` (default), `size` or `modified`.
+    /// Sort order (default `name`).
     pub sort_by: Option<SortBy>,
-    /// Reverse the order, e.g. largest or newest first (default false).
+    /// Reverse the order: largest or newest first.
     pub descending: Option<bool>,
 }
 
@@ -31,12 +30,12 @@ pub struct ListDirectoryParams {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum SortBy {
-    /// Alphabetical, ignoring case.
+    // Alphabetical, ignoring case.
     #[default]
     Name,
-    /// By size in bytes (directories and links count as 0).
+    // By size in bytes (directories and links count as 0).
     Size,
-    /// By last modification time.
+    // By last modification time.
     Modified,
 }
 

@@ -45,19 +45,17 @@ pub const MULTIPLE_TOTAL_FACTOR: usize = 4;
 /// Binary files are refused: use `read_media_file` for images, audio and other binaries.
 #[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 pub struct ReadTextParams {
-    /// File to read: relative to the first root (e.g. `src/main.rs`) or absolute inside a root.
+    /// File to read.
     pub path: String,
-    /// Return only the first N lines. Cannot be combined with `tail`, `offset` or `limit`.
+    /// Only the first N lines.
     pub head: Option<usize>,
-    /// Return only the last N lines. Cannot be combined with `head`, `offset` or `limit`.
+    /// Only the last N lines.
     pub tail: Option<usize>,
-    /// First line to return, counting from 1 (default 1). Combine with `limit` to read a
-    /// range; use the `offset` given in a `[truncated: ...]` notice to continue reading.
+    /// First line to return, counting from 1.
     pub offset: Option<usize>,
-    /// Maximum number of lines to return, starting at `offset` (default: to the end).
+    /// Most lines to return from `offset`.
     pub limit: Option<usize>,
-    /// Prefix each line with its line number and a tab, like `cat -n` (default false).
-    /// Useful before quoting or editing specific lines.
+    /// Prefix each line with its number and a tab, like `cat -n`.
     pub line_numbers: Option<bool>,
 }
 
@@ -75,7 +73,7 @@ impl ReadTextParams {
 /// Example: `{"path": "docs/diagram.png"}`. For text files use `read_text_file`.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 pub struct ReadMediaParams {
-    /// File to read: relative to the first root or absolute inside a root.
+    /// File to read.
     pub path: String,
 }
 
@@ -85,7 +83,7 @@ pub struct ReadMediaParams {
 /// of a large file, use `read_text_file`.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 pub struct ReadMultipleParams {
-    /// Files to read, each relative to the first root or absolute inside a root.
+    /// Files to read.
     pub paths: Vec<String>,
 }
 
@@ -94,7 +92,7 @@ pub struct ReadMultipleParams {
 /// `sha256:` content hash. Example: `{"path": "src/main.rs"}`.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 pub struct FileInfoParams {
-    /// File, directory or link: relative to the first root or absolute inside a root.
+    /// File, directory or link.
     pub path: String,
 }
 

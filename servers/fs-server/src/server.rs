@@ -83,6 +83,7 @@ impl FsServer {
         if limits.allow_delete {
             tool_router.merge(Self::delete_tools());
         }
+        shared::schema::finish(&mut tool_router);
         Self {
             active: Arc::new(RwLock::new(configured.clone())),
             configured,
@@ -199,7 +200,7 @@ async fn forward_progress(ctx: RequestContext<RoleServer>, mut rx: mpsc::Unbound
 #[tool_router]
 impl FsServer {
     #[tool(
-        description = "List the root directories this server may access. Every path you pass to other tools must lie inside one of them (absolute, or relative to the first root). Call this first when unsure where files are.",
+        description = "List the directories this server may access. Paths given to the other tools must lie inside one: absolute, or relative to the first root. Call this first when unsure where files are. Example: {}",
         annotations(
             read_only_hint = true,
             destructive_hint = false,
@@ -221,7 +222,7 @@ impl FsServer {
     }
 
     #[tool(
-        description = "List one directory's entries with type, size and modification time. Example: {\"path\": \"src\", \"sort_by\": \"size\", \"descending\": true}. For a recursive view use directory_tree; to find files by name use search_files.",
+        description = "List one directory's entries with type, size and modification time. Example: {\"path\": \"src\", \"sort_by\": \"size\", \"descending\": true}. Recursive view: directory_tree; find by name: search_files.",
         annotations(
             read_only_hint = true,
             destructive_hint = false,
@@ -239,7 +240,7 @@ impl FsServer {
     }
 
     #[tool(
-        description = "Show a directory's contents recursively as an indented tree, skipping .gitignore'd and hidden files by default. Example: {\"path\": \".\", \"max_depth\": 2, \"exclude\": [\"target\", \"*.lock\"]}. Output is capped; the notice at the end says how to see more.",
+        description = "Show a directory recursively as an indented tree, skipping .gitignore'd and hidden entries by default. Example: {\"path\": \".\", \"max_depth\": 2, \"exclude\": [\"target\", \"*.lock\"]}. Output is capped; the closing notice says how to see more.",
         annotations(
             read_only_hint = true,
             destructive_hint = false,
@@ -257,7 +258,7 @@ impl FsServer {
     }
 
     #[tool(
-        description = "Read a UTF-8 text file: whole, the first or last N lines, or a line range. Examples: {\"path\": \"README.md\"}; {\"path\": \"src/main.rs\", \"offset\": 120, \"limit\": 40, \"line_numbers\": true}; {\"path\": \"app.log\", \"tail\": 50}. Long output is cut at a line boundary with a notice giving the offset to continue from.",
+        description = "Read a UTF-8 text file: whole, the first or last N lines, or a line range. Examples: {\"path\": \"README.md\"}; {\"path\": \"src/main.rs\", \"offset\": 120, \"limit\": 40, \"line_numbers\": true}; {\"path\": \"app.log\", \"tail\": 50}. Long output is cut at a line with a notice giving the offset to continue from.",
         annotations(
             read_only_hint = true,
             destructive_hint = false,
@@ -275,7 +276,7 @@ impl FsServer {
     }
 
     #[tool(
-        description = "Read an image or audio file (returned as image/audio content) or any other binary file (returned as an embedded base64 resource). Example: {\"path\": \"docs/diagram.png\"}. For text use read_text_file.",
+        description = "Read an image or audio file as image/audio content, any other binary file as an embedded base64 resource. Example: {\"path\": \"docs/diagram.png\"}. For text use read_text_file.",
         annotations(
             read_only_hint = true,
             destructive_hint = false,
@@ -295,7 +296,7 @@ impl FsServer {
     }
 
     #[tool(
-        description = "Read several text files at once; each appears under a `==> path <==` header, and a file that fails shows its error without failing the others. Example: {\"paths\": [\"Cargo.toml\", \"src/lib.rs\"]}.",
+        description = "Read several text files at once, each under a `==> path <==` header; a file that fails shows its error without failing the others. Example: {\"paths\": [\"Cargo.toml\", \"src/lib.rs\"]}",
         annotations(
             read_only_hint = true,
             destructive_hint = false,
@@ -313,7 +314,7 @@ impl FsServer {
     }
 
     #[tool(
-        description = "Show a file's or directory's metadata: type, size, times, permissions, and a sha256 content hash for files up to 8 MiB. Example: {\"path\": \"Cargo.lock\"}.",
+        description = "A file's or directory's type, size, times, permissions, and sha256 (files up to 8 MiB). Example: {\"path\": \"Cargo.lock\"}",
         annotations(
             read_only_hint = true,
             destructive_hint = false,
@@ -330,7 +331,7 @@ impl FsServer {
     }
 
     #[tool(
-        description = "Find files and directories by name with a glob, skipping .gitignore'd and hidden files by default. Examples: {\"pattern\": \"*.toml\"} matches at any depth; {\"pattern\": \"src/**/test_*.py\", \"path\": \"backend\"}. To search inside files use grep.",
+        description = "Find files and directories by name with a glob, skipping .gitignore'd and hidden entries by default. Examples: {\"pattern\": \"*.toml\"} (any depth); {\"pattern\": \"src/**/test_*.py\", \"path\": \"backend\"}. To search inside files use grep.",
         annotations(
             read_only_hint = true,
             destructive_hint = false,
@@ -348,7 +349,7 @@ impl FsServer {
     }
 
     #[tool(
-        description = "Search file contents with a regular expression (or literal text), like ripgrep: .gitignore-aware, binary files skipped, results capped. Examples: {\"pattern\": \"fn main\"}; {\"pattern\": \"TODO|FIXME\", \"glob\": [\"*.rs\"], \"context\": 2}; {\"pattern\": \"a.b(c)\", \"literal\": true, \"case\": \"insensitive\"}. Matches print as `line:text` under each file's path.",
+        description = "Search file contents with a regex or literal text, like ripgrep: .gitignore-aware, binary files skipped, results capped. Examples: {\"pattern\": \"TODO|FIXME\", \"glob\": [\"*.rs\"], \"context\": 2}; {\"pattern\": \"a.b(c)\", \"literal\": true, \"case\": \"insensitive\"}",
         annotations(
             read_only_hint = true,
             destructive_hint = false,

@@ -21,7 +21,7 @@ use crate::write::{
 #[tool_router(router = write_tools, vis = "pub(crate)")]
 impl FsServer {
     #[tool(
-        description = "Create a file or replace its whole content. Atomic: a crash leaves the old or the new file, never a mix; the file keeps its permissions. Example: {\"path\": \"notes/todo.md\", \"content\": \"# TODO\\n- tests\\n\", \"create_parents\": true}. To change part of a file use edit_file (smaller and reviewable). Pass expected_sha256 (the sha256 from read_text_file or get_file_info) so the write is refused if the file changed since you read it. Never replaces a directory.",
+        description = "Create a file or replace its whole content, atomically (a crash leaves the old or the new file); keeps its permissions; never replaces a directory. Example: {\"path\": \"notes/todo.md\", \"content\": \"# TODO\\n- tests\\n\", \"create_parents\": true}. To change part of a file use edit_file.",
         annotations(
             read_only_hint = false,
             destructive_hint = true,
@@ -38,7 +38,7 @@ impl FsServer {
     }
 
     #[tool(
-        description = "Edit a text file by replacing exact text. Each edit's old_text must occur exactly once (add surrounding lines to make it unique, or set replace_all); edits apply in order, all or none, and the result shows a unified diff. Example: {\"path\": \"src/main.rs\", \"edits\": [{\"old_text\": \"let x = 1;\", \"new_text\": \"let x = 2;\"}], \"dry_run\": true}. Copy old_text from read_text_file output without line numbers; if only indentation differs and the match is unambiguous it still applies, re-indented. new_text is literal. Line endings and the final newline are kept. Use dry_run to preview, and expected_sha256 (from read_text_file or the dry run) to refuse the edit if the file changed meanwhile.",
+        description = "Edit a text file by replacing exact text; edits apply in order, all or none, and the result shows a unified diff. Example: {\"path\": \"src/main.rs\", \"edits\": [{\"old_text\": \"let x = 1;\", \"new_text\": \"let x = 2;\"}], \"dry_run\": true}",
         annotations(
             read_only_hint = false,
             destructive_hint = true,
@@ -56,7 +56,7 @@ impl FsServer {
     }
 
     #[tool(
-        description = "Create a directory, with any missing parent directories. Succeeds (and says so) if it already exists. Example: {\"path\": \"src/utils/helpers\"}.",
+        description = "Create a directory and any missing parents; fine if it exists. Example: {\"path\": \"src/utils/helpers\"}",
         annotations(
             read_only_hint = false,
             destructive_hint = false,
@@ -73,7 +73,7 @@ impl FsServer {
     }
 
     #[tool(
-        description = "Move or rename a file, directory or symbolic link (a link is moved itself, not its target). The destination is the new path itself, not a folder to move into. Example: {\"source\": \"draft.md\", \"destination\": \"docs/final.md\"}. Refuses if the destination exists unless \"overwrite\": true, which replaces a file or link but never a directory. \"create_parents\": true creates the destination's missing folders.",
+        description = "Move or rename a file, directory or symbolic link (the link itself, not its target). Example: {\"source\": \"draft.md\", \"destination\": \"docs/final.md\"}",
         annotations(
             read_only_hint = false,
             destructive_hint = true,
@@ -90,7 +90,7 @@ impl FsServer {
     }
 
     #[tool(
-        description = "Copy a file or a whole directory to a new path (the copy's own path, not a folder to copy into). Example: {\"source\": \"templates/basic\", \"destination\": \"projects/new\"}. Refuses if the destination exists unless \"overwrite\": true (files only; directories are never merged or replaced). A copied directory appears only once complete; symbolic links inside it are copied as links when they stay inside the allowed roots, otherwise skipped and listed.",
+        description = "Copy a file or a whole directory. Example: {\"source\": \"templates/basic\", \"destination\": \"projects/new\"}",
         annotations(
             read_only_hint = false,
             destructive_hint = true,
@@ -107,7 +107,7 @@ impl FsServer {
     }
 
     #[tool(
-        description = "Append text to the end of a file, creating it if missing (\"create\": false to refuse that). Example: {\"path\": \"CHANGELOG.md\", \"content\": \"- fixed the parser\\n\"}. The text is added exactly as given, so start it with a newline if the file may not end with one. Pass expected_sha256 to append only if the file is unchanged since you read it.",
+        description = "Append text to the end of a file, creating it if missing. Example: {\"path\": \"CHANGELOG.md\", \"content\": \"- fixed the parser\\n\"}",
         annotations(
             read_only_hint = false,
             destructive_hint = false,
@@ -127,7 +127,7 @@ impl FsServer {
 #[tool_router(router = delete_tools, vis = "pub(crate)")]
 impl FsServer {
     #[tool(
-        description = "Delete a file, a symbolic link (the link, never its target), or a directory. Cannot be undone. Example: {\"path\": \"build/old.log\"}. A directory that is not empty needs \"recursive\": true; run with \"dry_run\": true first to see what would be deleted. The allowed roots themselves can never be deleted.",
+        description = "Delete a file, a symbolic link (never its target) or a directory. Cannot be undone; roots are never deleted. Example: {\"path\": \"build/old.log\", \"dry_run\": true}",
         annotations(
             read_only_hint = false,
             destructive_hint = true,

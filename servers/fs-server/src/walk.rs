@@ -66,23 +66,17 @@ const MAX_IGNORE_FILE_BYTES: u64 = 1 << 20;
 /// Example: `{"path": "/home/me/project", "max_depth": 2, "exclude": ["target", "*.lock"]}`
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct DirectoryTreeParams {
-    /// Directory to show: absolute, or relative to the first root.
+    /// Directory to show.
     pub path: String,
-    /// Levels below `path` to show: 1 = only its direct children. Default 3,
-    /// maximum 20 (larger values count as 20).
+    /// Levels to show, 1 = direct children only (default 3, max 20).
     pub max_depth: Option<usize>,
-    /// Most entries to show, not counting `path` itself. Default 500, maximum 5000
-    /// (larger values count as 5000).
+    /// Most entries to show (default 500, max 5000).
     pub max_entries: Option<usize>,
-    /// Leave out what `.gitignore` / `.ignore` files exclude (they apply even outside a
-    /// git repository). Default true; set false to also see build output, vendored
-    /// dependencies and the like.
+    /// Leave out what .gitignore/.ignore files exclude (default true).
     pub respect_gitignore: Option<bool>,
-    /// Include hidden entries (names starting with `.`). Default false.
+    /// Include names starting with `.`.
     pub include_hidden: Option<bool>,
-    /// Globs of entries to leave out, gitignore style: a glob without `/` matches a name
-    /// at any depth (`"node_modules"`, `"*.min.js"`); one with `/` is relative to
-    /// `path` (`"docs/build"`). An excluded directory is not descended into.
+    /// Globs to leave out, gitignore style (`node_modules`, `*.min.js`, `docs/build`).
     pub exclude: Option<Vec<String>>,
 }
 
@@ -102,20 +96,17 @@ pub struct DirectoryTreeParams {
 /// Example: `{"pattern": "*.toml", "path": "/home/me/project", "exclude": ["target"]}`
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct SearchFilesParams {
-    /// Glob to match, e.g. `"*.rs"`, `"*config*"`, `"src/**/mod.rs"`.
+    /// Glob on names, or on paths when it has a `/`.
     pub pattern: String,
-    /// Directory to search: absolute, or relative to the first root. Default: every root.
+    /// Directory to search (default: every root).
     pub path: Option<String>,
-    /// Include hidden entries (names starting with `.`). Default false.
+    /// Include names starting with `.`.
     pub include_hidden: Option<bool>,
-    /// Skip what `.gitignore` / `.ignore` files exclude. Default true.
+    /// Skip what .gitignore/.ignore files exclude (default true).
     pub respect_gitignore: Option<bool>,
-    /// Globs of entries to skip, gitignore style (`"node_modules"`, `"*.bak"`,
-    /// `"docs/build"`); an excluded directory is not descended into.
+    /// Globs to skip, gitignore style (`node_modules`, `*.bak`, `docs/build`).
     pub exclude: Option<Vec<String>>,
-    /// Most paths to return. Default 200, maximum 10000 (larger values count as 10000).
-    /// When there are more, the first ones in sorted order are returned and the output
-    /// says how many were left out.
+    /// Most paths to return (default 200, max 10000).
     pub max_results: Option<usize>,
 }
 

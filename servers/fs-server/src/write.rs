@@ -35,17 +35,15 @@ const APPEND_HASH_LIMIT: u64 = crate::read::HASH_LIMIT;
 /// To change part of a file use `edit_file`; to add to its end use `append_file`.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 pub struct WriteFileParams {
-    /// File to create or replace: relative to the first root or absolute inside a root.
-    /// A symbolic link inside the roots is written through (its target changes).
+    /// File to write; a symbolic link inside the roots is written through.
     pub path: String,
-    /// The complete new content of the file, as UTF-8 text, written exactly as given.
+    /// The whole new content, written exactly as given.
     pub content: String,
-    /// Create missing parent directories (default false).
+    /// Create missing parent directories.
     #[serde(alias = "createParents")]
     pub create_parents: Option<bool>,
-    /// Write only if the file's current content has this SHA-256 (the `sha256` shown by
-    /// read_text_file, get_file_info, or a previous write or edit). If someone changed
-    /// the file since, nothing is written and the error gives the current hash.
+    /// Write only if the file's sha256 is still this (from read_text_file or
+    /// get_file_info).
     #[serde(alias = "expectedSha256")]
     pub expected_sha256: Option<String>,
 }
@@ -55,17 +53,17 @@ pub struct WriteFileParams {
 /// Example: `{"path": "CHANGELOG.md", "content": "- fixed the parser\n"}`.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 pub struct AppendFileParams {
-    /// File to append to: relative to the first root or absolute inside a root.
+    /// File to append to.
     pub path: String,
-    /// Text added at the end, exactly as given: start it with a newline if the file
-    /// may not end with one.
+    /// Text added exactly as given: start it with a newline if the file may not end with
+    /// one.
     pub content: String,
-    /// Create the file when it does not exist (default true).
+    /// Create the file if missing (default true).
     pub create: Option<bool>,
-    /// Create missing parent directories (default false).
+    /// Create missing parent directories.
     #[serde(alias = "createParents")]
     pub create_parents: Option<bool>,
-    /// Append only if the file's current content has this SHA-256 (see write_file).
+    /// Append only if the file's sha256 is still this.
     #[serde(alias = "expectedSha256")]
     pub expected_sha256: Option<String>,
 }
@@ -73,7 +71,7 @@ pub struct AppendFileParams {
 /// Create a directory and any missing parents. Example: `{"path": "src/utils"}`.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 pub struct CreateDirectoryParams {
-    /// Directory to create: relative to the first root or absolute inside a root.
+    /// Directory to create.
     pub path: String,
 }
 
@@ -82,15 +80,13 @@ pub struct CreateDirectoryParams {
 /// Example: `{"source": "draft.md", "destination": "docs/final.md"}`.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 pub struct MovePathParams {
-    /// What to move. A symbolic link is moved as a link (its target stays where it is).
+    /// What to move.
     pub source: String,
-    /// The new path itself (not a directory to move into): to move `a.txt` into `docs`,
-    /// pass `docs/a.txt`.
+    /// The new path itself, not a folder to move into.
     pub destination: String,
-    /// Replace an existing file or link at the destination (default false). An existing
-    /// directory is never replaced.
+    /// Replace an existing file or link at the destination (never a directory).
     pub overwrite: Option<bool>,
-    /// Create missing parent directories of the destination (default false).
+    /// Create the destination's missing parent directories.
     #[serde(alias = "createParents")]
     pub create_parents: Option<bool>,
 }
@@ -100,14 +96,14 @@ pub struct MovePathParams {
 /// Example: `{"source": "templates/basic", "destination": "projects/new"}`.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 pub struct CopyPathParams {
-    /// File or directory to copy (a symbolic link here is followed to what it names).
+    /// File or directory to copy (a symbolic link is followed).
     pub source: String,
-    /// The path of the copy itself (not a directory to copy into).
+    /// The copy's own path, not a folder to copy into.
     pub destination: String,
-    /// Replace an existing FILE at the destination (default false). Directories are
-    /// never merged or replaced.
+    /// Replace an existing file at the destination (directories are never merged or
+    /// replaced).
     pub overwrite: Option<bool>,
-    /// Create missing parent directories of the destination (default false).
+    /// Create the destination's missing parent directories.
     #[serde(alias = "createParents")]
     pub create_parents: Option<bool>,
 }
@@ -117,12 +113,11 @@ pub struct CopyPathParams {
 /// Example: `{"path": "build/old", "recursive": true, "dry_run": true}`.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 pub struct DeletePathParams {
-    /// What to delete. A symbolic link is deleted itself, never its target.
+    /// What to delete.
     pub path: String,
-    /// Required to delete a directory that is not empty, with everything in it
-    /// (default false).
+    /// Needed to delete a non-empty directory.
     pub recursive: Option<bool>,
-    /// Only report what would be deleted (default false).
+    /// Only list what would be deleted.
     #[serde(alias = "dryRun")]
     pub dry_run: Option<bool>,
 }
