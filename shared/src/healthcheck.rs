@@ -17,9 +17,9 @@
 //! stdio ones included, and a stdio server is reachable only through the pipes of the
 //! client that started it; failing would mark every such container unhealthy while
 //! nothing is wrong (and get it restarted by whatever acts on health). The line
-//! printed names `MCP_HTTP`, for an HTTP server started with `--http` alone: the probe,
-//! run as a separate process, sees only the environment, so such a container's health
-//! says nothing; set `MCP_HTTP` instead.
+//! printed says so, and names `MCP_HTTP` for an HTTP server started with `--http`
+//! alone: the probe, a separate process, sees only the environment, so such a
+//! container's health says nothing; give it `MCP_HTTP` instead.
 
 use std::io::{ErrorKind, Read, Write};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpStream};
@@ -36,7 +36,7 @@ const MAX_STATUS_LINE: usize = 1024;
 pub fn run(http: Option<SocketAddr>) -> i32 {
     let Some(bind) = http else {
         eprintln!(
-            "healthcheck: healthy: no HTTP address (MCP_HTTP or --http), so a stdio server; nothing to probe"
+            "healthcheck: healthy: nothing to probe without an HTTP address (MCP_HTTP or --http): a stdio server, or one started with --http alone, which this check cannot see (give it MCP_HTTP instead)"
         );
         return 0;
     };
