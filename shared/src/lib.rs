@@ -18,6 +18,7 @@
 //! - [`upstream`]: the HTTP client for upstream APIs: retries, rate limit, cache, pagination.
 
 pub mod arguments;
+pub mod client_log;
 pub mod config;
 pub mod error;
 pub mod healthcheck;
@@ -25,6 +26,7 @@ pub mod logging;
 pub mod memory;
 pub mod metrics;
 pub mod observe;
+pub mod prompts;
 pub mod schema;
 pub mod serve;
 pub mod upstream;

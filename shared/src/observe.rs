@@ -2,9 +2,12 @@
 //! MCP request one tracing span (method, tool name, duration, outcome), records it in
 //! [`crate::metrics`], and makes tool arguments tolerant ([`crate::arguments`]).
 //!
-//! Apart from that argument conversion it delegates every handler method to the
-//! wrapped server unchanged. Arguments and results are never logged: only the method,
-//! the tool name, the duration and how it ended.
+//! It also owns the client-facing log ([`crate::client_log`]): it answers
+//! `logging/setLevel`, declares the `logging` capability, and runs tool calls and
+//! resource reads inside [`client_log::scope`] at the level the request or session
+//! asked for. Apart from that and the argument conversion it delegates every handler
+//! method to the wrapped server unchanged. Arguments and results are never logged:
+//! only the method, the tool name, the duration and how it ended.
 
 use std::borrow::Cow;
 use std::future::Future;
@@ -18,11 +21,51 @@ use rmcp::service::{
 };
 use tracing::Instrument;
 
+use crate::client_log::{self, SessionLevel};
 use crate::metrics::{self, Outcome};
 
 /// Wraps a server so each request is traced and counted.
 #[derive(Debug, Clone)]
-pub struct Observed<H>(pub H);
+pub struct Observed<H> {
+    inner: H,
+    /// What `logging/setLevel` asked for in this session.
+    log_level: SessionLevel,
+    /// What the wrapped server declares: requests for anything else get -32601
+    /// (rmcp's defaults would answer, say, an empty prompts/list).
+    declared: std::sync::Arc<ServerCapabilities>,
+}
+
+impl<H: ServerHandler> Observed<H> {
+    /// Wraps `inner` (one per session: the log level is the session's).
+    pub fn new(inner: H) -> Self {
+        let declared = std::sync::Arc::new(inner.get_info().capabilities);
+        Self {
+            inner,
+            log_level: SessionLevel::default(),
+            declared,
+        }
+    }
+
+    /// Whether the server declares `resources.subscribe`.
+    fn subscriptions_declared(&self) -> bool {
+        self.declared
+            .resources
+            .as_ref()
+            .and_then(|r| r.subscribe)
+            .unwrap_or(false)
+    }
+
+    /// Runs `future` (the handling of the request `context` describes) with its client
+    /// log messages going where and from what level the request or session asked.
+    fn with_client_log<F: Future>(
+        &self,
+        context: &RequestContext<RoleServer>,
+        future: F,
+    ) -> impl Future<Output = F::Output> + use<F, H> {
+        let wanted = client_log::wanted(&context.meta, &self.log_level);
+        client_log::scope(context.peer.clone(), wanted, future)
+    }
+}
 
 /// Runs one request future inside its span, then logs and counts how it ended.
 ///
@@ -64,6 +107,24 @@ fn observe<T>(
     }
 }
 
+/// `future` when the server declares the capability the method belongs to; else
+/// -32601, as the specification asks (a server answers only what it declares).
+async fn gated<T>(
+    declared: bool,
+    method: &'static str,
+    capability: &'static str,
+    future: impl Future<Output = Result<T, McpError>>,
+) -> Result<T, McpError> {
+    if !declared {
+        return Err(McpError::new(
+            ErrorCode::METHOD_NOT_FOUND,
+            format!("{method}: this server does not offer {capability}"),
+            None,
+        ));
+    }
+    future.await
+}
+
 fn ok<T>(_: &T) -> Outcome {
     Outcome::Ok
 }
@@ -81,33 +142,34 @@ impl<H: ServerHandler> ServerHandler for Observed<H> {
         &self,
         context: RequestContext<RoleServer>,
     ) -> impl Future<Output = Result<(), McpError>> + MaybeSendFuture + '_ {
-        observe("ping", None, self.0.ping(context), ok)
+        observe("ping", None, self.inner.ping(context), ok)
     }
 
+    // initialize and server/discover are answered here, from this wrapper's
+    // get_info (the server's plus the logging capability); no server overrides them.
     fn initialize(
         &self,
         request: InitializeRequestParams,
         context: RequestContext<RoleServer>,
     ) -> impl Future<Output = Result<InitializeResult, McpError>> + MaybeSendFuture + '_ {
-        observe("initialize", None, self.0.initialize(request, context), ok)
-    }
-
-    fn negotiate_initialize(
-        &self,
-        request: &InitializeRequestParams,
-    ) -> Result<InitializeResult, McpError> {
-        self.0.negotiate_initialize(request)
+        context.peer.set_peer_info(request.clone());
+        let result = self.negotiate_initialize(&request);
+        observe("initialize", None, std::future::ready(result), ok)
     }
 
     fn supported_protocol_versions(&self) -> Cow<'static, [ProtocolVersion]> {
-        self.0.supported_protocol_versions()
+        self.inner.supported_protocol_versions()
     }
 
     fn discover(
         &self,
-        context: RequestContext<RoleServer>,
+        _context: RequestContext<RoleServer>,
     ) -> impl Future<Output = Result<DiscoverResult, McpError>> + MaybeSendFuture + '_ {
-        observe("server/discover", None, self.0.discover(context), ok)
+        let result = DiscoverResult::from_server_info(
+            self.supported_protocol_versions().into_owned(),
+            self.get_info(),
+        );
+        observe("server/discover", None, std::future::ready(Ok(result)), ok)
     }
 
     fn complete(
@@ -115,10 +177,16 @@ impl<H: ServerHandler> ServerHandler for Observed<H> {
         request: CompleteRequestParams,
         context: RequestContext<RoleServer>,
     ) -> impl Future<Output = Result<CompleteResult, McpError>> + MaybeSendFuture + '_ {
+        let future = self.inner.complete(request, context);
         observe(
             "completion/complete",
             None,
-            self.0.complete(request, context),
+            gated(
+                self.declared.completions.is_some(),
+                "completion/complete",
+                "completions",
+                future,
+            ),
             ok,
         )
     }
@@ -126,14 +194,10 @@ impl<H: ServerHandler> ServerHandler for Observed<H> {
     fn set_level(
         &self,
         request: SetLevelRequestParams,
-        context: RequestContext<RoleServer>,
+        _context: RequestContext<RoleServer>,
     ) -> impl Future<Output = Result<(), McpError>> + MaybeSendFuture + '_ {
-        observe(
-            "logging/setLevel",
-            None,
-            self.0.set_level(request, context),
-            ok,
-        )
+        self.log_level.set(request.level);
+        observe("logging/setLevel", None, std::future::ready(Ok(())), ok)
     }
 
     fn get_prompt(
@@ -141,7 +205,18 @@ impl<H: ServerHandler> ServerHandler for Observed<H> {
         request: GetPromptRequestParams,
         context: RequestContext<RoleServer>,
     ) -> impl Future<Output = Result<GetPromptResponse, McpError>> + MaybeSendFuture + '_ {
-        observe("prompts/get", None, self.0.get_prompt(request, context), ok)
+        let future = self.inner.get_prompt(request, context);
+        observe(
+            "prompts/get",
+            None,
+            gated(
+                self.declared.prompts.is_some(),
+                "prompts/get",
+                "prompts",
+                future,
+            ),
+            ok,
+        )
     }
 
     fn list_prompts(
@@ -149,10 +224,16 @@ impl<H: ServerHandler> ServerHandler for Observed<H> {
         request: Option<PaginatedRequestParams>,
         context: RequestContext<RoleServer>,
     ) -> impl Future<Output = Result<ListPromptsResult, McpError>> + MaybeSendFuture + '_ {
+        let future = self.inner.list_prompts(request, context);
         observe(
             "prompts/list",
             None,
-            self.0.list_prompts(request, context),
+            gated(
+                self.declared.prompts.is_some(),
+                "prompts/list",
+                "prompts",
+                future,
+            ),
             ok,
         )
     }
@@ -162,10 +243,16 @@ impl<H: ServerHandler> ServerHandler for Observed<H> {
         request: Option<PaginatedRequestParams>,
         context: RequestContext<RoleServer>,
     ) -> impl Future<Output = Result<ListResourcesResult, McpError>> + MaybeSendFuture + '_ {
+        let future = self.inner.list_resources(request, context);
         observe(
             "resources/list",
             None,
-            self.0.list_resources(request, context),
+            gated(
+                self.declared.resources.is_some(),
+                "resources/list",
+                "resources",
+                future,
+            ),
             ok,
         )
     }
@@ -176,10 +263,16 @@ impl<H: ServerHandler> ServerHandler for Observed<H> {
         context: RequestContext<RoleServer>,
     ) -> impl Future<Output = Result<ListResourceTemplatesResult, McpError>> + MaybeSendFuture + '_
     {
+        let future = self.inner.list_resource_templates(request, context);
         observe(
             "resources/templates/list",
             None,
-            self.0.list_resource_templates(request, context),
+            gated(
+                self.declared.resources.is_some(),
+                "resources/templates/list",
+                "resources",
+                future,
+            ),
             ok,
         )
     }
@@ -189,10 +282,13 @@ impl<H: ServerHandler> ServerHandler for Observed<H> {
         request: ReadResourceRequestParams,
         context: RequestContext<RoleServer>,
     ) -> impl Future<Output = Result<ReadResourceResponse, McpError>> + MaybeSendFuture + '_ {
+        let read =
+            self.with_client_log(&context, self.inner.read_resource(request, context.clone()));
+        let declared = self.declared.resources.is_some();
         observe(
             "resources/read",
             None,
-            self.0.read_resource(request, context),
+            gated(declared, "resources/read", "resources", read),
             ok,
         )
     }
@@ -201,14 +297,14 @@ impl<H: ServerHandler> ServerHandler for Observed<H> {
         &self,
         requested: &SubscriptionFilter,
     ) -> Option<SubscriptionFilter> {
-        self.0.accepted_subscription_filter(requested)
+        self.inner.accepted_subscription_filter(requested)
     }
 
     fn listen(
         &self,
         context: SubscriptionContext,
     ) -> impl Future<Output = Result<(), McpError>> + MaybeSendFuture + '_ {
-        self.0.listen(context)
+        self.inner.listen(context)
     }
 
     fn subscribe(
@@ -216,10 +312,16 @@ impl<H: ServerHandler> ServerHandler for Observed<H> {
         request: SubscribeRequestParams,
         context: RequestContext<RoleServer>,
     ) -> impl Future<Output = Result<(), McpError>> + MaybeSendFuture + '_ {
+        let future = self.inner.subscribe(request, context);
         observe(
             "resources/subscribe",
             None,
-            self.0.subscribe(request, context),
+            gated(
+                self.subscriptions_declared(),
+                "resources/subscribe",
+                "resource subscriptions",
+                future,
+            ),
             ok,
         )
     }
@@ -229,10 +331,16 @@ impl<H: ServerHandler> ServerHandler for Observed<H> {
         request: UnsubscribeRequestParams,
         context: RequestContext<RoleServer>,
     ) -> impl Future<Output = Result<(), McpError>> + MaybeSendFuture + '_ {
+        let future = self.inner.unsubscribe(request, context);
         observe(
             "resources/unsubscribe",
             None,
-            self.0.unsubscribe(request, context),
+            gated(
+                self.subscriptions_declared(),
+                "resources/unsubscribe",
+                "resource subscriptions",
+                future,
+            ),
             ok,
         )
     }
@@ -242,16 +350,17 @@ impl<H: ServerHandler> ServerHandler for Observed<H> {
         mut request: CallToolRequestParams,
         context: RequestContext<RoleServer>,
     ) -> impl Future<Output = Result<CallToolResponse, McpError>> + MaybeSendFuture + '_ {
-        if let (Some(tool), Some(arguments)) =
-            (self.0.get_tool(&request.name), request.arguments.as_mut())
-        {
+        if let (Some(tool), Some(arguments)) = (
+            self.inner.get_tool(&request.name),
+            request.arguments.as_mut(),
+        ) {
             crate::arguments::coerce_to_schema(&tool.input_schema, arguments);
         }
         let tool = Some(request.name.to_string());
         observe(
             "tools/call",
             tool,
-            self.0.call_tool(request, context),
+            self.with_client_log(&context, self.inner.call_tool(request, context.clone())),
             tool_outcome,
         )
     }
@@ -261,11 +370,16 @@ impl<H: ServerHandler> ServerHandler for Observed<H> {
         request: Option<PaginatedRequestParams>,
         context: RequestContext<RoleServer>,
     ) -> impl Future<Output = Result<ListToolsResult, McpError>> + MaybeSendFuture + '_ {
-        observe("tools/list", None, self.0.list_tools(request, context), ok)
+        observe(
+            "tools/list",
+            None,
+            self.inner.list_tools(request, context),
+            ok,
+        )
     }
 
     fn get_tool(&self, name: &str) -> Option<Tool> {
-        self.0.get_tool(name)
+        self.inner.get_tool(name)
     }
 
     fn on_custom_request(
@@ -276,7 +390,7 @@ impl<H: ServerHandler> ServerHandler for Observed<H> {
         observe(
             "custom",
             None,
-            self.0.on_custom_request(request, context),
+            self.inner.on_custom_request(request, context),
             ok,
         )
     }
@@ -286,7 +400,7 @@ impl<H: ServerHandler> ServerHandler for Observed<H> {
         notification: CancelledNotificationParam,
         context: NotificationContext<RoleServer>,
     ) -> impl Future<Output = ()> + MaybeSendFuture + '_ {
-        self.0.on_cancelled(notification, context)
+        self.inner.on_cancelled(notification, context)
     }
 
     fn on_progress(
@@ -294,21 +408,21 @@ impl<H: ServerHandler> ServerHandler for Observed<H> {
         notification: ProgressNotificationParam,
         context: NotificationContext<RoleServer>,
     ) -> impl Future<Output = ()> + MaybeSendFuture + '_ {
-        self.0.on_progress(notification, context)
+        self.inner.on_progress(notification, context)
     }
 
     fn on_initialized(
         &self,
         context: NotificationContext<RoleServer>,
     ) -> impl Future<Output = ()> + MaybeSendFuture + '_ {
-        self.0.on_initialized(context)
+        self.inner.on_initialized(context)
     }
 
     fn on_roots_list_changed(
         &self,
         context: NotificationContext<RoleServer>,
     ) -> impl Future<Output = ()> + MaybeSendFuture + '_ {
-        self.0.on_roots_list_changed(context)
+        self.inner.on_roots_list_changed(context)
     }
 
     fn on_custom_notification(
@@ -316,11 +430,15 @@ impl<H: ServerHandler> ServerHandler for Observed<H> {
         notification: CustomNotification,
         context: NotificationContext<RoleServer>,
     ) -> impl Future<Output = ()> + MaybeSendFuture + '_ {
-        self.0.on_custom_notification(notification, context)
+        self.inner.on_custom_notification(notification, context)
     }
 
     fn get_info(&self) -> ServerConfig {
-        self.0.get_info()
+        let mut info = self.inner.get_info();
+        info.capabilities
+            .logging
+            .get_or_insert_with(Default::default);
+        info
     }
 
     fn get_task(
@@ -328,7 +446,7 @@ impl<H: ServerHandler> ServerHandler for Observed<H> {
         request: GetTaskParams,
         context: RequestContext<RoleServer>,
     ) -> impl Future<Output = Result<GetTaskResult, McpError>> + MaybeSendFuture + '_ {
-        observe("tasks/get", None, self.0.get_task(request, context), ok)
+        observe("tasks/get", None, self.inner.get_task(request, context), ok)
     }
 
     fn update_task(
@@ -339,7 +457,7 @@ impl<H: ServerHandler> ServerHandler for Observed<H> {
         observe(
             "tasks/update",
             None,
-            self.0.update_task(request, context),
+            self.inner.update_task(request, context),
             ok,
         )
     }
@@ -352,7 +470,7 @@ impl<H: ServerHandler> ServerHandler for Observed<H> {
         observe(
             "tasks/cancel",
             None,
-            self.0.cancel_task(request, context),
+            self.inner.cancel_task(request, context),
             ok,
         )
     }
@@ -365,7 +483,7 @@ impl<H: ServerHandler> ServerHandler for Observed<H> {
         observe(
             "skills/list",
             None,
-            self.0.list_skills(request, context),
+            self.inner.list_skills(request, context),
             ok,
         )
     }
@@ -375,7 +493,12 @@ impl<H: ServerHandler> ServerHandler for Observed<H> {
         request: GetSkillRequestParams,
         context: RequestContext<RoleServer>,
     ) -> impl Future<Output = Result<GetSkillResult, McpError>> + MaybeSendFuture + '_ {
-        observe("skills/get", None, self.0.get_skill(request, context), ok)
+        observe(
+            "skills/get",
+            None,
+            self.inner.get_skill(request, context),
+            ok,
+        )
     }
 
     fn read_resource_directory(
@@ -387,7 +510,7 @@ impl<H: ServerHandler> ServerHandler for Observed<H> {
         observe(
             "resources/directory/read",
             None,
-            self.0.read_resource_directory(request, context),
+            self.inner.read_resource_directory(request, context),
             ok,
         )
     }

@@ -144,13 +144,33 @@ impl McpHttp {
         &self,
         id: i64,
         method: &str,
-        mut params: Value,
+        params: Value,
     ) -> reqwest::Result<(u16, Option<Value>)> {
+        let (status, messages) = self
+            .stateless_messages(id, method, params, json!({}))
+            .await?;
+        let message = messages.into_iter().find(|m| m["id"] == json!(id));
+        Ok((status, message))
+    }
+
+    /// Like [`McpHttp::request_stateless`] with `extra_meta` added to the request's
+    /// `_meta`; returns every message of the response (notifications included).
+    pub async fn stateless_messages(
+        &self,
+        id: i64,
+        method: &str,
+        mut params: Value,
+        extra_meta: Value,
+    ) -> reqwest::Result<(u16, Vec<Value>)> {
         params["_meta"] = json!({
             "io.modelcontextprotocol/protocolVersion": STATELESS_PROTOCOL,
             "io.modelcontextprotocol/clientInfo": {"name": "abuse", "version": "0"},
             "io.modelcontextprotocol/clientCapabilities": {},
         });
+        if let (Some(meta), Some(extra)) = (params["_meta"].as_object_mut(), extra_meta.as_object())
+        {
+            meta.extend(extra.clone());
+        }
         let mut request = self
             .http
             .post(format!("{}/mcp", self.base))
@@ -165,10 +185,7 @@ impl McpHttp {
         let response = request.body(body.to_string()).send().await?;
         let status = response.status().as_u16();
         let text = response.text().await?;
-        let message = messages_in(&text)
-            .into_iter()
-            .find(|m| m["id"] == json!(id));
-        Ok((status, message))
+        Ok((status, messages_in(&text)))
     }
 
     /// `GET /healthz`: its status.

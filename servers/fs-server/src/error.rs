@@ -33,7 +33,7 @@ pub enum FsError {
     BadRoot { path: String, reason: String },
 
     #[error(
-        "none of the client roots ({requested}) lies inside the server's allowed roots ({roots}), so no files are reachable. Ask the user to open a folder inside one of the allowed roots."
+        "none of the client's roots ({requested}) lies inside the server's roots ({roots}), so they cannot narrow what is served; the server's roots stay in force."
     )]
     NoUsableRoots { requested: String, roots: String },
 
@@ -157,6 +157,14 @@ pub enum FsError {
 
 impl FsError {
     /// Maps an I/O error on `path` to the most helpful variant.
+    /// The path the request named, when this is a refusal to leave the roots.
+    pub fn refused_path(&self) -> Option<&str> {
+        match self {
+            FsError::OutsideRoots { path, .. } | FsError::Escape { path } => Some(path),
+            _ => None,
+        }
+    }
+
     pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
         let path = path.into().display().to_string();
         match source.kind() {

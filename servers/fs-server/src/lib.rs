@@ -24,6 +24,7 @@ pub mod edit;
 pub mod error;
 pub mod grep;
 pub mod listing;
+pub mod prompt;
 pub mod read;
 pub mod resource_list;
 pub mod resources;

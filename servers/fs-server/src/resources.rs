@@ -36,7 +36,7 @@ pub fn read(sandbox: &Sandbox, uri: &str, limits: &Limits) -> Result<ReadResourc
     let path = uri_to_path(uri).ok_or_else(|| {
         McpError::invalid_params(
             format!("not a file URI: {uri}. Use file:///absolute/path under one of the roots."),
-            None,
+            Some(serde_json::json!({"uri": uri})),
         )
     })?;
     let path_text = path.to_string_lossy().into_owned();
@@ -81,9 +81,10 @@ pub fn read(sandbox: &Sandbox, uri: &str, limits: &Limits) -> Result<ReadResourc
 pub(crate) fn not_found_or_invalid(uri: &str, e: crate::error::FsError) -> McpError {
     use crate::error::FsError;
     match e {
-        FsError::NotFound { .. } => {
-            McpError::resource_not_found(format!("resource not found: {uri}"), None)
-        }
+        FsError::NotFound { .. } => McpError::resource_not_found(
+            format!("resource not found: {uri}"),
+            Some(serde_json::json!({"uri": uri})),
+        ),
         other => McpError::invalid_params(other.to_string(), None),
     }
 }

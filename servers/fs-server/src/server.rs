@@ -24,6 +24,7 @@ use crate::control::Control;
 use crate::error::FsResult;
 use crate::grep::GrepParams;
 use crate::listing::ListDirectoryParams;
+use crate::prompt;
 use crate::read::{
     FileInfoParams, MediaContent, ReadMediaParams, ReadMultipleParams, ReadTextParams,
 };
@@ -144,12 +145,12 @@ impl FsServer {
         work: impl FnOnce(&Sandbox) -> FsResult<T> + Send + 'static,
     ) -> Result<T, ToolError> {
         let sandbox = self.sandbox();
-        tokio::task::spawn_blocking(move || work(&sandbox))
+        let result = tokio::task::spawn_blocking(move || work(&sandbox))
             .await
             .map_err(|e| {
                 ToolError::new(format!("internal error: the file operation panicked ({e})"))
-            })?
-            .map_err(to_tool_error)
+            })?;
+        reported(result).await
     }
 
     /// Runs a long walk on a blocking thread with cancellation and progress reporting.
@@ -171,10 +172,25 @@ impl FsServer {
         // The control (and with it the progress sender) is dropped with the closure, so
         // the forwarder ends; wait for it so no progress follows the response.
         let _ = forwarder.await;
-        result
-            .map_err(|e| ToolError::new(format!("internal error: the walk panicked ({e})")))?
-            .map_err(to_tool_error)
+        let result = result
+            .map_err(|e| ToolError::new(format!("internal error: the walk panicked ({e})")))?;
+        reported(result).await
     }
+}
+
+/// `result` as a tool result; a refused path is also told to a client that asked for
+/// log messages (see `shared::client_log`), so a user watching sees what the model
+/// tried to reach.
+async fn reported<T>(result: FsResult<T>) -> Result<T, ToolError> {
+    let error = match result {
+        Ok(value) => return Ok(value),
+        Err(error) => error,
+    };
+    if let Some(path) = error.refused_path() {
+        shared::client_log::warning("fs", format!("refused {path}: outside the allowed roots"))
+            .await;
+    }
+    Err(to_tool_error(error))
 }
 
 /// Sends strictly increasing progress notifications, if the client asked for them.
@@ -392,10 +408,45 @@ impl ServerHandler for FsServer {
                 .enable_tools()
                 .enable_resources()
                 .enable_resources_subscribe()
+                .enable_prompts()
                 .build(),
         )
         .with_server_info(Implementation::new("fs-server", env!("CARGO_PKG_VERSION")))
         .with_instructions(self.instructions())
+    }
+
+    async fn list_prompts(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _ctx: RequestContext<RoleServer>,
+    ) -> Result<ListPromptsResult, McpError> {
+        Ok(ListPromptsResult::with_all_items(
+            vec![prompt::definition()],
+        ))
+    }
+
+    async fn get_prompt(
+        &self,
+        request: GetPromptRequestParams,
+        _ctx: RequestContext<RoleServer>,
+    ) -> Result<GetPromptResponse, McpError> {
+        if request.name != prompt::NAME {
+            return Err(shared::prompts::unknown(
+                &request.name,
+                &[prompt::definition()],
+            ));
+        }
+        let question = shared::prompts::argument(&request, "question");
+        let start = shared::prompts::argument(&request, "path");
+        let text = prompt::text(
+            question.as_deref(),
+            start.as_deref(),
+            &self.sandbox().roots_display(),
+        );
+        Ok(shared::prompts::user_message(
+            text,
+            "Explore a folder".to_string(),
+        ))
     }
 
     async fn list_resource_templates(
@@ -501,6 +552,15 @@ impl FsServer {
             }
         };
         let paths = resources::root_paths(&roots);
+        if paths.is_empty() {
+            // The MCP Inspector, for one, declares roots and lists none.
+            tracing::info!(
+                served_roots = %self.configured.roots_display(),
+                "the client listed no folder roots; serving the server's roots"
+            );
+            self.set_sandbox(self.configured.clone());
+            return;
+        }
         match self.configured.narrowed(&paths) {
             Ok(narrowed) => {
                 tracing::info!(
@@ -510,8 +570,14 @@ impl FsServer {
                 );
                 self.set_sandbox(Arc::new(narrowed));
             }
-            Err(e) => {
-                tracing::warn!(error = %e, "none of the client's roots lies inside the configured roots; keeping the configured roots");
+            Err(_) => {
+                // Common and harmless (the MCP Inspector, or Claude Code started in
+                // another folder): the client simply works elsewhere.
+                tracing::info!(
+                    client_roots = %roots.iter().map(|r| r.uri.as_str()).collect::<Vec<_>>().join(", "),
+                    served_roots = %self.configured.roots_display(),
+                    "the client's roots lie outside the server's roots; ignoring them, so the server's own roots stay reachable"
+                );
                 self.set_sandbox(self.configured.clone());
             }
         }

@@ -1,7 +1,8 @@
 //! `github-server doctor`: checks the configuration and the token against the API
 //! (`GET /user`), and reports the login, the token's scopes (`x-oauth-scopes`), the
 //! remaining rate limit, the base URL and the tools that would be served. Never prints
-//! the token. Exit status 0 when the API answered as expected, 1 otherwise.
+//! the token. Exit status 0 when the API answered as expected with a token, 1 otherwise (a
+//! missing token is reported like notion-server's: a warning, then a summary line).
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -59,10 +60,7 @@ pub async fn run(args: &GithubArgs) -> i32 {
     }
     if let Some(selection) = &selection {
         let server = GithubServer::new(Api::new(client, args.max_output()), selection);
-        let bytes = serde_json::to_string(&rmcp::model::ListToolsResult::with_all_items(
-            server.tools(),
-        ))
-        .map_or(0, |s| s.len());
+        let bytes = shared::schema::tools_list_bytes(&server.tools());
         println!(
             "Tools: {} (tools/list is {:.1} KB): {}",
             selection.describe(),
@@ -75,12 +73,18 @@ pub async fn run(args: &GithubArgs) -> i32 {
                 .join(", ")
         );
     }
-    if healthy {
-        println!("github-server is ready.");
-        0
-    } else {
+    if !healthy {
         println!("Fix the errors above; tool calls would fail.");
         1
+    } else if token.is_none() {
+        println!(
+            "github-server would start without a token: public data only, at 60 requests/hour. Set {} and run doctor again.",
+            TOKEN_VARS[0]
+        );
+        1
+    } else {
+        println!("github-server is ready.");
+        0
     }
 }
 

@@ -17,6 +17,7 @@ pub mod api;
 pub mod config;
 pub mod doctor;
 pub mod paging;
+pub mod prompt;
 pub mod server;
 pub mod shape;
 pub mod toolsets;

@@ -1,11 +1,18 @@
-//! The MCP face of github-server: the selected tools and the instructions the model
-//! gets at initialize. Tools only; no resources or prompts are declared.
+//! The MCP face of github-server: the selected tools, the `review_pull_request`
+//! prompt when the tools it uses are selected, and the instructions the model gets at
+//! initialize. No resources are declared.
 
+use rmcp::ErrorData as McpError;
 use rmcp::handler::server::router::tool::ToolRouter;
-use rmcp::model::{Implementation, ServerCapabilities, ServerConfig};
+use rmcp::model::{
+    GetPromptRequestParams, GetPromptResponse, Implementation, ListPromptsResult,
+    PaginatedRequestParams, Prompt, ServerCapabilities, ServerConfig,
+};
+use rmcp::service::{RequestContext, RoleServer};
 use rmcp::{ServerHandler, tool_handler};
 
 use crate::api::Api;
+use crate::prompt;
 use crate::toolsets::Selection;
 
 /// One client's session: the shared API client and the selected tools.
@@ -31,6 +38,16 @@ impl GithubServer {
         self.tool_router.list_all()
     }
 
+    /// The prompts whose tools are selected.
+    fn prompts(&self) -> Vec<Prompt> {
+        let selected = |name: &str| self.tool_router.has_route(name);
+        if prompt::NEEDS.iter().all(|t| selected(t)) {
+            vec![prompt::definition()]
+        } else {
+            Vec::new()
+        }
+    }
+
     fn instructions(&self) -> String {
         let mut text = String::from(
             "GitHub REST API. Tools take owner and repo separately (owner \"octocat\", repo \"hello-world\"). List tools return up to `limit` items (default 30) and, when more exist, a `cursor` to pass back to the same tool. Long bodies, files, diffs and logs are cut with a notice saying how to read on (offset, body_offset, start_line, tail_lines).",
@@ -47,12 +64,54 @@ impl GithubServer {
 #[tool_handler(router = self.tool_router)]
 impl ServerHandler for GithubServer {
     fn get_info(&self) -> ServerConfig {
-        ServerConfig::new(ServerCapabilities::builder().enable_tools().build())
+        let mut capabilities = ServerCapabilities::builder().enable_tools().build();
+        if !self.prompts().is_empty() {
+            capabilities.prompts = Some(Default::default());
+        }
+        ServerConfig::new(capabilities)
             .with_server_info(Implementation::new(
                 "github-server",
                 env!("CARGO_PKG_VERSION"),
             ))
             .with_instructions(self.instructions())
+    }
+
+    async fn list_prompts(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _ctx: RequestContext<RoleServer>,
+    ) -> Result<ListPromptsResult, McpError> {
+        // Without the pull-request tools no prompt is declared, and `Observed` answers
+        // prompts/list with -32601 before it gets here.
+        Ok(ListPromptsResult::with_all_items(self.prompts()))
+    }
+
+    async fn get_prompt(
+        &self,
+        request: GetPromptRequestParams,
+        _ctx: RequestContext<RoleServer>,
+    ) -> Result<GetPromptResponse, McpError> {
+        let prompts = self.prompts();
+        if request.name != prompt::NAME {
+            return Err(shared::prompts::unknown(&request.name, &prompts));
+        }
+        let arg = |key| shared::prompts::required(&request, key, prompt::EXAMPLE);
+        let (owner, repo, number) = (arg("owner")?, arg("repo")?, arg("pull_number")?);
+        if number.parse::<u64>().is_err() {
+            return Err(McpError::invalid_params(
+                format!(
+                    "prompt `{}`: pull_number must be a number, got {number:?}. Example arguments: {}",
+                    prompt::NAME,
+                    prompt::EXAMPLE
+                ),
+                None,
+            ));
+        }
+        let focus = shared::prompts::argument(&request, "focus");
+        Ok(shared::prompts::user_message(
+            prompt::text(&owner, &repo, &number, focus.as_deref()),
+            format!("Review {owner}/{repo}#{number}"),
+        ))
     }
 }
 

@@ -123,7 +123,7 @@ async fn connect(
     let server = GithubServer::new(Api::new(client, max_output), &selection);
     let (server_io, client_io) = tokio::io::duplex(1 << 20);
     tokio::spawn(async move {
-        let running = shared::observe::Observed(server)
+        let running = shared::observe::Observed::new(server)
             .serve(server_io)
             .await
             .unwrap();

@@ -33,6 +33,9 @@ pub async fn run(args: &NotionArgs) -> i32 {
         println!(
             "⚠ no token: set NOTION_TOKEN to an integration's secret (Notion → Settings → Connections → Develop or manage integrations), then share pages with the integration"
         );
+        println!(
+            "notion-server would start without a token, and every tool would answer with how to set it. Set NOTION_TOKEN and run doctor again."
+        );
         return 1;
     }
     println!("Token: set (not shown)");

@@ -22,6 +22,7 @@ pub mod ids;
 pub mod listing;
 pub mod md_to_blocks;
 pub mod page;
+pub mod prompt;
 pub mod properties;
 pub mod rich_text;
 pub mod server;

@@ -1,5 +1,6 @@
 //! The MCP face of notion-server: the read tools (always) and the write tools (only
-//! with `--allow-write`; otherwise not even listed), sharing one Notion client.
+//! with `--allow-write`; otherwise not even listed), sharing one Notion client, and
+//! the `summarize_page` prompt.
 
 use std::sync::Arc;
 
@@ -11,6 +12,7 @@ use shared::ToolError;
 use crate::client::NotionClient;
 use crate::config::Settings;
 use crate::fetch::{FetchLimits, Fetcher};
+use crate::prompt;
 
 /// One client's session: the shared Notion client and the settings.
 #[derive(Clone)]
@@ -27,6 +29,7 @@ impl NotionServer {
         if settings.allow_write {
             tool_router.merge(Self::write_tools());
         }
+        shared::schema::finish(&mut tool_router);
         Self {
             client,
             settings,
@@ -83,11 +86,45 @@ impl NotionServer {
 #[tool_handler(router = self.tool_router)]
 impl ServerHandler for NotionServer {
     fn get_info(&self) -> ServerConfig {
-        ServerConfig::new(ServerCapabilities::builder().enable_tools().build())
-            .with_server_info(Implementation::new(
-                "notion-server",
-                env!("CARGO_PKG_VERSION"),
-            ))
-            .with_instructions(self.instructions())
+        ServerConfig::new(
+            ServerCapabilities::builder()
+                .enable_tools()
+                .enable_prompts()
+                .build(),
+        )
+        .with_server_info(Implementation::new(
+            "notion-server",
+            env!("CARGO_PKG_VERSION"),
+        ))
+        .with_instructions(self.instructions())
+    }
+
+    async fn list_prompts(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _ctx: rmcp::service::RequestContext<rmcp::RoleServer>,
+    ) -> Result<ListPromptsResult, ErrorData> {
+        Ok(ListPromptsResult::with_all_items(
+            vec![prompt::definition()],
+        ))
+    }
+
+    async fn get_prompt(
+        &self,
+        request: GetPromptRequestParams,
+        _ctx: rmcp::service::RequestContext<rmcp::RoleServer>,
+    ) -> Result<GetPromptResponse, ErrorData> {
+        if request.name != prompt::NAME {
+            return Err(shared::prompts::unknown(
+                &request.name,
+                &[prompt::definition()],
+            ));
+        }
+        let page = shared::prompts::required(&request, "page", prompt::EXAMPLE)?;
+        let focus = shared::prompts::argument(&request, "focus");
+        Ok(shared::prompts::user_message(
+            prompt::text(&page, focus.as_deref()),
+            "Summarize a Notion page".to_string(),
+        ))
     }
 }

@@ -39,10 +39,10 @@ where
     F: Fn() -> H + Send + Sync + 'static,
 {
     match common.http {
-        None => stdio::serve(Observed(factory()), common.max_body_bytes).await,
+        None => stdio::serve(Observed::new(factory()), common.max_body_bytes).await,
         Some(addr) => {
             let settings = HttpSettings::from_args(addr, common)?;
-            http::serve(move || Observed(factory()), settings).await
+            http::serve(move || Observed::new(factory()), settings).await
         }
     }
 }

@@ -16,6 +16,8 @@ use serde::de::DeserializeOwned;
 use super::cache::{CachedResponse, ResponseCache, is_cacheable};
 use super::error::{Redactor, UpstreamError};
 use super::limiter::{Limiter, RateLimit};
+use crate::client_log;
+
 use super::retry::{
     Decision, Failure, RetryPolicy, is_idempotent, is_rate_limited, rate_limit_wait,
 };
@@ -242,7 +244,21 @@ impl UpstreamClient {
         let mut waited = Duration::ZERO;
         for attempt in 1.. {
             if let Some(limiter) = &self.inner.limiter {
+                let started = std::time::Instant::now();
                 limiter.ready().await;
+                let held = started.elapsed();
+                if held >= Duration::from_millis(250) {
+                    client_log::notice(
+                        "upstream",
+                        format!(
+                            "{} {}: waited {:.1} s for the configured rate limit",
+                            prepared.method,
+                            prepared.url.path(),
+                            held.as_secs_f64()
+                        ),
+                    )
+                    .await;
+                }
             }
             let failed = match self.attempt(&prepared, cached.as_deref(), attempt).await {
                 Ok(response) => return Ok(response),
@@ -259,6 +275,18 @@ impl UpstreamClient {
             {
                 Decision::RetryAfter(wait) => {
                     tracing::debug!(method = %prepared.method, url = %prepared.url, attempt, ?wait, "retrying upstream request");
+                    client_log::warning(
+                        "upstream",
+                        format!(
+                            "{} {}: {}; retrying in {:.1} s (attempt {} failed)",
+                            prepared.method,
+                            prepared.url.path(),
+                            failed.error,
+                            wait.as_secs_f64(),
+                            attempt
+                        ),
+                    )
+                    .await;
                     tokio::time::sleep(wait).await;
                     waited += wait;
                 }
