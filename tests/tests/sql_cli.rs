@@ -50,7 +50,21 @@ async fn doctor_on_sqlite() {
     );
     let text = stdout(&missing);
     assert_eq!(missing.status.code(), Some(1), "{text}");
-    assert!(text.contains("✗ Cannot reach database `default`"), "{text}");
+    assert!(
+        text.contains(
+            "✗ Database `default`: the SQLite file /nonexistent/dir/x.db does not exist."
+        ),
+        "{text}"
+    );
+    assert!(!text.contains("server is running"), "{text}");
+    // A relative path says where it was looked for.
+    let relative = sql_server(&["doctor", "--url", "sqlite:./no-such.db"], &[]);
+    let text = stdout(&relative);
+    let cwd = std::env::current_dir().unwrap();
+    assert!(
+        text.contains(&format!("looked for {}", cwd.join("no-such.db").display())),
+        "{text}"
+    );
 }
 
 #[test]

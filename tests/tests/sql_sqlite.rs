@@ -182,6 +182,26 @@ async fn sqlite_values_come_back_typed() {
     assert_eq!(row[7], json!("2024-02-29"));
     let cols = structured(&r)["columns"].clone();
     assert_eq!(cols[5]["type"], "BOOLEAN", "{cols}");
+    // Expression columns have no declared type: their values' storage class names them.
+    let r = query(
+        &c,
+        "SELECT x'abcd' AS b, 1e999 AS inf, 0.5 AS r, 7 AS i, 'x' AS t, NULL AS n",
+        json!([]),
+    )
+    .await;
+    let types: Vec<Value> = structured(&r)["columns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["type"].clone())
+        .collect();
+    assert_eq!(
+        types,
+        json!(["BLOB", "REAL", "REAL", "INTEGER", "TEXT", "NULL"])
+            .as_array()
+            .unwrap()
+            .clone()
+    );
     // Parameters are bound, not spliced: a quote in a value is just a character.
     let r = query(
         &c,
@@ -302,8 +322,12 @@ async fn a_missing_file_is_a_clear_error_until_it_appears() {
     let path = dir.path().join("later.sqlite");
     let c = client(&path, &["--connect-timeout", "1"]).await;
     let text = error_text(&query(&c, "SELECT 1", json!([])).await);
-    assert!(text.contains("Cannot reach database `default`"), "{text}");
+    assert!(
+        text.contains("Database `default`: the SQLite file") && text.contains("does not exist"),
+        "{text}"
+    );
     assert!(text.contains("later.sqlite"), "{text}");
+    assert!(!text.contains("server is running"), "{text}");
     assert!(!path.exists(), "sql-server must never create the file");
     sqlite_from_script(
         &path,

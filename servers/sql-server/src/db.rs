@@ -253,3 +253,33 @@ impl Registry {
             .join(", ")
     }
 }
+
+/// For a SQLite database whose file is not there: what to tell the user, naming the
+/// path as given and where it was looked for (a relative path is relative to the
+/// directory the server was started in, which an MCP client picks). The pool connects
+/// lazily, so the next call opens the file once it exists.
+pub fn missing_sqlite_file(url: &str) -> Option<String> {
+    let Ok(Target::Sqlite(options)) = dsn::target(url, &Secrets::default()) else {
+        return None;
+    };
+    let path = options.get_filename();
+    let text = path.to_string_lossy();
+    if text.is_empty() || text == ":memory:" || path.exists() {
+        return None;
+    }
+    let place = if path.is_absolute() {
+        String::new()
+    } else {
+        let looked_at = std::env::current_dir()
+            .map(|cwd| cwd.join(path.strip_prefix(".").unwrap_or(path)))
+            .unwrap_or_else(|_| path.to_path_buf());
+        format!(
+            " (looked for {}: a relative path is relative to the directory the server was started in)",
+            looked_at.display()
+        )
+    };
+    Some(format!(
+        "the SQLite file {} does not exist{place}. Fix the path in the server's --url sqlite:/absolute/path.db (sql-server never creates it); to try the server, `make demo` in its repository builds a sample shop at target/demo/shop.sqlite. The next call opens the file once it exists.",
+        path.display()
+    ))
+}

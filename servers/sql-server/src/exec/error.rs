@@ -11,6 +11,8 @@ use crate::db::Database;
 pub enum ExecError {
     /// No connection could be made (or kept).
     Unreachable { detail: String, context: String },
+    /// The SQLite file is not there (the message names it and where it was sought).
+    MissingFile(String),
     /// The statement ran past its time limit and was stopped on the server.
     Timeout(Duration),
     /// The client cancelled the request; the statement was stopped on the server.
@@ -27,10 +29,17 @@ impl ExecError {
     /// Adds the database's name and redacted URL to connection errors.
     pub fn for_database(self, db: &Database) -> Self {
         match self {
-            ExecError::Unreachable { detail, .. } => ExecError::Unreachable {
-                detail,
-                context: format!("database `{}` ({}, {})", db.name, db.engine, db.url),
-            },
+            ExecError::Unreachable { detail, .. } => {
+                match crate::db::missing_sqlite_file(&db.url) {
+                    Some(missing) => {
+                        ExecError::MissingFile(format!("Database `{}`: {missing}", db.name))
+                    }
+                    None => ExecError::Unreachable {
+                        detail,
+                        context: format!("database `{}` ({}, {})", db.name, db.engine, db.url),
+                    },
+                }
+            }
             other => other,
         }
     }
@@ -163,6 +172,7 @@ impl std::fmt::Display for ExecError {
                     context
                 }
             ),
+            ExecError::MissingFile(message) => f.write_str(message),
             ExecError::Timeout(t) => write!(
                 f,
                 "The statement ran longer than {} s and was stopped on the database server. Narrow it (a WHERE clause, a LIMIT, fewer joins), check its plan with the explain tool, or pass a larger timeout_seconds if the server allows it.",

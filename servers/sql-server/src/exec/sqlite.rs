@@ -13,7 +13,7 @@ use std::time::Instant;
 use futures::TryStreamExt;
 use serde_json::Value;
 use sqlx::sqlite::{Sqlite, SqliteConnection, SqlitePool, SqliteTypeInfo};
-use sqlx::{AssertSqlSafe, Column as _, Executor, Row, SqlSafeStr, Statement, TypeInfo};
+use sqlx::{AssertSqlSafe, Column as _, Executor, Row, SqlSafeStr, Statement, TypeInfo, ValueRef};
 use tokio_util::sync::CancellationToken;
 
 use super::held::Held;
@@ -160,28 +160,27 @@ async fn statement(
     }
     let mut collector = Collector::new(limits);
     let mut stream = query.fetch(&mut *conn);
-    let mut typed = false;
+    // Expression columns (`SELECT x'ab' AS b`) have no declared type: they are named
+    // after the storage class of their first non-NULL value (BLOB, REAL, INTEGER, TEXT).
+    let mut untyped: Vec<usize> = (0..columns.len())
+        .filter(|&i| columns[i].type_name == "NULL")
+        .collect();
     while let Some(row) = stream.try_next().await? {
         let mut out = Vec::with_capacity(declared.len());
         for (i, ty) in declared.iter().enumerate() {
             out.push(render::sqlite::value(row.try_get_raw(i)?, ty));
         }
-        if !typed {
-            // Expression columns have no declared type: name the first row's storage class.
-            for (column, v) in columns.iter_mut().zip(&out) {
-                if column.type_name == "NULL" {
-                    column.type_name = match v {
-                        Value::Number(n) if n.is_f64() => "REAL",
-                        Value::Number(_) => "INTEGER",
-                        Value::String(_) => "TEXT",
-                        Value::Bool(_) => "BOOLEAN",
-                        _ => "NULL",
-                    }
-                    .to_string();
-                }
+        untyped.retain(|&i| {
+            let class = row
+                .try_get_raw(i)
+                .map(|raw| raw.type_info().name().to_string())
+                .unwrap_or_else(|_| "NULL".to_string());
+            if class == "NULL" {
+                return true;
             }
-            typed = true;
-        }
+            columns[i].type_name = class;
+            false
+        });
         if !collector.push(out) {
             break;
         }
