@@ -16,10 +16,10 @@ use crate::exec::Rows;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum PlanFormat {
-    /// The engine's readable text plan (default).
+    // The engine's readable text plan (default).
     #[default]
     Text,
-    /// The engine's JSON plan (PostgreSQL, MySQL/MariaDB); SQLite always gives its tree.
+    // The engine's JSON plan (PostgreSQL, MySQL/MariaDB); SQLite always gives its tree.
     Json,
 }
 

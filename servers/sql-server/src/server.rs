@@ -33,10 +33,12 @@ pub struct SqlServer {
 
 impl SqlServer {
     pub fn new(registry: Registry, limits: Limits) -> Self {
+        let mut tool_router = Self::tool_router();
+        shared::schema::finish(&mut tool_router);
         Self {
             registry,
             limits,
-            tool_router: std::sync::Arc::new(Self::tool_router()),
+            tool_router: std::sync::Arc::new(tool_router),
         }
     }
 
@@ -48,7 +50,7 @@ impl SqlServer {
 #[tool_router]
 impl SqlServer {
     #[tool(
-        description = "Run one read-only SQL statement and get the rows back as a table (plus structured columns and rows). Use placeholders for values: $1, $2 in PostgreSQL, ? in MySQL/MariaDB and SQLite. Example: {\"sql\": \"SELECT id, name, total FROM orders WHERE status = $1 ORDER BY total DESC LIMIT 20\", \"params\": [\"paid\"]}. Results are capped (rows and bytes); when cut, the output says how to fetch the next page. Statements that write, lock, change settings or run several statements are refused with the reason.",
+        description = "Run one read-only SQL statement and get its rows as a table (plus structured columns and rows). Values go in placeholders: $1, $2 in PostgreSQL, ? in MySQL/MariaDB and SQLite. Example: {\"sql\": \"SELECT id, name, total FROM orders WHERE status = $1 ORDER BY total DESC LIMIT 20\", \"params\": [\"paid\"]}. Results are capped; when cut, the output says how to get the next page. Statements that write, lock, change settings or are several are refused with the reason.",
         annotations(
             read_only_hint = true,
             destructive_hint = false,
@@ -76,7 +78,7 @@ impl SqlServer {
     }
 
     #[tool(
-        description = "Show how the database would execute a query, without running it (EXPLAIN; never EXPLAIN ANALYZE). Use it before heavy queries or to find missing indexes. Example: {\"sql\": \"SELECT * FROM orders o JOIN customers c ON c.id = o.customer_id WHERE c.country = $1\", \"params\": [\"FR\"]}. Pass just the query, not the EXPLAIN keyword; {\"format\": \"json\"} gives PostgreSQL/MySQL JSON plans.",
+        description = "Show how the database would execute a query, without running it (EXPLAIN, never ANALYZE): before heavy queries, or to find missing indexes. Example: {\"sql\": \"SELECT * FROM orders o JOIN customers c ON c.id = o.customer_id WHERE c.country = $1\", \"params\": [\"FR\"]}",
         annotations(
             read_only_hint = true,
             destructive_hint = false,
@@ -100,7 +102,7 @@ impl SqlServer {
     }
 
     #[tool(
-        description = "List the schemas of a database (PostgreSQL schemas, MySQL databases, SQLite main/attached files) with how many tables each holds, and the configured databases. Example: {} or {\"database\": \"analytics\"}. Next: list_tables.",
+        description = "List a database's schemas (PostgreSQL schemas, MySQL databases, SQLite main and attached files) with their table counts, and the configured databases. Example: {} or {\"database\": \"analytics\"}. Next: list_tables.",
         annotations(
             read_only_hint = true,
             destructive_hint = false,
@@ -128,7 +130,7 @@ impl SqlServer {
     }
 
     #[tool(
-        description = "List tables and views with their kind and estimated row count, filtered by a part of the name and paged. Examples: {} lists all; {\"filter\": \"order\"}; {\"schema\": \"sales\", \"offset\": 200}. Then call describe_table for columns and keys.",
+        description = "List tables and views with their kind and estimated row count, filtered by name and paged. Examples: {}; {\"filter\": \"order\"}; {\"schema\": \"sales\", \"offset\": 200}. Then describe_table for columns and keys.",
         annotations(
             read_only_hint = true,
             destructive_hint = false,
@@ -155,7 +157,7 @@ impl SqlServer {
     }
 
     #[tool(
-        description = "Describe a table or view: columns with types, nullability and defaults; primary key; foreign keys (→ referenced table); unique/check constraints; indexes; and which tables reference it. Example: {\"table\": \"orders\"} or {\"table\": \"sales.orders\"}.",
+        description = "Describe a table or view: columns with types, nullability and defaults; primary key; foreign keys; unique and check constraints; indexes; the tables that reference it. Example: {\"table\": \"orders\"} or {\"table\": \"sales.orders\"}",
         annotations(
             read_only_hint = true,
             destructive_hint = false,

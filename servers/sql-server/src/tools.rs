@@ -14,26 +14,23 @@ use crate::explain::PlanFormat;
 /// Input of `query`.
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct QueryParams {
-    /// Exactly one read-only SQL statement: SELECT, WITH … SELECT, VALUES, EXPLAIN
-    /// (without ANALYZE), SHOW/DESCRIBE (MySQL), SHOW name (PostgreSQL), or a reporting
-    /// PRAGMA (SQLite). Put values in placeholders, not in the text: $1, $2 … in
-    /// PostgreSQL; ? in MySQL/MariaDB and SQLite. Example:
-    /// "SELECT id, name FROM customers WHERE country = $1 ORDER BY id LIMIT 50"
+    /// One read-only statement: SELECT, WITH … SELECT, VALUES, EXPLAIN, SHOW/DESCRIBE
+    /// (MySQL), SHOW (PostgreSQL) or a reporting PRAGMA (SQLite), with values in
+    /// placeholders.
     pub sql: String,
-    /// Values for the placeholders, in order: strings, numbers, booleans or null.
-    /// Dates/times as ISO 8601 strings, exact decimals as strings; in PostgreSQL a
-    /// JSON array binds to an array parameter (WHERE id = ANY($1)). Example: ["DE", 10]
+    /// Placeholder values in order: strings, numbers, booleans or null; dates, times and
+    /// exact decimals as strings. In PostgreSQL a JSON array binds to an array (`id =
+    /// ANY($1)`).
     #[serde(default)]
     pub params: Vec<Value>,
-    /// Which configured database to use (names are in the server instructions); omit
-    /// for the default.
+    /// Configured database; omit for the default.
     #[serde(default)]
     pub database: Option<String>,
-    /// Return at most this many rows (default and maximum: the server's row cap).
+    /// Most rows to return (default and max: the server's row cap).
     #[serde(default)]
     pub max_rows: Option<u32>,
-    /// Stop the statement on the server after this many seconds (default and maximum:
-    /// the server's timeout).
+    /// Seconds before the server stops the statement (default and max: the server's
+    /// timeout).
     #[serde(default)]
     pub timeout_seconds: Option<u32>,
 }
@@ -41,16 +38,16 @@ pub struct QueryParams {
 /// Input of `explain`.
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct ExplainParams {
-    /// The query to plan, without the EXPLAIN keyword. It is planned, never run.
-    /// Example: "SELECT * FROM orders WHERE customer_id = $1"
+    /// The query to plan, without the EXPLAIN keyword.
     pub sql: String,
-    /// Placeholder values, as for query (the plan may depend on them).
+    /// Placeholder values, as for query.
     #[serde(default)]
     pub params: Vec<Value>,
-    /// "text" (default) or "json" (PostgreSQL and MySQL/MariaDB).
+    /// `json` for a JSON plan (PostgreSQL, MySQL/MariaDB; SQLite always gives its tree).
+    /// Default `text`.
     #[serde(default)]
     pub format: PlanFormat,
-    /// Which configured database; omit for the default.
+    /// Configured database; omit for the default.
     #[serde(default)]
     pub database: Option<String>,
 }
@@ -58,7 +55,7 @@ pub struct ExplainParams {
 /// Input of `list_schemas`.
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct ListSchemasParams {
-    /// Which configured database; omit for the default.
+    /// Configured database; omit for the default.
     #[serde(default)]
     pub database: Option<String>,
 }
@@ -66,21 +63,20 @@ pub struct ListSchemasParams {
 /// Input of `list_tables`.
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct ListTablesParams {
-    /// Only this schema (PostgreSQL schema, MySQL database, SQLite attached name);
-    /// omit for all user schemas (MySQL: the connection's database).
+    /// Only this schema (MySQL: database; SQLite: attached name); default: all user
+    /// schemas.
     #[serde(default)]
     pub schema: Option<String>,
-    /// Case-insensitive part of the table name, e.g. "order"; % and _ work as LIKE
-    /// wildcards ("ord%" = starts with ord).
+    /// Part of the name, case-insensitive; `%` and `_` work as LIKE wildcards.
     #[serde(default)]
     pub filter: Option<String>,
-    /// Skip this many tables (for the next page; the output says when there is one).
+    /// Tables to skip (the output gives the next offset).
     #[serde(default)]
     pub offset: Option<u32>,
-    /// Tables per page (default 200, at most 1000).
+    /// Tables per page (default 200, max 1000).
     #[serde(default)]
     pub limit: Option<u32>,
-    /// Which configured database; omit for the default.
+    /// Configured database; omit for the default.
     #[serde(default)]
     pub database: Option<String>,
 }
@@ -88,12 +84,12 @@ pub struct ListTablesParams {
 /// Input of `describe_table`.
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct DescribeTableParams {
-    /// Table or view name, optionally schema-qualified. Example: "orders" or "sales.orders"
+    /// Table or view, optionally schema-qualified.
     pub table: String,
-    /// Its schema, when not in `table`; omit to search the default schema(s).
+    /// Its schema, if not in `table`; omit to search the default ones.
     #[serde(default)]
     pub schema: Option<String>,
-    /// Which configured database; omit for the default.
+    /// Configured database; omit for the default.
     #[serde(default)]
     pub database: Option<String>,
 }
