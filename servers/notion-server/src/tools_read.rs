@@ -71,9 +71,11 @@ pub struct QueryParams {
     pub data_source_id: String,
     /// Notion filter object, passed through.
     #[serde(default)]
+    #[schemars(with = "Option<serde_json::Map<String, Value>>")]
     pub filter: Option<Value>,
     /// Notion sorts array, passed through.
     #[serde(default)]
+    #[schemars(with = "Option<Vec<serde_json::Map<String, Value>>>")]
     pub sorts: Option<Value>,
     /// Most rows (default 25, max 200).
     #[serde(default)]
