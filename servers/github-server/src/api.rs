@@ -169,10 +169,12 @@ pub fn repo_path(owner: &str, repo: &str) -> Result<String, ToolError> {
 }
 
 /// The `owner` and `repo` of a tool's parameters, flattened into them (the model
-/// still sees two plain, undocumented string fields).
+/// still sees two plain string fields).
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct RepoRef {
+    /// Owner (user or org).
     pub owner: String,
+    /// Repository name.
     pub repo: String,
 }
 
@@ -181,6 +183,15 @@ impl RepoRef {
     pub fn path(&self) -> Result<String, ToolError> {
         repo_path(&self.owner, &self.repo)
     }
+}
+
+/// The schema of a [`comma_list`] field: one string or a list of strings.
+#[derive(JsonSchema)]
+#[serde(untagged)]
+#[allow(dead_code)]
+pub enum CommaList {
+    One(String),
+    Many(Vec<String>),
 }
 
 /// Deserializes a comma-separated filter given either as one string (`"bug,ui"`) or

@@ -44,7 +44,7 @@ pub struct Listing {
 pub struct ListArgs {
     /// Most items (default 30, max 1000).
     pub limit: Option<u32>,
-    /// `cursor` from the previous result, to continue.
+    /// Cursor from the previous result, to continue.
     pub cursor: Option<String>,
 }
 

@@ -73,6 +73,7 @@ pub struct ListRunsParams {
 pub struct GetRunParams {
     #[serde(flatten)]
     pub repo: RepoRef,
+    /// Workflow run id (from list_workflow_runs).
     pub run_id: u64,
 }
 
@@ -155,7 +156,7 @@ impl GithubServer {
     }
 
     #[tool(
-        description = "The last lines of a GitHub Actions job's log (default 200; raise tail_lines for more), timestamps stripped. Example: {\"owner\": \"octocat\", \"repo\": \"hello-world\", \"job_id\": 399444496, \"tail_lines\": 400}",
+        description = "The last lines of a GitHub Actions job's log, timestamps stripped. Example: {\"owner\": \"octocat\", \"repo\": \"hello-world\", \"job_id\": 399444496, \"tail_lines\": 400}",
         annotations(
             read_only_hint = true,
             destructive_hint = false,

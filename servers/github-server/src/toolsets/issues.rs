@@ -80,8 +80,9 @@ pub struct ListIssuesParams {
     pub repo: RepoRef,
     /// open (default), closed or all.
     pub state: Option<String>,
-    /// Comma-separated label names, all required, e.g. "bug,ui".
+    /// Label names, all required: "bug,ui" or ["bug", "ui"].
     #[serde(default, deserialize_with = "crate::api::comma_list")]
+    #[schemars(with = "Option<crate::api::CommaList>")]
     pub labels: Option<String>,
     /// Login, "none" or "*".
     pub assignee: Option<String>,
@@ -101,6 +102,7 @@ pub struct ListIssuesParams {
 pub struct GetIssueParams {
     #[serde(flatten)]
     pub repo: RepoRef,
+    /// Issue or pull request number.
     pub issue_number: u64,
     /// Most comments (default 30, max 1000; 0 for none).
     pub comments_limit: Option<u32>,
@@ -124,9 +126,11 @@ pub struct SearchParams {
 pub struct CreateIssueParams {
     #[serde(flatten)]
     pub repo: RepoRef,
+    /// Issue title.
     pub title: String,
     /// Markdown.
     pub body: Option<String>,
+    /// Label names.
     pub labels: Option<Vec<String>>,
     /// Logins.
     pub assignees: Option<Vec<String>>,
@@ -138,7 +142,9 @@ pub struct CreateIssueParams {
 pub struct UpdateIssueParams {
     #[serde(flatten)]
     pub repo: RepoRef,
+    /// Issue number.
     pub issue_number: u64,
+    /// New title.
     pub title: Option<String>,
     /// Replaces the whole body.
     pub body: Option<String>,
@@ -167,7 +173,7 @@ pub struct AddIssueCommentParams {
 #[tool_router(router = issues_read, vis = "pub(crate)")]
 impl GithubServer {
     #[tool(
-        description = "List a repository's issues (pull requests left out): number, title, state, author, labels, assignees, comment count, dates. Filters: state, labels, assignee, creator, since, sort, direction. Example: {\"owner\": \"octocat\", \"repo\": \"hello-world\", \"state\": \"open\", \"labels\": \"bug\"}",
+        description = "List a repository's issues (pull requests left out): number, title, state, author, labels, assignees, comment count, dates. Example: {\"owner\": \"octocat\", \"repo\": \"hello-world\", \"state\": \"open\", \"labels\": \"bug\"}",
         annotations(
             read_only_hint = true,
             destructive_hint = false,
@@ -195,7 +201,7 @@ impl GithubServer {
     }
 
     #[tool(
-        description = "One issue (or pull request conversation) with its body and comments, oldest first. Long texts are cut with a notice; pass body_offset or comments_cursor to read on. Example: {\"owner\": \"octocat\", \"repo\": \"hello-world\", \"issue_number\": 42}",
+        description = "One issue (or pull request conversation) with its body and comments, oldest first. Example: {\"owner\": \"octocat\", \"repo\": \"hello-world\", \"issue_number\": 42}",
         annotations(
             read_only_hint = true,
             destructive_hint = false,
@@ -344,7 +350,7 @@ impl GithubServer {
     }
 
     #[tool(
-        description = "Update an issue: title, body, state (open/closed with state_reason), labels or assignees (lists replace the current ones). Only given fields change. Example: {\"owner\": \"octocat\", \"repo\": \"hello-world\", \"issue_number\": 42, \"state\": \"closed\", \"state_reason\": \"completed\"}",
+        description = "Update an issue; only the given fields change. Example: {\"owner\": \"octocat\", \"repo\": \"hello-world\", \"issue_number\": 42, \"state\": \"closed\", \"state_reason\": \"completed\"}",
         annotations(
             read_only_hint = false,
             destructive_hint = true,

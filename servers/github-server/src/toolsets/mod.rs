@@ -196,6 +196,7 @@ impl Selection {
         router
             .map
             .retain(|name, _| self.tools.contains(name.as_ref()));
+        shared::schema::finish(&mut router);
         router
     }
 
@@ -303,9 +304,15 @@ mod tests {
                     tool.name
                 );
             }
-            if tool.name != "get_repository" && props.get("owner").is_some() {
-                assert_eq!(props["owner"], serde_json::json!({"type": "string"}));
-                assert_eq!(props["repo"], serde_json::json!({"type": "string"}));
+            if props.get("owner").is_some() {
+                assert_eq!(
+                    props["owner"],
+                    serde_json::json!({"type": "string", "description": "Owner (user or org)."})
+                );
+                assert_eq!(
+                    props["repo"],
+                    serde_json::json!({"type": "string", "description": "Repository name."})
+                );
                 let required = schema["required"].as_array().unwrap();
                 assert!(required.contains(&"owner".into()) && required.contains(&"repo".into()));
             }

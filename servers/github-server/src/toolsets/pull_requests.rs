@@ -51,6 +51,7 @@ fn branch(v: &Value, key: &str) -> Obj {
 pub struct PullRef {
     #[serde(flatten)]
     pub repo: RepoRef,
+    /// Pull request number.
     pub pull_number: u64,
 }
 
@@ -132,6 +133,7 @@ pub struct PullParams {
 pub struct CreatePullRequestParams {
     #[serde(flatten)]
     pub repo: RepoRef,
+    /// Pull request title.
     pub title: String,
     /// Branch with the changes ("user:branch" for a fork).
     pub head: String,
@@ -139,7 +141,9 @@ pub struct CreatePullRequestParams {
     pub base: String,
     /// Markdown.
     pub body: Option<String>,
+    /// Open it as a draft.
     pub draft: Option<bool>,
+    /// Let maintainers push to the head branch.
     pub maintainer_can_modify: Option<bool>,
 }
 
@@ -155,6 +159,7 @@ pub enum ReviewEvent {
 /// A comment on a line of the diff.
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
 pub struct ReviewComment {
+    /// File path, as in the diff.
     pub path: String,
     /// Line in the file (new side unless side is LEFT).
     pub line: u64,
@@ -164,6 +169,7 @@ pub struct ReviewComment {
     /// First line of a multi-line comment.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub start_line: Option<u64>,
+    /// Comment text (Markdown).
     pub body: String,
 }
 
@@ -171,6 +177,7 @@ pub struct ReviewComment {
 pub struct CreateReviewParams {
     #[serde(flatten)]
     pub pull: PullRef,
+    /// The verdict.
     pub event: ReviewEvent,
     /// Review summary (required for REQUEST_CHANGES and COMMENT without comments).
     pub body: Option<String>,
@@ -186,7 +193,9 @@ pub struct MergeParams {
     pub pull: PullRef,
     /// merge (default), squash or rebase.
     pub merge_method: Option<String>,
+    /// Title of the merge commit.
     pub commit_title: Option<String>,
+    /// Message of the merge commit.
     pub commit_message: Option<String>,
     /// Merge only if the head is still this sha.
     pub sha: Option<String>,
@@ -280,7 +289,7 @@ impl GithubServer {
     }
 
     #[tool(
-        description = "The pull request's unified diff as raw text, optionally only for files under path. Long diffs are cut at max_bytes with a notice giving the offset to read on. Example: {\"owner\": \"octocat\", \"repo\": \"hello-world\", \"pull_number\": 7, \"path\": \"src/\"}",
+        description = "The pull request's unified diff as raw text, optionally only for the files under a path. Example: {\"owner\": \"octocat\", \"repo\": \"hello-world\", \"pull_number\": 7, \"path\": \"src/\"}",
         annotations(
             read_only_hint = true,
             destructive_hint = false,
@@ -655,7 +664,7 @@ impl GithubServer {
     }
 
     #[tool(
-        description = "Submit a review: APPROVE, REQUEST_CHANGES or COMMENT, with a summary and optional line comments. Example: {\"owner\": \"octocat\", \"repo\": \"hello-world\", \"pull_number\": 7, \"event\": \"COMMENT\", \"body\": \"Looks good overall\", \"comments\": [{\"path\": \"src/lib.rs\", \"line\": 12, \"body\": \"Handle None here\"}]}",
+        description = "Submit a review verdict with a summary and optional line comments. Example: {\"owner\": \"octocat\", \"repo\": \"hello-world\", \"pull_number\": 7, \"event\": \"COMMENT\", \"body\": \"Looks good overall\", \"comments\": [{\"path\": \"src/lib.rs\", \"line\": 12, \"body\": \"Handle None here\"}]}",
         annotations(
             read_only_hint = false,
             destructive_hint = false,
@@ -690,7 +699,7 @@ impl GithubServer {
     }
 
     #[tool(
-        description = "Merge a pull request (merge, squash or rebase). Pass sha to merge only if the head has not moved since you reviewed it. Example: {\"owner\": \"octocat\", \"repo\": \"hello-world\", \"pull_number\": 7, \"merge_method\": \"squash\"}",
+        description = "Merge a pull request. Example: {\"owner\": \"octocat\", \"repo\": \"hello-world\", \"pull_number\": 7, \"merge_method\": \"squash\"}",
         annotations(
             read_only_hint = false,
             destructive_hint = true,

@@ -62,9 +62,9 @@ pub fn repository_item(v: &Value) -> String {
 /// Parameters naming one repository.
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct RepoParams {
-    /// Owner (user or org), e.g. "octocat".
+    /// Owner (user or org).
     pub owner: String,
-    /// Repository name, e.g. "hello-world".
+    /// Repository name.
     pub repo: String,
 }
 
@@ -186,7 +186,7 @@ impl GithubServer {
     }
 
     #[tool(
-        description = "List repositories: yours (omit user and org; includes private and org ones), a user's, or an organization's. Example: {\"org\": \"rust-lang\", \"sort\": \"pushed\", \"limit\": 50}. Returns cursor when more exist.",
+        description = "List repositories: yours (omit user and org; includes private and org ones), a user's, or an organization's. Example: {\"org\": \"rust-lang\", \"sort\": \"pushed\", \"limit\": 50}",
         annotations(
             read_only_hint = true,
             destructive_hint = false,
@@ -226,7 +226,7 @@ impl GithubServer {
     }
 
     #[tool(
-        description = "Read a file (decoded text) or list a directory. Large files are cut with a notice giving the offset to continue; read parts with start_line/end_line or offset/max_bytes. Example: {\"owner\": \"octocat\", \"repo\": \"hello-world\", \"path\": \"src/main.rs\", \"start_line\": 100, \"end_line\": 200}",
+        description = "Read a file (decoded text) or list a directory. Large files are cut with a notice saying how to read on. Example: {\"owner\": \"octocat\", \"repo\": \"hello-world\", \"path\": \"src/main.rs\", \"start_line\": 100, \"end_line\": 200}",
         annotations(
             read_only_hint = true,
             destructive_hint = false,
@@ -289,7 +289,7 @@ impl GithubServer {
     }
 
     #[tool(
-        description = "List commits, newest first: sha, title line, author, date. Filters: sha (branch/tag/sha to start from), path, author, since, until. Example: {\"owner\": \"octocat\", \"repo\": \"hello-world\", \"path\": \"src/lib.rs\", \"since\": \"2025-01-01T00:00:00Z\"}",
+        description = "List commits, newest first: sha, title line, author, date. Example: {\"owner\": \"octocat\", \"repo\": \"hello-world\", \"path\": \"src/lib.rs\", \"since\": \"2025-01-01T00:00:00Z\"}",
         annotations(
             read_only_hint = true,
             destructive_hint = false,
