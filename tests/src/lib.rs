@@ -265,12 +265,23 @@ impl RawStdio {
 
     /// Like [`RawStdio::start`], declaring these client capabilities.
     pub fn start_with(binary: &str, args: &[&str], capabilities: Value) -> Self {
+        Self::start_logging_to(binary, args, capabilities, Stdio::null())
+    }
+
+    /// Like [`RawStdio::start_with`], with the server's stderr (its log, at info)
+    /// going to `stderr`.
+    pub fn start_logging_to(
+        binary: &str,
+        args: &[&str],
+        capabilities: Value,
+        stderr: impl Into<Stdio>,
+    ) -> Self {
         let mut child = Command::new(bin(binary))
             .args(args)
             .env("RUST_LOG", "info")
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
+            .stderr(stderr)
             .spawn()
             .expect("spawn server");
         let stdin = child.stdin.take().expect("stdin");

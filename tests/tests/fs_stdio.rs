@@ -214,6 +214,53 @@ async fn file_resources_are_served_through_the_template() {
     assert!(!r.to_string().contains("OUTSIDE-SECRET"));
 }
 
+/// A client whose roots all lie outside the server's (the Inspector lists none; Claude
+/// Code started in another folder lists that one) keeps the server's roots, and the
+/// log says so without claiming that nothing is reachable.
+#[test]
+fn client_roots_outside_the_server_roots_are_ignored_and_said_so() {
+    for client_roots in [json!([]), json!([{"uri": "file:///usr"}])] {
+        let fx = Fixture::new();
+        let log_path = fx.path("server.log");
+        let log = std::fs::File::create(&log_path).unwrap();
+        let mut raw = RawStdio::start_logging_to(
+            "fs-server",
+            &[fx.root().to_str().unwrap()],
+            json!({"roots": {}}),
+            log,
+        );
+        let request = loop {
+            let v = raw.read();
+            if v["method"] == "roots/list" {
+                break v;
+            }
+        };
+        raw.send(json!({"jsonrpc": "2.0", "id": request["id"],
+            "result": {"roots": client_roots}}));
+        raw.send(
+            json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {
+            "name": "read_text_file", "arguments": {"path": fx.path("root/hello.txt")}}}),
+        );
+        let read = raw.wait_for_id(1);
+        assert_ne!(read["result"]["isError"], true, "{read}");
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        let text = loop {
+            let text = std::fs::read_to_string(&log_path).unwrap();
+            let said = text.contains("ignoring them") || text.contains("listed no folder roots");
+            if said || std::time::Instant::now() > deadline {
+                break text;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        };
+        assert!(
+            text.contains("ignoring them") || text.contains("listed no folder roots"),
+            "{client_roots}: {text}"
+        );
+        assert!(!text.contains("no files are reachable"), "{text}");
+        assert!(!text.contains("WARN"), "nothing is wrong: {text}");
+    }
+}
+
 #[tokio::test]
 async fn client_roots_narrow_but_never_widen() {
     let fx = Fixture::new();
