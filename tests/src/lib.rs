@@ -521,3 +521,24 @@ pub fn inotify_watches(pid: u32) -> Option<usize> {
     }
     Some(watches)
 }
+
+/// A fake GitHub on a thread and runtime of its own, so a test that blocks (on a
+/// child process, or a synchronous client) does not stall it, and the times it
+/// records are when requests arrived.
+pub fn fake_github_on_own_thread() -> fake_apis::github::FakeGithub {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("a runtime for the fake");
+        runtime.block_on(async move {
+            let fake = fake_apis::github::start(0)
+                .await
+                .expect("start the fake GitHub");
+            tx.send(fake).expect("hand the fake over");
+            std::future::pending::<()>().await
+        });
+    });
+    rx.recv().expect("the fake started")
+}

@@ -6,7 +6,7 @@
 use e2e::abuse::McpHttp;
 use e2e::{HttpServer, RawStdio};
 use fake_apis::faults::FaultPlan;
-use fake_apis::github::{DEMO_TOKEN, FakeGithub};
+use fake_apis::github::DEMO_TOKEN;
 use serde_json::{Value, json};
 
 const LOG_LEVEL: &str = "io.modelcontextprotocol/logLevel";
@@ -101,26 +101,9 @@ async fn a_stateless_request_gets_log_messages_only_when_its_meta_asks() {
     );
 }
 
-/// A fake GitHub on its own thread and runtime (the test's runtime blocks on the
-/// server's start).
-fn fake_github() -> FakeGithub {
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        runtime.block_on(async move {
-            tx.send(fake_apis::github::start(0).await.unwrap()).unwrap();
-            std::future::pending::<()>().await
-        });
-    });
-    rx.recv().unwrap()
-}
-
 #[tokio::test]
 async fn an_upstream_retry_is_told_to_a_client_that_asked() {
-    let fake = fake_github();
+    let fake = e2e::fake_github_on_own_thread();
     let server = HttpServer::start(
         "github-server",
         &["--api-url", &fake.base_url],

@@ -4,23 +4,6 @@
 use e2e::bin;
 use std::process::Command;
 
-/// A fake GitHub on a thread of its own; its base URL.
-fn fake_github() -> String {
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        runtime.block_on(async move {
-            let fake = fake_apis::github::start(0).await.unwrap();
-            tx.send(fake.base_url.clone()).unwrap();
-            std::future::pending::<()>().await
-        });
-    });
-    rx.recv().unwrap()
-}
-
 /// Runs `SERVER doctor --api-url URL` with no token in the environment; returns the
 /// exit code and stdout.
 fn doctor(server: &str, api_url: &str) -> (Option<i32>, String) {
@@ -40,7 +23,7 @@ fn doctor(server: &str, api_url: &str) -> (Option<i32>, String) {
 
 #[test]
 fn both_api_servers_report_a_missing_token_the_same_way() {
-    let github = fake_github();
+    let github = e2e::fake_github_on_own_thread().base_url;
     for (server, variable, api) in [
         ("github-server", "GITHUB_TOKEN", github.as_str()),
         ("notion-server", "NOTION_TOKEN", "http://127.0.0.1:9"),

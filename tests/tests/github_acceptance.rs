@@ -49,23 +49,6 @@ async fn fake() -> FakeGithub {
         .expect("start the fake GitHub")
 }
 
-/// A fake GitHub on its own thread and runtime, so the times it records are when
-/// requests arrived, not when this test's busy runtime got round to them.
-fn fake_on_own_thread() -> FakeGithub {
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .expect("a runtime for the fake");
-        runtime.block_on(async move {
-            tx.send(fake().await).expect("hand the fake over");
-            std::future::pending::<()>().await
-        });
-    });
-    rx.recv().expect("the fake started")
-}
-
 /// github-server over stdio against `fake`, with `token`, extra flags, a log
 /// level and where its stderr goes.
 async fn server_with(
@@ -402,7 +385,7 @@ async fn a_create_that_times_out_is_not_retried() {
 
 #[tokio::test]
 async fn a_burst_of_200_calls_stays_within_the_upstream_rate_limit() {
-    let fake = fake_on_own_thread();
+    let fake = e2e::fake_github_on_own_thread();
     let client = server(&fake, &["--api-rate-limit", "20", "--api-burst", "1"]).await;
     fake.faults.reset();
     let calls = (0..200).map(|i| {
