@@ -243,3 +243,27 @@ fn what_a_server_does_not_declare_is_method_not_found() {
         assert_eq!(answer["error"]["code"], -32601, "{method}: {answer}");
     }
 }
+
+#[tokio::test]
+async fn a_query_cut_at_the_row_cap_is_told_to_a_client_that_asked() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("empty.sqlite");
+    std::fs::File::create(&path).unwrap();
+    let url = format!("sqlite:{}", path.display());
+    let server = HttpServer::start("sql-server", &["--url", &url], &[]);
+    let sql = "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 10) SELECT i FROM n";
+    let (_, messages) = McpHttp::new(&server.base)
+        .stateless_messages(
+            1,
+            "tools/call",
+            json!({"name": "query", "arguments": {"sql": sql, "max_rows": 3}}),
+            json!({LOG_LEVEL: "notice"}),
+        )
+        .await
+        .unwrap();
+    let logs = log_messages(&messages);
+    assert_eq!(logs.len(), 1, "{messages:?}");
+    let text = logs[0]["params"]["data"].as_str().unwrap();
+    assert!(text.contains("cut at the 3-row cap"), "{text}");
+    assert_eq!(logs[0]["params"]["logger"], "sql");
+}

@@ -70,6 +70,7 @@ impl SqlServer {
         let rows = exec::run_approved(&db, &approved, &p.params, &limits, &ctx.ct)
             .await
             .map_err(|e| ToolError::new(e.to_string()))?;
+        tell_client_about(&db.name, &rows).await;
         let (output, text) = query_output(&db.name, rows);
         let structured = output.into_structured();
         let mut result = CallToolResult::success(vec![ContentBlock::text(text)]);
@@ -216,7 +217,10 @@ impl SqlServer {
 }
 
 fn not_found(uri: &str, why: &str) -> McpError {
-    McpError::resource_not_found(format!("resource not found: {uri} ({why})"), None)
+    McpError::resource_not_found(
+        format!("resource not found: {uri} ({why})"),
+        Some(serde_json::json!({"uri": uri})),
+    )
 }
 
 #[tool_handler(router = self.tool_router)]
@@ -370,4 +374,35 @@ impl ServerHandler for SqlServer {
                 .into(),
         )
     }
+}
+
+/// A query slower than this is reported to a client that asked for log messages.
+const SLOW_QUERY: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// Log messages for a client watching (see `shared::client_log`): a slow query, and
+/// output cut at a cap. Never the rows themselves.
+async fn tell_client_about(database: &str, rows: &exec::Rows) {
+    if rows.elapsed >= SLOW_QUERY {
+        shared::client_log::notice(
+            "sql",
+            format!(
+                "slow query on {database}: {:.1} s; EXPLAIN it to find a missing index",
+                rows.elapsed.as_secs_f64()
+            ),
+        )
+        .await;
+    }
+    let cut = match rows.cut {
+        Some(exec::Cut::Rows(max)) => format!("the {max}-row cap"),
+        Some(exec::Cut::Bytes(max)) => format!("the {max}-byte output cap"),
+        None => return,
+    };
+    shared::client_log::notice(
+        "sql",
+        format!(
+            "query on {database}: {} rows returned, cut at {cut}; the result's `next` says how to get the rest",
+            rows.rows.len()
+        ),
+    )
+    .await;
 }
