@@ -34,7 +34,8 @@ ENV RUST_LOG=info
 EXPOSE 8080
 # Any of the four binaries can probe: `healthcheck` sends GET /healthz to $MCP_HTTP
 # (0.0.0.0 probed on 127.0.0.1) and exits 0 on a 200; without MCP_HTTP (a stdio
-# container) there is nothing to probe and it exits 0.
+# container) there is nothing to probe and it exits 0. MCP_CONFIG is dropped for the
+# probe: fs-server would refuse another server's config file (unknown keys).
 HEALTHCHECK --interval=30s --timeout=5s --start-period=10s --retries=3 \
-    CMD ["fs-server", "healthcheck"]
+    CMD ["env", "-u", "MCP_CONFIG", "fs-server", "healthcheck"]
 CMD ["fs-server", "--help"]
