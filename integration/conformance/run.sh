@@ -140,6 +140,33 @@ for name in "${servers[@]}"; do
     fi
 done
 
+# The configurations with the most tools, over stdio: every write tool, every toolset.
+strict_stdio() {
+    local label="$1"
+    shift
+    echo "== inspector --strict: $label tools/list (stdio)" >&2
+    # RUST_LOG=off: the server's own log would share the Inspector's stderr.
+    if "${inspector[@]}" --strict --method tools/list -e RUST_LOG=off "$@" >/dev/null \
+        2>"$work/strict.txt"; then
+        if [ -s "$work/strict.txt" ]; then
+            echo "   ok (no error-severity problem); it reports:" >&2
+            sed 's/^/     /' "$work/strict.txt" >&2
+        else
+            echo "   ok: no schema portability problem reported" >&2
+        fi
+    else
+        failed+=("$label inspector --strict")
+        cat "$work/strict.txt" >&2
+    fi
+}
+mkdir -p "$work/files"
+strict_stdio "fs-server --allow-write --allow-delete" \
+    "$bin_dir/fs-server" --allow-write --allow-delete "$work/files"
+strict_stdio "github-server --toolsets all --allow-write" -e GITHUB_TOKEN=unused \
+    "$bin_dir/github-server" --api-url http://127.0.0.1:9 --toolsets all --allow-write
+strict_stdio "notion-server --allow-write" -e NOTION_TOKEN=unused \
+    "$bin_dir/notion-server" --api-url http://127.0.0.1:9/v1 --allow-write
+
 echo "conformance: $passed checks passed, $failures failed as expected (fixture-only checks), ${#failed[@]} unexpected" >&2
 if [ ${#failed[@]} -gt 0 ]; then
     printf 'FAILED: %s\n' "${failed[@]}" >&2
