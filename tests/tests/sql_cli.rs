@@ -35,6 +35,10 @@ async fn doctor_on_sqlite() {
     let o = sql_server(&["doctor", "--url", &url], &[]);
     let text = stdout(&o);
     assert!(o.status.success(), "{text}");
+    // doctor is a subcommand: the options may come first, too.
+    let after = sql_server(&["--url", &url, "doctor"], &[]);
+    assert!(after.status.success(), "{}", stdout(&after));
+    assert_eq!(stdout(&after), text);
     assert!(text.contains("✓ opened: SQLite 3."), "{text}");
     assert!(text.contains("✓ the file is opened read-only"), "{text}");
     assert!(text.contains("is writable by this OS user"), "{text}");
@@ -106,6 +110,10 @@ async fn doctor_on_postgres_warns_for_a_superuser_and_not_for_a_reader() {
     let o = sql_server(&["doctor", "--url", &url], &[]);
     let text = stdout(&o);
     assert!(o.status.success(), "{text}");
+    // doctor is a subcommand: the options may come first, too.
+    let after = sql_server(&["--url", &url, "doctor"], &[]);
+    assert!(after.status.success(), "{}", stdout(&after));
+    assert_eq!(stdout(&after), text);
     assert!(text.contains("✓ connected as"), "{text}");
     assert!(text.contains("PostgreSQL 1"), "{text}");
     assert!(
