@@ -89,6 +89,28 @@ server_env() {
     esac
 }
 
+# The Inspector's --strict check of one server's tools/list: $1 names it, the rest
+# are the Inspector's arguments for reaching it (a URL, or a command for stdio).
+strict_check() {
+    local label="$1"
+    shift
+    echo "== inspector --strict: $label" >&2
+    # RUST_LOG=off: a stdio server's own log would share the Inspector's stderr.
+    if "${inspector[@]}" --strict --method tools/list -e RUST_LOG=off "$@" >/dev/null \
+        2>"$work/strict.txt"; then
+        if [ -s "$work/strict.txt" ]; then
+            echo "   ok (no error-severity problem); it reports:" >&2
+            sed 's/^/     /' "$work/strict.txt" >&2
+        else
+            echo "   ok: no schema portability problem reported" >&2
+        fi
+    else
+        failed+=("$label: inspector --strict")
+        failures=$((failures + 1))
+        cat "$work/strict.txt" >&2
+    fi
+}
+
 failed=()
 passed=0
 skipped=0
@@ -127,49 +149,16 @@ for name in "${servers[@]}"; do
         fi
     done
 
-    echo "== inspector --strict: $name-server tools/list" >&2
-    # shellcheck disable=SC2086
-    if env "$(server_env "$name")" RUST_LOG=warn "${inspector[@]}" --strict --method tools/list \
-        --transport http --server-url "$url/mcp" >"$work/$name-tools.json" 2>"$work/$name-strict.txt"; then
-        if [ -s "$work/$name-strict.txt" ]; then
-            echo "   ok (no error-severity problem); it reports:" >&2
-            sed 's/^/     /' "$work/$name-strict.txt" >&2
-        else
-            echo "   ok: no schema portability problem reported" >&2
-        fi
-    else
-        failed+=("$name-server inspector --strict")
-        failures=$((failures + 1))
-        cat "$work/$name-strict.txt" >&2
-    fi
+    strict_check "$name-server over HTTP" --transport http --server-url "$url/mcp"
 done
 
 # The configurations with the most tools, over stdio: every write tool, every toolset.
-strict_stdio() {
-    local label="$1"
-    shift
-    echo "== inspector --strict: $label tools/list (stdio)" >&2
-    # RUST_LOG=off: the server's own log would share the Inspector's stderr.
-    if "${inspector[@]}" --strict --method tools/list -e RUST_LOG=off "$@" >/dev/null \
-        2>"$work/strict.txt"; then
-        if [ -s "$work/strict.txt" ]; then
-            echo "   ok (no error-severity problem); it reports:" >&2
-            sed 's/^/     /' "$work/strict.txt" >&2
-        else
-            echo "   ok: no schema portability problem reported" >&2
-        fi
-    else
-        failed+=("$label inspector --strict")
-        failures=$((failures + 1))
-        cat "$work/strict.txt" >&2
-    fi
-}
 mkdir -p "$work/files"
-strict_stdio "fs-server --allow-write --allow-delete" \
+strict_check "fs-server --allow-write --allow-delete over stdio" \
     "$bin_dir/fs-server" --allow-write --allow-delete "$work/files"
-strict_stdio "github-server --toolsets all --allow-write" -e GITHUB_TOKEN=unused \
+strict_check "github-server --toolsets all --allow-write over stdio" -e GITHUB_TOKEN=unused \
     "$bin_dir/github-server" --api-url http://127.0.0.1:9 --toolsets all --allow-write
-strict_stdio "notion-server --allow-write" -e NOTION_TOKEN=unused \
+strict_check "notion-server --allow-write over stdio" -e NOTION_TOKEN=unused \
     "$bin_dir/notion-server" --api-url http://127.0.0.1:9/v1 --allow-write
 
 echo "conformance: ${#failed[@]} run(s) failed; fixture-only checks left out: $skipped" >&2

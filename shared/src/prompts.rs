@@ -54,6 +54,18 @@ pub fn unknown(name: &str, available: &[Prompt]) -> McpError {
     )
 }
 
+/// Ok when `request` names one of `available`; otherwise the [`unknown`] error.
+pub fn ensure_known(
+    request: &GetPromptRequestParams,
+    available: &[Prompt],
+) -> Result<(), McpError> {
+    if available.iter().any(|p| p.name == request.name) {
+        Ok(())
+    } else {
+        Err(unknown(&request.name, available))
+    }
+}
+
 /// `text` as the single user message of a prompt result.
 pub fn user_message(text: String, description: String) -> GetPromptResponse {
     GetPromptResult::new(vec![PromptMessage::new_text(Role::User, text)])

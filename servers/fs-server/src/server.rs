@@ -430,12 +430,7 @@ impl ServerHandler for FsServer {
         request: GetPromptRequestParams,
         _ctx: RequestContext<RoleServer>,
     ) -> Result<GetPromptResponse, McpError> {
-        if request.name != prompt::NAME {
-            return Err(shared::prompts::unknown(
-                &request.name,
-                &[prompt::definition()],
-            ));
-        }
+        shared::prompts::ensure_known(&request, &[prompt::definition()])?;
         let question = shared::prompts::argument(&request, "question");
         let start = shared::prompts::argument(&request, "path");
         let text = prompt::text(

@@ -91,10 +91,7 @@ impl ServerHandler for GithubServer {
         request: GetPromptRequestParams,
         _ctx: RequestContext<RoleServer>,
     ) -> Result<GetPromptResponse, McpError> {
-        let prompts = self.prompts();
-        if request.name != prompt::NAME {
-            return Err(shared::prompts::unknown(&request.name, &prompts));
-        }
+        shared::prompts::ensure_known(&request, &self.prompts())?;
         let arg = |key| shared::prompts::required(&request, key, prompt::EXAMPLE);
         let (owner, repo, number) = (arg("owner")?, arg("repo")?, arg("pull_number")?);
         if number.parse::<u64>().is_err() {

@@ -114,12 +114,7 @@ impl ServerHandler for NotionServer {
         request: GetPromptRequestParams,
         _ctx: rmcp::service::RequestContext<rmcp::RoleServer>,
     ) -> Result<GetPromptResponse, ErrorData> {
-        if request.name != prompt::NAME {
-            return Err(shared::prompts::unknown(
-                &request.name,
-                &[prompt::definition()],
-            ));
-        }
+        shared::prompts::ensure_known(&request, &[prompt::definition()])?;
         let page = shared::prompts::required(&request, "page", prompt::EXAMPLE)?;
         let focus = shared::prompts::argument(&request, "focus");
         Ok(shared::prompts::user_message(

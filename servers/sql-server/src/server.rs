@@ -329,24 +329,8 @@ impl ServerHandler for SqlServer {
         request: GetPromptRequestParams,
         ctx: RequestContext<RoleServer>,
     ) -> Result<GetPromptResponse, McpError> {
-        if request.name != prompt::NAME {
-            return Err(McpError::invalid_params(
-                format!(
-                    "unknown prompt `{}`; available: {}",
-                    request.name,
-                    prompt::NAME
-                ),
-                None,
-            ));
-        }
-        let arg = |k: &str| {
-            request
-                .arguments
-                .as_ref()
-                .and_then(|a| a.get(k))
-                .and_then(|v| v.as_str())
-                .map(str::to_string)
-        };
+        shared::prompts::ensure_known(&request, &[prompt::definition()])?;
+        let arg = |key: &str| shared::prompts::argument(&request, key);
         let db = self
             .registry
             .get(arg("database").as_deref())
