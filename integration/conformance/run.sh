@@ -52,13 +52,15 @@ sys.exit(f"{sys.argv[1]} did not become healthy")
 EOF
 }
 
-# Starts fake-apis for $1 (github|notion) and prints its base URL.
+# Starts fake-apis for $1 (github|notion) in this shell (so cleanup stops it) and
+# sets fake_url to its base URL.
+fake_url=
 start_fake() {
     local out="$work/fake-$1.url"
     "$bin_dir/fake-apis" "$1" >"$out" 2>>"$work/fake-$1.log" &
     pids+=($!)
     for _ in $(seq 100); do [ -s "$out" ] && break; sleep 0.1; done
-    head -n1 "$out"
+    fake_url="$(head -n1 "$out")"
 }
 
 # The arguments that make server $1 serve something real: a folder, the sample shop,
@@ -76,8 +78,7 @@ server_args() {
                 "$work/shop.sqlite" "$repo/integration/sql/sample.sql"
             echo "--url sqlite:$work/shop.sqlite"
             ;;
-        github) echo "--api-url $(start_fake github)" ;;
-        notion) echo "--api-url $(start_fake notion)" ;;
+        github | notion) echo "--api-url $fake_url" ;;
     esac
 }
 
@@ -117,6 +118,7 @@ skipped=0
 failures=0
 for name in "${servers[@]}"; do
     binary="$bin_dir/$name-server"
+    case "$name" in github | notion) start_fake "$name" ;; esac
     args="$(server_args "$name")"
     port="$(free_port)"
     # --rate-limit 0: the suite sends many requests from one address in a burst.
