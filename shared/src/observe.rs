@@ -30,29 +30,23 @@ pub struct Observed<H> {
     inner: H,
     /// What `logging/setLevel` asked for in this session.
     log_level: SessionLevel,
-    /// What the wrapped server declares: requests for anything else get -32601
-    /// (rmcp's defaults would answer, say, an empty prompts/list).
-    declared: std::sync::Arc<ServerCapabilities>,
 }
 
 impl<H: ServerHandler> Observed<H> {
     /// Wraps `inner` (one per session: the log level is the session's).
     pub fn new(inner: H) -> Self {
-        let declared = std::sync::Arc::new(inner.get_info().capabilities);
         Self {
             inner,
             log_level: SessionLevel::default(),
-            declared,
         }
     }
 
-    /// Whether the server declares `resources.subscribe`.
-    fn subscriptions_declared(&self) -> bool {
-        self.declared
-            .resources
-            .as_ref()
-            .and_then(|r| r.subscribe)
-            .unwrap_or(false)
+    /// Whether the wrapped server declares the capability `offers` looks for.
+    /// Requests for anything it does not declare get -32601 (rmcp's defaults would
+    /// answer, say, an empty prompts/list). Asked only by those rarer methods, so a
+    /// tool call never pays for the server's `get_info`.
+    fn declares(&self, offers: impl FnOnce(&ServerCapabilities) -> bool) -> bool {
+        offers(&self.inner.get_info().capabilities)
     }
 
     /// Runs `future` (the handling of the request `context` describes) with its client
@@ -107,22 +101,26 @@ fn observe<T>(
     }
 }
 
-/// `future` when the server declares the capability the method belongs to; else
-/// -32601, as the specification asks (a server answers only what it declares).
-async fn gated<T>(
-    declared: bool,
+/// [`observe`]s `future` when the server declares the capability the method belongs
+/// to; otherwise answers -32601, as the specification asks (a server answers only
+/// what it declares).
+fn observe_offered<T>(
     method: &'static str,
+    declared: bool,
     capability: &'static str,
     future: impl Future<Output = Result<T, McpError>>,
-) -> Result<T, McpError> {
-    if !declared {
-        return Err(McpError::new(
-            ErrorCode::METHOD_NOT_FOUND,
-            format!("{method}: this server does not offer {capability}"),
-            None,
-        ));
-    }
-    future.await
+) -> impl Future<Output = Result<T, McpError>> {
+    let offered = async move {
+        if !declared {
+            return Err(McpError::new(
+                ErrorCode::METHOD_NOT_FOUND,
+                format!("{method}: this server does not offer {capability}"),
+                None,
+            ));
+        }
+        future.await
+    };
+    observe(method, None, offered, ok)
 }
 
 fn ok<T>(_: &T) -> Outcome {
@@ -178,16 +176,11 @@ impl<H: ServerHandler> ServerHandler for Observed<H> {
         context: RequestContext<RoleServer>,
     ) -> impl Future<Output = Result<CompleteResult, McpError>> + MaybeSendFuture + '_ {
         let future = self.inner.complete(request, context);
-        observe(
+        observe_offered(
             "completion/complete",
-            None,
-            gated(
-                self.declared.completions.is_some(),
-                "completion/complete",
-                "completions",
-                future,
-            ),
-            ok,
+            self.declares(|c| c.completions.is_some()),
+            "completions",
+            future,
         )
     }
 
@@ -206,16 +199,11 @@ impl<H: ServerHandler> ServerHandler for Observed<H> {
         context: RequestContext<RoleServer>,
     ) -> impl Future<Output = Result<GetPromptResponse, McpError>> + MaybeSendFuture + '_ {
         let future = self.inner.get_prompt(request, context);
-        observe(
+        observe_offered(
             "prompts/get",
-            None,
-            gated(
-                self.declared.prompts.is_some(),
-                "prompts/get",
-                "prompts",
-                future,
-            ),
-            ok,
+            self.declares(|c| c.prompts.is_some()),
+            "prompts",
+            future,
         )
     }
 
@@ -225,16 +213,11 @@ impl<H: ServerHandler> ServerHandler for Observed<H> {
         context: RequestContext<RoleServer>,
     ) -> impl Future<Output = Result<ListPromptsResult, McpError>> + MaybeSendFuture + '_ {
         let future = self.inner.list_prompts(request, context);
-        observe(
+        observe_offered(
             "prompts/list",
-            None,
-            gated(
-                self.declared.prompts.is_some(),
-                "prompts/list",
-                "prompts",
-                future,
-            ),
-            ok,
+            self.declares(|c| c.prompts.is_some()),
+            "prompts",
+            future,
         )
     }
 
@@ -244,16 +227,11 @@ impl<H: ServerHandler> ServerHandler for Observed<H> {
         context: RequestContext<RoleServer>,
     ) -> impl Future<Output = Result<ListResourcesResult, McpError>> + MaybeSendFuture + '_ {
         let future = self.inner.list_resources(request, context);
-        observe(
+        observe_offered(
             "resources/list",
-            None,
-            gated(
-                self.declared.resources.is_some(),
-                "resources/list",
-                "resources",
-                future,
-            ),
-            ok,
+            self.declares(|c| c.resources.is_some()),
+            "resources",
+            future,
         )
     }
 
@@ -264,16 +242,11 @@ impl<H: ServerHandler> ServerHandler for Observed<H> {
     ) -> impl Future<Output = Result<ListResourceTemplatesResult, McpError>> + MaybeSendFuture + '_
     {
         let future = self.inner.list_resource_templates(request, context);
-        observe(
+        observe_offered(
             "resources/templates/list",
-            None,
-            gated(
-                self.declared.resources.is_some(),
-                "resources/templates/list",
-                "resources",
-                future,
-            ),
-            ok,
+            self.declares(|c| c.resources.is_some()),
+            "resources",
+            future,
         )
     }
 
@@ -284,13 +257,8 @@ impl<H: ServerHandler> ServerHandler for Observed<H> {
     ) -> impl Future<Output = Result<ReadResourceResponse, McpError>> + MaybeSendFuture + '_ {
         let read =
             self.with_client_log(&context, self.inner.read_resource(request, context.clone()));
-        let declared = self.declared.resources.is_some();
-        observe(
-            "resources/read",
-            None,
-            gated(declared, "resources/read", "resources", read),
-            ok,
-        )
+        let declared = self.declares(|c| c.resources.is_some());
+        observe_offered("resources/read", declared, "resources", read)
     }
 
     fn accepted_subscription_filter(
@@ -313,16 +281,11 @@ impl<H: ServerHandler> ServerHandler for Observed<H> {
         context: RequestContext<RoleServer>,
     ) -> impl Future<Output = Result<(), McpError>> + MaybeSendFuture + '_ {
         let future = self.inner.subscribe(request, context);
-        observe(
+        observe_offered(
             "resources/subscribe",
-            None,
-            gated(
-                self.subscriptions_declared(),
-                "resources/subscribe",
-                "resource subscriptions",
-                future,
-            ),
-            ok,
+            self.declares(|c| c.resources.as_ref().and_then(|r| r.subscribe) == Some(true)),
+            "resource subscriptions",
+            future,
         )
     }
 
@@ -332,16 +295,11 @@ impl<H: ServerHandler> ServerHandler for Observed<H> {
         context: RequestContext<RoleServer>,
     ) -> impl Future<Output = Result<(), McpError>> + MaybeSendFuture + '_ {
         let future = self.inner.unsubscribe(request, context);
-        observe(
+        observe_offered(
             "resources/unsubscribe",
-            None,
-            gated(
-                self.subscriptions_declared(),
-                "resources/unsubscribe",
-                "resource subscriptions",
-                future,
-            ),
-            ok,
+            self.declares(|c| c.resources.as_ref().and_then(|r| r.subscribe) == Some(true)),
+            "resource subscriptions",
+            future,
         )
     }
 
