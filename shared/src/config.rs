@@ -26,16 +26,10 @@ use clap::{ArgAction, Parser};
 use crate::logging::LogFormat;
 
 /// Text servers append to `--help`: where options come from.
-pub const DOCTOR_HELP: &str = "Every option can also come from its environment variable or from a TOML file given with --config (keys are the long option names, e.g. log_format = \"json\"). Precedence: flags > environment > file > defaults.\nExamples: `SERVER doctor --config my.toml` checks a configuration; `SERVER healthcheck` probes a server started with MCP_HTTP=IP:PORT.";
+pub const SOURCES_HELP: &str = "Every option can also come from its environment variable or from a TOML file given with --config (keys are the long option names, e.g. log_format = \"json\"). Precedence: flags > environment > file > defaults.\nExamples: `SERVER doctor --config my.toml` checks a configuration; `SERVER healthcheck` probes a server started with MCP_HTTP=IP:PORT.";
 
 /// Prefix of the ids of argument groups that are one setting (see the module doc).
 pub const ONE_SETTING: &str = "one:";
-
-/// `--help` text of the `doctor` subcommand.
-const DOCTOR_ABOUT: &str = "Check this configuration and environment, print what is wrong and how to fix it, and exit (0 healthy, 1 otherwise). Takes the same options as serving.";
-
-/// `--help` text of the `healthcheck` subcommand.
-const HEALTHCHECK_ABOUT: &str = "Probe GET /healthz of a server of this machine running with --http (or MCP_HTTP) and exit 0 when it answers 200; for container health checks. Takes the same options as serving.";
 
 /// Options every server shares: transport, HTTP protections, logging, config file.
 #[derive(clap::Args, Debug, Clone)]
@@ -205,18 +199,19 @@ pub enum Command {
     Healthcheck,
 }
 
-impl Command {
-    /// The subcommand's name on the command line (`None` for serving).
-    fn name(self) -> Option<&'static str> {
-        match self {
-            Command::Serve => None,
-            Command::Doctor => Some("doctor"),
-            Command::Healthcheck => Some("healthcheck"),
-        }
-    }
-
-    const SUBCOMMANDS: [Command; 2] = [Command::Doctor, Command::Healthcheck];
-}
+/// The subcommands: each one's name on the command line and its line in `--help`.
+const SUBCOMMANDS: [(Command, &str, &str); 2] = [
+    (
+        Command::Doctor,
+        "doctor",
+        "Check this configuration and environment, print what is wrong and how to fix it, and exit (0 healthy, 1 otherwise). Takes the same options as serving.",
+    ),
+    (
+        Command::Healthcheck,
+        "healthcheck",
+        "Probe GET /healthz of a server of this machine running with --http (or MCP_HTTP) and exit 0 when it answers 200; for container health checks. Takes the same options as serving.",
+    ),
+];
 
 /// Parsed command line: the command and the server's options.
 #[derive(Debug)]
@@ -340,10 +335,10 @@ fn split_subcommand(
     let Some((name, _)) = matches.subcommand() else {
         return Ok((Command::Serve, argv));
     };
-    let command = Command::SUBCOMMANDS
+    let command = SUBCOMMANDS
         .into_iter()
-        .find(|c| c.name() == Some(name))
-        .unwrap_or(Command::Serve);
+        .find(|(_, sub, _)| *sub == name)
+        .map_or(Command::Serve, |(command, _, _)| command);
     // The subcommand is the first token with its name that clap reads as one (not,
     // say, the value of an option before it).
     let position = (1..argv.len()).find(|&i| {
@@ -364,15 +359,17 @@ fn split_subcommand(
 fn with_subcommands(base: clap::Command) -> clap::Command {
     let args: Vec<clap::Arg> = base.get_arguments().cloned().collect();
     let groups: Vec<clap::ArgGroup> = base.get_groups().cloned().collect();
-    let subcommand = |name: &'static str, about: &'static str| {
-        clap::Command::new(name)
-            .about(about)
-            .args(args.clone())
-            .groups(groups.clone())
-    };
-    base.subcommand_precedence_over_arg(true)
-        .subcommand(subcommand("doctor", DOCTOR_ABOUT))
-        .subcommand(subcommand("healthcheck", HEALTHCHECK_ABOUT))
+    SUBCOMMANDS.into_iter().fold(
+        base.subcommand_precedence_over_arg(true),
+        |cmd, (_, name, about)| {
+            cmd.subcommand(
+                clap::Command::new(name)
+                    .about(about)
+                    .args(args.clone())
+                    .groups(groups.clone()),
+            )
+        },
+    )
 }
 
 /// Whether the option `id` was given as a flag or by its environment variable.

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use clap::Parser;
-use shared::config::{CommonArgs, DOCTOR_HELP};
+use shared::config::{CommonArgs, SOURCES_HELP};
 
 /// Command-line options of fs-server (each also from its environment variable or the
 /// TOML file given with --config).
@@ -12,7 +12,7 @@ use shared::config::{CommonArgs, DOCTOR_HELP};
     name = "fs-server",
     version,
     about = "MCP server for the files under one or more root directories: read, list, and search names and contents. Nothing outside the roots is reachable.",
-    after_help = DOCTOR_HELP,
+    after_help = SOURCES_HELP,
     group(clap::ArgGroup::new("one:roots").multiple(true))
 )]
 pub struct FsArgs {

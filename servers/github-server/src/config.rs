@@ -9,7 +9,7 @@
 use std::time::Duration;
 
 use clap::Parser;
-use shared::config::{CommonArgs, DOCTOR_HELP};
+use shared::config::{CommonArgs, SOURCES_HELP};
 use shared::upstream::{RateLimit, UpstreamConfig};
 
 /// The public GitHub API.
@@ -22,7 +22,7 @@ pub const DEFAULT_API_URL: &str = "https://api.github.com";
     name = "github-server",
     version,
     about = "MCP server for GitHub's REST API: pick toolsets or single tools, read-only unless --allow-write, automatic pagination up to a limit, compact bounded outputs. The token comes from GITHUB_TOKEN (or GITHUB_PERSONAL_ACCESS_TOKEN).",
-    after_help = DOCTOR_HELP
+    after_help = SOURCES_HELP
 )]
 pub struct GithubArgs {
     /// API base URL. Examples: https://api.github.com, https://ghe.example.com/api/v3,

@@ -6,7 +6,7 @@
 //! options, hence `--api-rate-limit` for Notion.
 
 use clap::Parser;
-use shared::config::{CommonArgs, DOCTOR_HELP};
+use shared::config::{CommonArgs, SOURCES_HELP};
 
 /// The API version sent by default (data sources need 2025-09-03 or later).
 pub const DEFAULT_VERSION: &str = "2025-09-03";
@@ -18,7 +18,7 @@ pub const DEFAULT_VERSION: &str = "2025-09-03";
     name = "notion-server",
     version,
     about = "MCP server for Notion: search, pages as Markdown (child blocks fetched recursively), data-source queries with readable property values, comments; with --allow-write, pages created and appended from Markdown.",
-    after_help = DOCTOR_HELP
+    after_help = SOURCES_HELP
 )]
 pub struct NotionArgs {
     /// Notion integration token (secret_… or ntn_…). Prefer the environment variable:

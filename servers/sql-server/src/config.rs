@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{Parser, ValueEnum};
-use shared::config::{CommonArgs, DOCTOR_HELP};
+use shared::config::{CommonArgs, SOURCES_HELP};
 
 /// Command-line options of sql-server (each also from its environment variable or the
 /// TOML file given with --config).
@@ -18,7 +18,7 @@ use shared::config::{CommonArgs, DOCTOR_HELP};
     name = "sql-server",
     version,
     about = "MCP server for read-only SQL over SQLite, PostgreSQL and MySQL/MariaDB: one reading statement per call, enforced by the engine and by a SQL parser; bounded results; schema as resources.",
-    after_help = DOCTOR_HELP
+    after_help = SOURCES_HELP
 )]
 pub struct SqlArgs {
     /// The database to serve, named `default`. Examples: sqlite:./shop.db (or a plain
