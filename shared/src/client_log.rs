@@ -8,7 +8,7 @@
 //!
 //! [`crate::observe::Observed`] runs every tool call and resource read inside
 //! [`scope`], which records where to send and the lowest level wanted. Code anywhere
-//! below calls [`warning`], [`notice`], [`info`] or [`debug`]: the message goes to the
+//! below calls [`warning`] or [`notice`] (or [`send`] with any level): the message goes to the
 //! client when the request asked for that level, and costs a task-local look-up
 //! otherwise. Only what helps a user follow a request belongs here (retries, waits
 //! for a rate limit, cut output, slow queries, refused paths): never a secret, a
@@ -104,16 +104,6 @@ pub async fn warning(logger: &str, message: impl Into<String>) {
 /// [`send`] at `notice`: normal but worth knowing (output cut, a wait, a slow query).
 pub async fn notice(logger: &str, message: impl Into<String>) {
     send(LoggingLevel::Notice, logger, message).await;
-}
-
-/// [`send`] at `info`.
-pub async fn info(logger: &str, message: impl Into<String>) {
-    send(LoggingLevel::Info, logger, message).await;
-}
-
-/// [`send`] at `debug`.
-pub async fn debug(logger: &str, message: impl Into<String>) {
-    send(LoggingLevel::Debug, logger, message).await;
 }
 
 /// Severity order of the syslog levels MCP uses (debug lowest).

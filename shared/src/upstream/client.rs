@@ -13,11 +13,11 @@ use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use reqwest::{Method, StatusCode, Url};
 use serde::de::DeserializeOwned;
 
+use crate::client_log;
+
 use super::cache::{CachedResponse, ResponseCache, is_cacheable};
 use super::error::{Redactor, UpstreamError};
 use super::limiter::{Limiter, RateLimit};
-use crate::client_log;
-
 use super::retry::{
     Decision, Failure, RetryPolicy, is_idempotent, is_rate_limited, rate_limit_wait,
 };
