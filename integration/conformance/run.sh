@@ -82,11 +82,11 @@ server_args() {
     esac
 }
 
+# The environment server $1 needs besides the flags: the fakes' demo tokens.
 server_env() {
     case "$1" in
         github) echo "GITHUB_TOKEN=fake-github-token-demo" ;;
         notion) echo "NOTION_TOKEN=fake-notion-token-demo" ;;
-        *) echo "MCP_UNUSED=1" ;;
     esac
 }
 
@@ -122,8 +122,8 @@ for name in "${servers[@]}"; do
     args="$(server_args "$name")"
     port="$(free_port)"
     # --rate-limit 0: the suite sends many requests from one address in a burst.
-    # shellcheck disable=SC2086
-    env "$(server_env "$name")" RUST_LOG=warn "$binary" --http "127.0.0.1:$port" --rate-limit 0 $args \
+    # shellcheck disable=SC2046,SC2086
+    env $(server_env "$name") RUST_LOG=warn "$binary" --http "127.0.0.1:$port" --rate-limit 0 $args \
         2>>"$work/$name-server.log" &
     pids+=($!)
     url="http://127.0.0.1:$port"

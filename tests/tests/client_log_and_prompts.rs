@@ -22,6 +22,18 @@ fn log_messages(seen: &[Value]) -> Vec<&Value> {
         .collect()
 }
 
+/// Calls a tool on the HTTP server at `base` the 2026-07-28 way, asking for log
+/// messages from `level` on; returns the one log message's params and the response.
+async fn call_with_one_log_message(base: &str, call: Value, level: &str) -> (Value, Value) {
+    let (_, messages) = McpHttp::new(base)
+        .stateless_messages(1, "tools/call", call, json!({LOG_LEVEL: level}))
+        .await
+        .unwrap();
+    let logs = log_messages(&messages);
+    assert_eq!(logs.len(), 1, "{messages:?}");
+    (logs[0]["params"].clone(), messages.last().unwrap().clone())
+}
+
 #[test]
 fn a_session_gets_log_messages_only_at_or_above_the_level_it_set() {
     let root = tempfile::tempdir().unwrap();
@@ -114,18 +126,13 @@ async fn an_upstream_retry_is_told_to_a_client_that_asked() {
         retry_after_secs: 1,
         ..FaultPlan::default()
     });
-    let (_, messages) = McpHttp::new(&server.base)
-        .stateless_messages(
-            1,
-            "tools/call",
-            json!({"name": "get_me", "arguments": {}}),
-            json!({LOG_LEVEL: "warning"}),
-        )
-        .await
-        .unwrap();
-    let logs = log_messages(&messages);
-    assert_eq!(logs.len(), 1, "{messages:?}");
-    let text = logs[0]["params"]["data"].as_str().unwrap();
+    let (log, response) = call_with_one_log_message(
+        &server.base,
+        json!({"name": "get_me", "arguments": {}}),
+        "warning",
+    )
+    .await;
+    let text = log["data"].as_str().unwrap();
     assert!(
         text.contains("GET /user") && text.contains("retrying"),
         "{text}"
@@ -134,7 +141,7 @@ async fn an_upstream_retry_is_told_to_a_client_that_asked() {
         !text.contains(DEMO_TOKEN),
         "no secret in a log message: {text}"
     );
-    let result = &messages.last().unwrap()["result"];
+    let result = &response["result"];
     assert_ne!(result["isError"], true, "the retry succeeded: {result}");
 }
 
@@ -246,24 +253,16 @@ fn what_a_server_does_not_declare_is_method_not_found() {
 
 #[tokio::test]
 async fn a_query_cut_at_the_row_cap_is_told_to_a_client_that_asked() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("empty.sqlite");
-    std::fs::File::create(&path).unwrap();
-    let url = format!("sqlite:{}", path.display());
+    let (_dir, url) = e2e::abuse::empty_sqlite();
     let server = HttpServer::start("sql-server", &["--url", &url], &[]);
     let sql = "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 10) SELECT i FROM n";
-    let (_, messages) = McpHttp::new(&server.base)
-        .stateless_messages(
-            1,
-            "tools/call",
-            json!({"name": "query", "arguments": {"sql": sql, "max_rows": 3}}),
-            json!({LOG_LEVEL: "notice"}),
-        )
-        .await
-        .unwrap();
-    let logs = log_messages(&messages);
-    assert_eq!(logs.len(), 1, "{messages:?}");
-    let text = logs[0]["params"]["data"].as_str().unwrap();
+    let (log, _) = call_with_one_log_message(
+        &server.base,
+        json!({"name": "query", "arguments": {"sql": sql, "max_rows": 3}}),
+        "notice",
+    )
+    .await;
+    let text = log["data"].as_str().unwrap();
     assert!(text.contains("cut at the 3-row cap"), "{text}");
-    assert_eq!(logs[0]["params"]["logger"], "sql");
+    assert_eq!(log["logger"], "sql");
 }
