@@ -27,6 +27,8 @@ test-interop: build
 	$(PYTHON_VENV) -m pytest integration/python -q
 	$(PYTHON_VENV) -m pytest integration/sql -q -p no:cacheprovider
 	$(PYTHON_VENV) -m pytest integration/api -q
+	integration/oauth/setup.sh
+	$(PYTHON_VENV) -m pytest integration/oauth -q
 
 test-conformance: build
 	integration/conformance/run.sh
