@@ -25,6 +25,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -138,6 +139,12 @@ def start_auth_server(log_path: Path, *extra: str) -> Iterator[AuthServer]:
         yield AuthServer(issuer, proc, log_path)
     finally:
         stop_process(proc)
+
+
+@contextmanager
+def running_auth_server(log_path: Path, *extra: str) -> Iterator[AuthServer]:
+    """start_auth_server for a `with` block (stopped when the block ends, even by an error)."""
+    yield from start_auth_server(log_path, *extra)
 
 
 # --------------------------------------------------------------------------- MCP servers

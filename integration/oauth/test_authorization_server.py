@@ -14,13 +14,14 @@ import hashlib
 import hmac
 import json
 import secrets
+from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 import httpx2
 import jwt
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 import pytest
-from conftest import INTROSPECTION_CLIENT, AuthServer
+from conftest import INTROSPECTION_CLIENT, AuthServer, running_auth_server
 
 RESOURCE = "http://127.0.0.1:1/mcp"
 CLIENT = "harness-client"
@@ -171,3 +172,11 @@ def test_rotation_replaces_the_key(auth_server: AuthServer) -> None:
     assert verify(auth_server, new_token)["sub"] == "alice"
     with pytest.raises(AssertionError):
         verify(auth_server, old_token)  # its kid is gone from the JWKS
+
+
+def test_rfc8414_document_when_asked(tmp_path: Path) -> None:
+    with running_auth_server(tmp_path / "as.log", "--rfc8414") as auth:
+        meta = httpx2.get(auth.issuer + "/.well-known/oauth-authorization-server").json()
+        assert meta["issuer"] == auth.issuer and meta["jwks_uri"] == auth.issuer + "/jwks"
+    with running_auth_server(tmp_path / "as-plain.log") as auth:
+        assert httpx2.get(auth.issuer + "/.well-known/oauth-authorization-server").status_code == 404

@@ -26,7 +26,7 @@ from conftest import (
     McpServer,
     binary,
     make_shop,
-    start_auth_server,
+    running_auth_server,
     start_mcp_server,
     stop_process,
 )
@@ -281,7 +281,7 @@ def test_opaque_token_is_checked_by_introspection(setup: Setup) -> None:
 
 def test_key_rotation_without_restart(tmp_path: Path) -> None:
     """A dedicated AS and server: the rotation must not disturb the module's other tests."""
-    for auth in start_auth_server(tmp_path / "as.log"):
+    with running_auth_server(tmp_path / "as.log") as auth:
         server, _ = fs_server(auth, tmp_path, "--oauth-jwks-cooldown", "1")
         try:
             old_token = auth.token(aud=server.mcp)
@@ -295,5 +295,28 @@ def test_key_rotation_without_restart(tmp_path: Path) -> None:
             assert len(jwks_fetches) >= 2, jwks_fetches
             gone = initialize(server, old_token)
             assert gone.status_code == 401, "a token signed by a key no longer in the JWKS was accepted"
+        finally:
+            stop_process(server.proc)
+
+
+# --------------------------------------------------------------------------- metadata discovery
+
+
+def test_server_found_the_openid_metadata_and_jwks(setup: Setup) -> None:
+    """oauth2-mock-server publishes only /.well-known/openid-configuration: the fallback."""
+    assert initialize(setup.server, setup.token()).status_code == 200
+    fetched = [r["path"] for r in setup.auth.requests() if r["method"] == "GET"]
+    assert "/.well-known/openid-configuration" in fetched, fetched
+    assert "/jwks" in fetched, fetched
+
+
+def test_server_prefers_rfc8414_metadata(tmp_path: Path) -> None:
+    with running_auth_server(tmp_path / "as.log", "--rfc8414") as auth:
+        server, _ = fs_server(auth, tmp_path)
+        try:
+            assert initialize(server, auth.token(aud=server.mcp)).status_code == 200
+            fetched = [r["path"] for r in auth.requests() if r["method"] == "GET"]
+            assert "/.well-known/oauth-authorization-server" in fetched, fetched
+            assert "/.well-known/openid-configuration" not in fetched, fetched
         finally:
             stop_process(server.proc)
