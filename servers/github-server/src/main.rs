@@ -26,7 +26,7 @@ async fn run(command: Command, args: GithubArgs) -> anyhow::Result<()> {
         .unwrap_or_else(|e| usage_error(&e));
     let config = args.upstream_config().unwrap_or_else(|e| usage_error(&e));
     let base_url = config.base_url.clone();
-    if config.token.is_none() {
+    if config.credentials.is_none() {
         tracing::warn!("no GITHUB_TOKEN set: only public data is readable, at 60 requests/hour");
     }
     let client = UpstreamClient::new(config)?;

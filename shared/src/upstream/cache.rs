@@ -1,11 +1,11 @@
 //! A bounded cache of GET responses for conditional revalidation.
 //!
-//! A response carrying an `ETag` or `Last-Modified` is kept under its URL and a
-//! fingerprint of the credentials (never the token itself). The next GET of that URL
+//! A response carrying an `ETag` or `Last-Modified` is kept under a key the client
+//! builds from the credential's digest (never the token itself) and the URL, so one
+//! user's entry is never revalidated or served for another. The next GET of that URL
 //! sends `If-None-Match` / `If-Modified-Since`; a 304 then serves the kept body,
 //! which on GitHub also does not count against the rate limit.
 
-use std::hash::BuildHasher;
 use std::sync::Arc;
 
 use axum::body::Bytes;
@@ -40,38 +40,29 @@ pub fn is_cacheable(headers: &HeaderMap) -> bool {
     headers.contains_key(ETAG) || headers.contains_key(LAST_MODIFIED)
 }
 
-/// GET responses keyed by credential fingerprint and URL, bounded in bytes.
+/// GET responses keyed by credential digest and URL, bounded in bytes.
 #[derive(Clone)]
 pub struct ResponseCache {
     entries: Cache<String, Arc<CachedResponse>>,
-    fingerprint: u64,
 }
 
 impl ResponseCache {
-    /// A cache of at most `max_bytes` of bodies for requests made with `token`.
-    pub fn new(max_bytes: u64, token: Option<&str>) -> Self {
+    /// A cache of at most `max_bytes` of keys, headers and bodies.
+    pub fn new(max_bytes: u64) -> Self {
         let entries = Cache::builder()
             .max_capacity(max_bytes)
             .weigher(|key: &String, value: &Arc<CachedResponse>| weight(key, value))
             .build();
-        let fingerprint = std::collections::hash_map::RandomState::new().hash_one(token);
-        Self {
-            entries,
-            fingerprint,
-        }
+        Self { entries }
     }
 
-    fn key(&self, url: &str) -> String {
-        format!("{:016x} {url}", self.fingerprint)
+    pub async fn get(&self, key: &str) -> Option<Arc<CachedResponse>> {
+        self.entries.get(key).await
     }
 
-    pub async fn get(&self, url: &str) -> Option<Arc<CachedResponse>> {
-        self.entries.get(&self.key(url)).await
-    }
-
-    pub async fn put(&self, url: &str, headers: HeaderMap, body: Bytes) {
+    pub async fn put(&self, key: &str, headers: HeaderMap, body: Bytes) {
         let entry = Arc::new(CachedResponse { headers, body });
-        self.entries.insert(self.key(url), entry).await;
+        self.entries.insert(key.to_string(), entry).await;
     }
 
     /// Keeps the fresh rate-limit headers a 304 carries on the kept entry's copy.

@@ -16,6 +16,7 @@ use serde::de::DeserializeOwned;
 use crate::client_log;
 
 use super::cache::{CachedResponse, ResponseCache, is_cacheable};
+use super::credentials::{Credentials, Resolved};
 use super::error::{Redactor, UpstreamError};
 use super::limiter::{Limiter, RateLimit};
 use super::retry::{
@@ -27,8 +28,8 @@ use super::retry::{
 pub struct UpstreamConfig {
     /// The API root, e.g. `https://api.github.com`; paths are joined onto it.
     pub base_url: String,
-    /// Sent as `Authorization: Bearer`; never logged or displayed.
-    pub token: Option<String>,
+    /// Where the `Authorization: Bearer` token comes from; never logged or displayed.
+    pub credentials: Credentials,
     pub user_agent: String,
     pub connect_timeout: Duration,
     /// The limit for one attempt, from sending to the end of the body.
@@ -48,7 +49,7 @@ impl UpstreamConfig {
     pub fn new(base_url: impl Into<String>) -> Self {
         Self {
             base_url: base_url.into(),
-            token: None,
+            credentials: Credentials::None,
             user_agent: concat!("mcp-bundle/", env!("CARGO_PKG_VERSION")).to_string(),
             connect_timeout: Duration::from_secs(10),
             total_timeout: Duration::from_secs(30),
@@ -62,7 +63,7 @@ impl UpstreamConfig {
     /// GitHub REST: its media type, API version and rate limit.
     pub fn github(base_url: impl Into<String>, token: Option<String>) -> Self {
         let mut config = Self::new(base_url);
-        config.token = token;
+        config.credentials = Credentials::server(token);
         config.rate_limit = Some(RateLimit::github());
         config.extra_headers = vec![
             ("accept".into(), "application/vnd.github+json".into()),
@@ -74,7 +75,7 @@ impl UpstreamConfig {
     /// Notion: its required `Notion-Version` header and rate limit.
     pub fn notion(base_url: impl Into<String>, token: Option<String>, version: &str) -> Self {
         let mut config = Self::new(base_url);
-        config.token = token;
+        config.credentials = Credentials::server(token);
         config.rate_limit = Some(RateLimit::notion());
         config.extra_headers = vec![("notion-version".into(), version.into())];
         config
@@ -85,7 +86,7 @@ impl std::fmt::Debug for UpstreamConfig {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("UpstreamConfig")
             .field("base_url", &self.base_url)
-            .field("token", &self.token.as_ref().map(|_| "[redacted]"))
+            .field("credentials", &self.credentials)
             .field("user_agent", &self.user_agent)
             .field("connect_timeout", &self.connect_timeout)
             .field("total_timeout", &self.total_timeout)
@@ -135,7 +136,6 @@ struct Inner {
     config: UpstreamConfig,
     limiter: Option<Limiter>,
     cache: Option<ResponseCache>,
-    redactor: Redactor,
 }
 
 impl std::fmt::Debug for UpstreamClient {
@@ -168,17 +168,14 @@ impl UpstreamClient {
             .build()
             .map_err(|e| UpstreamError::Config(e.to_string()))?;
         let limiter = config.rate_limit.map(Limiter::new);
-        let token = config.token.as_deref();
         let cache =
-            (config.cache_max_bytes > 0).then(|| ResponseCache::new(config.cache_max_bytes, token));
-        let redactor = Redactor::new(token);
+            (config.cache_max_bytes > 0).then(|| ResponseCache::new(config.cache_max_bytes));
         let inner = Inner {
             http,
             base,
             config,
             limiter,
             cache,
-            redactor,
         };
         Ok(Self {
             inner: Arc::new(inner),
@@ -232,9 +229,12 @@ impl UpstreamClient {
         request: UpstreamRequest<'_>,
     ) -> Result<UpstreamResponse, UpstreamError> {
         let url = self.resolve(&request.path)?;
-        let prepared = Prepared {
+        let credential = self.inner.config.credentials.resolve().await?;
+        let mut prepared = Prepared {
             headers: default_headers(&request.headers)?,
-            cache_key: cache_key(&url, &request.headers),
+            cache_key: cache_key(&credential.key, &url, &request.headers),
+            redactor: Redactor::new(credential.token.as_deref()),
+            credential,
             method: request.method,
             url,
             body: request.body,
@@ -242,10 +242,11 @@ impl UpstreamClient {
         };
         let cached = self.cached(&prepared).await;
         let mut waited = Duration::ZERO;
+        let mut reminted = false;
         for attempt in 1.. {
             if let Some(limiter) = &self.inner.limiter {
                 let started = std::time::Instant::now();
-                limiter.ready().await;
+                limiter.ready(&prepared.credential.key).await;
                 let held = started.elapsed();
                 if held >= Duration::from_millis(250) {
                     client_log::notice(
@@ -264,6 +265,10 @@ impl UpstreamClient {
                 Ok(response) => return Ok(response),
                 Err(failed) => failed,
             };
+            if !reminted && self.remint_after(&failed.error, &mut prepared).await? {
+                reminted = true;
+                continue;
+            }
             let Some(failure) = failed.failure else {
                 return Err(failed.error);
             };
@@ -321,6 +326,27 @@ impl UpstreamClient {
         Url::parse(&joined).map_err(|e| invalid(&e.to_string()))
     }
 
+    /// A minted token the upstream refused (it expired early, or was revoked) is
+    /// replaced once: the source forgets it and mints another. A 401 means the
+    /// request was not carried out, so resending even a write duplicates nothing.
+    async fn remint_after(
+        &self,
+        error: &UpstreamError,
+        prepared: &mut Prepared,
+    ) -> Result<bool, UpstreamError> {
+        let (UpstreamError::Unauthorized { .. }, Credentials::Minted(source)) =
+            (error, &self.inner.config.credentials)
+        else {
+            return Ok(false);
+        };
+        if let Some(token) = &prepared.credential.token {
+            source.refused(token).await;
+        }
+        prepared.credential = self.inner.config.credentials.resolve().await?;
+        prepared.redactor = Redactor::new(prepared.credential.token.as_deref());
+        Ok(true)
+    }
+
     async fn cached(&self, prepared: &Prepared) -> Option<Arc<CachedResponse>> {
         if prepared.method != Method::GET {
             return None;
@@ -337,7 +363,7 @@ impl UpstreamClient {
         let Prepared { method, url, .. } = prepared;
         tracing::debug!(%method, url = %url, attempt, "upstream request");
         let mut request = self.inner.http.request(method.clone(), url.clone());
-        if let Some(token) = &self.inner.config.token {
+        if let Some(token) = &prepared.credential.token {
             request = request.bearer_auth(token);
         }
         request = request.headers(prepared.headers.clone());
@@ -385,7 +411,7 @@ impl UpstreamClient {
                 from_cache: false,
             });
         }
-        Err(self.status_failure(url, status, &headers, &bytes, attempt))
+        Err(self.status_failure(prepared, status, &headers, &bytes, attempt))
     }
 
     fn transport_failure(
@@ -412,7 +438,7 @@ impl UpstreamClient {
                 attempts: attempt,
             }
         } else {
-            let detail = self.inner.redactor.scrub(&error_chain(error));
+            let detail = prepared.redactor.scrub(&error_chain(error));
             UpstreamError::Network { url, detail }
         };
         Failed {
@@ -423,13 +449,14 @@ impl UpstreamClient {
 
     fn status_failure(
         &self,
-        url: &Url,
+        prepared: &Prepared,
         status: StatusCode,
         headers: &HeaderMap,
         body: &[u8],
         attempt: u32,
     ) -> Failed {
-        let text = self.inner.redactor.scrub(&String::from_utf8_lossy(body));
+        let url = &prepared.url;
+        let text = prepared.redactor.scrub(&String::from_utf8_lossy(body));
         let code = status.as_u16();
         let failure = if is_rate_limited(code, headers, &text) {
             let wait = rate_limit_wait(headers).or((code == 403).then_some(SECONDARY_LIMIT_WAIT));
@@ -493,12 +520,15 @@ struct Prepared {
     body: Option<serde_json::Value>,
     idempotent: bool,
     cache_key: String,
+    credential: Resolved,
+    redactor: Redactor,
 }
 
-/// The cache key: the URL, plus any per-request headers (a diff and the JSON of
+/// The cache key: the credential's key (so no one is served what was fetched with
+/// another's token), the URL, plus any per-request headers (a diff and the JSON of
 /// the same URL are different entries).
-fn cache_key(url: &Url, headers: &[(String, String)]) -> String {
-    let mut key = url.to_string();
+fn cache_key(credential: &str, url: &Url, headers: &[(String, String)]) -> String {
+    let mut key = format!("{credential} {url}");
     for (name, value) in headers {
         key.push_str(&format!("\n{}: {value}", name.to_ascii_lowercase()));
     }

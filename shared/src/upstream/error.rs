@@ -17,6 +17,12 @@ pub enum UpstreamError {
          set a valid token and retry"
     )]
     Unauthorized { url: String },
+    /// Per-user mode, and the request carried no upstream token of its own.
+    #[error(
+        "this server acts for each caller with their own token, and this request carried none: \
+         send your token as `Authorization: Bearer TOKEN` on the HTTP request"
+    )]
+    NoCallerCredential,
     /// 403 with scope headers: the token lacks a scope the request needs.
     #[error(
         "{url}: the token lacks a scope this request needs (403): it needs {}; the token has {}; \

@@ -1,9 +1,14 @@
-//! A client-side rate limiter per upstream, so a server slows itself down before the
-//! API has to: every request awaits a token (`until_ready`) before it is sent.
+//! A client-side rate limiter per upstream credential, so a server slows itself down
+//! before the API has to: every request awaits its credential's budget before it is
+//! sent. Budgets are per credential (keyed by its digest), as the APIs count them:
+//! one user's burst does not slow another.
 
 use std::num::NonZeroU32;
 
-use governor::{DefaultDirectRateLimiter, Quota};
+use governor::{DefaultKeyedRateLimiter, Quota};
+
+/// Credentials remembered before the limiter forgets those whose budget is full.
+const PRUNE_ABOVE: usize = 4096;
 
 /// Requests per second, and how many may go at once after a quiet spell.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,20 +39,23 @@ impl RateLimit {
 
 /// The limiter one client awaits before each request.
 pub struct Limiter {
-    inner: DefaultDirectRateLimiter,
+    inner: DefaultKeyedRateLimiter<String>,
 }
 
 impl Limiter {
     pub fn new(limit: RateLimit) -> Self {
         let quota = Quota::per_second(limit.per_second).allow_burst(limit.burst);
         Self {
-            inner: DefaultDirectRateLimiter::direct(quota),
+            inner: DefaultKeyedRateLimiter::keyed(quota),
         }
     }
 
-    /// Waits until one more request is allowed.
-    pub async fn ready(&self) {
-        self.inner.until_ready().await;
+    /// Waits until the credential keyed `key` may send one more request.
+    pub async fn ready(&self, key: &str) {
+        if self.inner.len() > PRUNE_ABOVE {
+            self.inner.retain_recent();
+        }
+        self.inner.until_key_ready(&key.to_string()).await;
     }
 }
 

@@ -1,14 +1,17 @@
 //! The client for upstream HTTP APIs (GitHub, Notion) the servers of the bundle wrap.
 //!
 //! - [`client`]: [`UpstreamClient`] and its [`UpstreamConfig`]: timeouts, auth, redirects.
+//! - [`credentials`]: whose token a request carries, and the key that keeps each
+//!   credential's cache entries and rate budget apart.
 //! - [`error`]: [`UpstreamError`], upstream failures as messages the model can act on.
 //! - [`retry`]: backoff for idempotent requests and rate-limit waits.
-//! - [`limiter`]: a per-upstream rate limiter awaited before each request.
+//! - [`limiter`]: a rate limiter per upstream credential, awaited before each request.
 //! - [`cache`]: GET responses revalidated with ETag / Last-Modified.
 //! - [`paginate`]: `link: rel="next"` and `next_cursor` pagination up to a bound.
 
 pub mod cache;
 pub mod client;
+pub mod credentials;
 pub mod error;
 pub mod limiter;
 pub mod paginate;
@@ -16,6 +19,7 @@ pub mod retry;
 
 pub use axum::body::Bytes;
 pub use client::{UpstreamClient, UpstreamConfig, UpstreamRequest, UpstreamResponse};
+pub use credentials::{Credentials, TokenSource};
 pub use error::UpstreamError;
 pub use limiter::RateLimit;
 pub use paginate::{CursorPage, Page, paginate_cursor, paginate_link};
