@@ -3,9 +3,10 @@
 //!
 //! [`Faults`] sits in front of a fake's routes as middleware ([`Faults::layer`]).
 //! It records each request ([`Seen`]: method, path, query, arrival time, status,
-//! whether it was conditional or authorized) and, following the current
-//! [`FaultPlan`], may answer it with a 5xx, a rate limit, a slow answer, or a
-//! dropped connection instead. Tests reach it directly from Rust, or over HTTP
+//! whether it was conditional or authorized, and which user the fake took it to
+//! come from, when the fake names one with a [`SeenUser`] on its answer) and,
+//! following the current [`FaultPlan`], may answer it with a 5xx, a rate limit, a
+//! slow answer, or a dropped connection instead. Tests reach it directly from Rust, or over HTTP
 //! under `/_fake/` ([`Faults::control_routes`]): `GET /_fake/requests`,
 //! `PUT /_fake/faults` (a JSON [`FaultPlan`]), `POST /_fake/reset`.
 //!
@@ -72,7 +73,17 @@ pub struct Seen {
     pub conditional: bool,
     /// Carried an `Authorization` header (its value is never kept).
     pub authorized: bool,
+    /// Carried `If-None-Match` (an ETag revalidation).
+    pub if_none_match: bool,
+    /// The login of the user whose token authorized the request (never the
+    /// token), when the fake accepted one.
+    pub user: Option<String>,
 }
+
+/// Put on an answer by a fake's own auth layer (a response extension) to say
+/// which user the request came from; the record keeps it in [`Seen::user`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SeenUser(pub String);
 
 /// The record, the plan, and the API's error shape.
 pub struct Faults {
@@ -179,12 +190,13 @@ impl Faults {
         }
         let method = request.method().clone();
         let headers = request.headers();
-        let conditional =
-            headers.contains_key("if-none-match") || headers.contains_key("if-modified-since");
+        let if_none_match = headers.contains_key("if-none-match");
+        let conditional = if_none_match || headers.contains_key("if-modified-since");
         let authorized = headers.contains_key("authorization");
         let query = request.uri().query().map(str::to_string);
         let uri = request.uri().to_string();
         let (verdict, at_ms) = faults.decide(&method, &path, &uri);
+        let mut user = None;
         let (response, status) = match verdict {
             Verdict::Pass { delay } => {
                 let response = next.run(request).await;
@@ -192,6 +204,7 @@ impl Faults {
                     tokio::time::sleep(delay).await;
                 }
                 let status = response.status().as_u16();
+                user = response.extensions().get::<SeenUser>().map(|c| c.0.clone());
                 (response, status)
             }
             Verdict::Fail(status) => {
@@ -222,6 +235,8 @@ impl Faults {
             status,
             conditional,
             authorized,
+            if_none_match,
+            user,
         });
         response
     }
@@ -407,6 +422,8 @@ mod tests {
                     status: 200,
                     conditional: false,
                     authorized: true,
+                    if_none_match: false,
+                    user: None,
                 });
             }
         }

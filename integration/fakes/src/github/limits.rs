@@ -1,5 +1,5 @@
 //! What GitHub does around every API answer: check the token (401 `Bad
-//! credentials`), count the request against its primary rate limit (`core`
+//! credentials`) and answer as its user (`callers`), count the request against its primary rate limit (`core`
 //! 5,000/h, `search` 30/min, `code_search` 10/min; exhausted: 403 or 429 with
 //! `x-ratelimit-remaining: 0`), tag GET answers with a weak `etag` (and
 //! `last-modified` when the body has `updated_at`), answer a matching
@@ -17,11 +17,15 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use super::GithubState;
+use super::callers::{self, Caller};
 use super::reply;
 use super::time;
+use crate::faults::SeenUser;
 
 /// Paths served without a token or rate limit (the signed log URLs).
 pub const UNGUARDED_PREFIX: &str = "/_logs/";
+/// Paths a GitHub App reaches with its JWT, which their route checks itself.
+pub const APP_PREFIX: &str = "/app/";
 
 /// Scopes the demo token claims to have.
 pub const TOKEN_SCOPES: &str = "repo, read:org, notifications, workflow";
@@ -168,10 +172,10 @@ impl Limits {
 static REQUEST_IDS: AtomicU64 = AtomicU64::new(0x1000);
 
 /// The middleware in front of the API routes (inside the fault layer, so the
-/// record sees the 304s it produces).
+/// record sees the 304s it produces, and which user each request came from).
 pub async fn guard(State(state): State<GithubState>, request: Request, next: Next) -> Response {
     let path = request.uri().path().to_string();
-    if path.starts_with(UNGUARDED_PREFIX) {
+    if path.starts_with(UNGUARDED_PREFIX) || path.starts_with(APP_PREFIX) {
         return next.run(request).await;
     }
     let resource = Resource::of(&path);
@@ -180,7 +184,7 @@ pub async fn guard(State(state): State<GithubState>, request: Request, next: Nex
         std::process::id() & 0xFFFF,
         REQUEST_IDS.fetch_add(1, Ordering::Relaxed)
     );
-    if !state.accepts(bearer(request.headers())) {
+    let Some(caller) = state.caller(bearer(request.headers())) else {
         let mut response = reply::error(StatusCode::UNAUTHORIZED, "Bad credentials", reply::DOCS);
         let anonymous = RateLimitInfo {
             resource,
@@ -192,29 +196,47 @@ pub async fn guard(State(state): State<GithubState>, request: Request, next: Nex
         stamp_rate(response.headers_mut(), &anonymous);
         put(response.headers_mut(), "x-github-request-id", &request_id);
         return response;
-    }
+    };
+    let user = SeenUser(caller.login.clone());
+    let mut response = counted(&state, caller, request, next, &request_id).await;
+    response.extensions_mut().insert(user);
+    response
+}
+
+/// Answers an authenticated request as `caller`: counted against its bucket,
+/// tagged with an ETag computed from the body this caller gets (so a 304 only
+/// answers a validator of that very body), and stamped with GitHub's headers.
+async fn counted(
+    state: &GithubState,
+    caller: Caller,
+    request: Request,
+    next: Next,
+    request_id: &str,
+) -> Response {
+    let path = request.uri().path().to_string();
+    let resource = Resource::of(&path);
     let method = request.method().clone();
     let validators = Validators::of(request.headers());
     let taken = state.limits().take(resource);
     if let Err(info) = taken
         && !(method == Method::GET && validators.any())
     {
-        return exhausted(&state, info, &request_id);
+        return exhausted(state, info, request_id);
     }
-    let response = next.run(request).await;
+    let response = callers::serve_as(caller, next.run(request)).await;
     let (mut response, not_modified) = revalidate(response, &method, &validators).await;
     let info = match taken {
         Ok(_) if not_modified => state.limits().refund(resource),
         Ok(info) => info,
         Err(info) if not_modified => info,
-        Err(info) => return exhausted(&state, info, &request_id),
+        Err(info) => return exhausted(state, info, request_id),
     };
     let headers = response.headers_mut();
     stamp_rate(headers, &info);
     put(headers, "x-oauth-scopes", TOKEN_SCOPES);
     put(headers, "x-accepted-oauth-scopes", accepted_scopes(&path));
     put(headers, "x-github-api-version-selected", "2022-11-28");
-    put(headers, "x-github-request-id", &request_id);
+    put(headers, "x-github-request-id", request_id);
     if !headers.contains_key("x-github-media-type") {
         put(headers, "x-github-media-type", "github.v3; format=json");
     }

@@ -12,11 +12,19 @@
 //! - `routes`: one module per area (users, repos, contents, history, issues,
 //!   pulls, checks, actions, search, notifications).
 //! - `paging`: pages and the `link` header; `limits`: auth, rate limits, ETags.
+//! - `callers`: the tokens of `octo-demo` ([`DEMO_TOKEN`]), `alice`
+//!   ([`ALICE_TOKEN`]) and `bob` ([`BOB_TOKEN`]), and who the request being
+//!   answered is for: every route answers for the token's own user, and private
+//!   repositories are 404 to everyone but their owner (`Data::can_see`).
+//! - `app`: a GitHub App ([`AppConfig`]): JWTs traded for installation tokens
+//!   that act as the app's bot until they expire; `testkeys` makes keypairs.
 //! - `shapes` and `reply`: GitHub's JSON shapes and error bodies.
 //!
 //! Injected faults ([`crate::faults`]) sit in front of every API route; their
 //! controls are under `/_fake/`.
 
+mod app;
+mod callers;
 pub mod diff;
 mod limits;
 pub mod model;
@@ -27,6 +35,7 @@ mod routes;
 pub mod seed;
 mod shapes;
 mod state;
+mod testkeys;
 pub mod time;
 
 use std::sync::Arc;
@@ -36,9 +45,12 @@ use axum::middleware::from_fn_with_state;
 
 use crate::faults::Faults;
 
+pub use app::{AppConfig, DEFAULT_TOKEN_TTL_SECS};
+pub use callers::{ALICE_TOKEN, BOB_TOKEN, DEMO_TOKEN};
 pub use limits::{RateLimitInfo, Resource, TOKEN_SCOPES};
 pub use routes::log_url;
-pub use state::{DEMO_TOKEN, GithubState, IssueInfo, PullInfo};
+pub use state::{GithubState, IssueInfo, PullInfo};
+pub use testkeys::test_app_keypair;
 
 /// A running fake GitHub.
 pub struct FakeGithub {
@@ -69,12 +81,13 @@ pub async fn start_with(state: GithubState, port: u16) -> std::io::Result<FakeGi
 }
 
 /// The whole fake as a router: the API behind the rate-limit/ETag guard and the
-/// fault layer, plus the `/_fake/` controls.
+/// fault layer, plus the `/_fake/` controls (requests, faults, app mints).
 pub fn app(state: GithubState, faults: Arc<Faults>) -> Router {
     let api = routes::api()
         .layer(from_fn_with_state(state.clone(), limits::guard))
         .layer(from_fn_with_state(faults.clone(), Faults::layer))
         .layer(from_fn_with_state(state.clone(), limits::stamp))
-        .with_state(state);
+        .with_state(state.clone());
     api.merge(faults.control_routes())
+        .merge(routes::app_controls(state))
 }

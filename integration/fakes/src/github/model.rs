@@ -22,6 +22,9 @@ pub struct User {
     pub followers: u64,
     pub following: u64,
     pub created_at: i64,
+    /// An organization's members (who see its private repositories); empty for
+    /// a person.
+    pub members: Vec<String>,
 }
 
 /// A file's content at some commit.
@@ -356,8 +359,10 @@ pub struct Repo {
     pub owner: String,
     pub name: String,
     pub description: String,
+    /// Seen only by its owner (and, for an organization's, by its members);
+    /// everyone else gets 404 (see [`Data::can_see`]).
     pub private: bool,
-    /// False for a repository the demo token cannot see (answered 404).
+    /// False for a repository no token can see (answered 404).
     pub visible: bool,
     pub language: Option<String>,
     pub topics: Vec<String>,
@@ -460,10 +465,12 @@ impl<'a> Resolved<'a> {
     }
 }
 
-/// A notification thread of the viewer.
+/// A notification thread of one user.
 #[derive(Debug, Clone)]
 pub struct Notification {
     pub id: String,
+    /// The login whose inbox it is in.
+    pub recipient: String,
     pub repo: String,
     pub title: String,
     /// Issue, PullRequest, Release, CheckSuite...
@@ -482,8 +489,13 @@ pub struct Data {
     pub users: Vec<User>,
     pub repos: Vec<Repo>,
     pub notifications: Vec<Notification>,
-    /// The login the accepted tokens belong to.
+    /// The login of whoever is asking: the seed's viewer (the demo token's
+    /// owner), replaced by the request's user each time a request locks the
+    /// state (see `GithubState::data`).
     pub viewer: String,
+    /// Whose repositories the viewer reaches: the viewer itself, or for a GitHub
+    /// App's bot the account the app is installed on. Empty means the viewer.
+    pub access: String,
     /// The next id for anything created (issues, comments, reviews...).
     pub next_id: u64,
 }
@@ -495,22 +507,59 @@ impl Data {
             .find(|u| u.login.eq_ignore_ascii_case(login))
     }
 
-    /// A repository the viewer can see.
-    pub fn repo(&self, owner: &str, name: &str) -> Option<&Repo> {
-        self.repos.iter().find(|r| {
-            r.visible && r.owner.eq_ignore_ascii_case(owner) && r.name.eq_ignore_ascii_case(name)
+    /// The login whose access the viewer has (see [`Data::access`]).
+    pub fn account(&self) -> &str {
+        if self.access.is_empty() {
+            &self.viewer
+        } else {
+            &self.access
+        }
+    }
+
+    /// Whether the account is `owner` or a member of the organization `owner`.
+    pub fn belongs_to(&self, owner: &str) -> bool {
+        let account = self.account();
+        owner.eq_ignore_ascii_case(account)
+            || self
+                .user(owner)
+                .is_some_and(|u| u.org && u.members.iter().any(|m| m.eq_ignore_ascii_case(account)))
+    }
+
+    /// The one visibility rule every route goes through: a repository is seen
+    /// when some token may see it at all, and, when private, only by its owner
+    /// or its organization's members. Anyone else gets GitHub's 404, as for a
+    /// repository that does not exist.
+    pub fn can_see(&self, repo: &Repo) -> bool {
+        repo.visible && (!repo.private || self.belongs_to(&repo.owner))
+    }
+
+    fn position(&self, owner: &str, name: &str) -> Option<usize> {
+        self.repos.iter().position(|r| {
+            self.can_see(r)
+                && r.owner.eq_ignore_ascii_case(owner)
+                && r.name.eq_ignore_ascii_case(name)
         })
     }
 
+    /// A repository the viewer can see.
+    pub fn repo(&self, owner: &str, name: &str) -> Option<&Repo> {
+        self.position(owner, name).map(|i| &self.repos[i])
+    }
+
     pub fn repo_mut(&mut self, owner: &str, name: &str) -> Option<&mut Repo> {
-        self.repos.iter_mut().find(|r| {
-            r.visible && r.owner.eq_ignore_ascii_case(owner) && r.name.eq_ignore_ascii_case(name)
-        })
+        self.position(owner, name).map(|i| &mut self.repos[i])
     }
 
     /// Repositories the viewer can see.
     pub fn visible(&self) -> impl Iterator<Item = &Repo> {
-        self.repos.iter().filter(|r| r.visible)
+        self.repos.iter().filter(|r| self.can_see(r))
+    }
+
+    /// The viewer's notification threads.
+    pub fn inbox(&self) -> impl Iterator<Item = &Notification> {
+        self.notifications
+            .iter()
+            .filter(|n| n.recipient.eq_ignore_ascii_case(&self.viewer))
     }
 
     pub fn fresh_id(&mut self) -> u64 {

@@ -1,14 +1,14 @@
 //! The fake's shared state handle: the data behind a lock, the rate limits, the
-//! accepted tokens, and the helpers tests use to look inside or set things up.
+//! accepted tokens and the registered GitHub App, and the helpers tests use to
+//! look inside or set things up.
 
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
+use super::app::{App, AppConfig};
+use super::callers::{self, Caller, Tokens};
 use super::limits::{Limits, RateLimitInfo, Resource};
 use super::model::{Comment, Data, Issue};
 use super::time;
-
-/// The token the fake accepts (`Authorization: Bearer fake-github-token-demo`).
-pub const DEMO_TOKEN: &str = "fake-github-token-demo";
 
 /// A cheap-to-clone handle on the fake's state.
 #[derive(Clone)]
@@ -19,7 +19,11 @@ pub struct GithubState {
 struct Inner {
     data: Mutex<Data>,
     limits: Mutex<Limits>,
-    tokens: Mutex<Vec<String>>,
+    tokens: Mutex<Tokens>,
+    app: Mutex<Option<App>>,
+    /// The seed's viewer: whom the demo token and `add_token` tokens belong to,
+    /// and who the data is seen as outside a request.
+    home: String,
     base_url: Mutex<String>,
 }
 
@@ -56,13 +60,17 @@ pub struct PullInfo {
 }
 
 impl GithubState {
-    /// A state holding `data`, accepting [`DEMO_TOKEN`].
+    /// A state holding `data`, accepting [`DEMO_TOKEN`] (for `data.viewer`) and
+    /// alice's and bob's tokens.
     pub fn new(data: Data) -> Self {
+        let home = data.viewer.clone();
         Self {
             inner: Arc::new(Inner {
                 data: Mutex::new(data),
                 limits: Mutex::new(Limits::default()),
-                tokens: Mutex::new(vec![DEMO_TOKEN.to_string()]),
+                tokens: Mutex::new(Tokens::seeded(&home)),
+                app: Mutex::new(None),
+                home,
                 base_url: Mutex::new(String::new()),
             }),
         }
@@ -73,8 +81,21 @@ impl GithubState {
         Self::new(super::seed::demo())
     }
 
+    /// The data, seen as the current request's caller (the seed's viewer
+    /// outside a request): the one place the viewer is decided, so every route
+    /// and visibility check follows the token.
     pub(crate) fn data(&self) -> MutexGuard<'_, Data> {
-        lock(&self.inner.data)
+        let mut data = lock(&self.inner.data);
+        let caller = callers::current().unwrap_or_else(|| Caller::user(&self.inner.home));
+        if data.viewer != caller.login || data.access != caller.access {
+            data.viewer = caller.login;
+            data.access = caller.access;
+        }
+        data
+    }
+
+    pub(crate) fn app(&self) -> MutexGuard<'_, Option<App>> {
+        lock(&self.inner.app)
     }
 
     pub(crate) fn limits(&self) -> MutexGuard<'_, Limits> {
@@ -93,11 +114,40 @@ impl GithubState {
     /// Accepts another token (as the viewer), e.g. a distinctive one a test then
     /// looks for in logs.
     pub fn add_token(&self, token: &str) {
-        lock(&self.inner.tokens).push(token.to_string());
+        lock(&self.inner.tokens).add(token, &self.inner.home);
     }
 
-    pub(crate) fn accepts(&self, token: Option<&str>) -> bool {
-        token.is_some_and(|t| lock(&self.inner.tokens).iter().any(|known| known == t))
+    /// Accepts another token as the user `login`.
+    pub fn add_user_token(&self, token: &str, login: &str) {
+        lock(&self.inner.tokens).add(token, login);
+    }
+
+    /// Whom a bearer token belongs to: a user's personal token, or an unexpired
+    /// installation token of the registered app (its bot, with the access of the
+    /// account it is installed on). `None` is `Bad credentials`.
+    pub(crate) fn caller(&self, token: Option<&str>) -> Option<Caller> {
+        let token = token?;
+        if let Some(login) = lock(&self.inner.tokens).owner(token) {
+            return Some(Caller::user(login));
+        }
+        let app = self.app();
+        let app = app.as_ref().filter(|a| a.accepts(token, time::now()))?;
+        Some(Caller {
+            login: app.config.bot_login(),
+            access: self.inner.home.clone(),
+        })
+    }
+
+    /// Registers a GitHub App (installed on the seed viewer's account), replacing
+    /// any earlier one; fails when its public key is not an RSA PEM.
+    pub fn register_app(&self, config: AppConfig) -> Result<(), String> {
+        *self.app() = Some(App::new(config)?);
+        Ok(())
+    }
+
+    /// How many installation tokens the registered app minted (0 without one).
+    pub fn app_mints(&self) -> u64 {
+        self.app().as_ref().map_or(0, App::mints)
     }
 
     pub(crate) fn viewer_id(&self) -> u64 {
@@ -190,11 +240,7 @@ impl GithubState {
 
     /// Unread notifications of the viewer.
     pub fn unread_notifications(&self) -> usize {
-        self.data()
-            .notifications
-            .iter()
-            .filter(|n| n.unread)
-            .count()
+        self.data().inbox().filter(|n| n.unread).count()
     }
 
     /// The full text of a job's log.

@@ -1,7 +1,9 @@
-//! The endpoints the fake serves, one module per area. Anything else (another
+//! The endpoints the fake serves, one module per area (and the GitHub App's
+//! `/_fake/app/` controls). Anything else (another
 //! path, or another method on a served path) is GitHub's JSON 404.
 
 mod actions;
+mod app;
 mod checks;
 mod contents;
 mod history;
@@ -14,7 +16,7 @@ mod users;
 
 use axum::Router;
 use axum::response::Response;
-use axum::routing::{get, patch, put};
+use axum::routing::{get, patch, post, put};
 
 use super::GithubState;
 use super::model::Repo;
@@ -22,6 +24,7 @@ use super::reply;
 use super::shapes::View;
 
 pub use actions::log_url;
+pub use app::controls as app_controls;
 pub use pulls::hunk_up_to;
 
 /// Answers from the repository `owner/name`: `answer` gets a view of the data
@@ -45,6 +48,10 @@ pub fn api() -> Router<GithubState> {
     const REPO: &str = "/repos/{owner}/{repo}";
     let r = |tail: &str| format!("{REPO}{tail}");
     Router::new()
+        .route(
+            "/app/installations/{installation_id}/access_tokens",
+            post(app::mint),
+        )
         .route("/user", get(users::me))
         .route("/user/repos", get(repos::mine))
         .route("/users/{user}/repos", get(repos::of_user))

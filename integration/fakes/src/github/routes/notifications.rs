@@ -1,4 +1,4 @@
-//! The viewer's notifications: `GET /notifications` (unread only unless
+//! The viewer's own notifications: `GET /notifications` (unread only unless
 //! `all=true`; `participating=true` keeps direct involvement; `since`,
 //! `before`), newest first, and `PATCH /notifications/threads/{id}` (205, marks
 //! the thread read).
@@ -34,8 +34,7 @@ pub async fn list(State(state): State<GithubState>, req: Req) -> Response {
     let since = req.get("since").and_then(parse_iso);
     let before = req.get("before").and_then(parse_iso);
     let mut threads: Vec<&Notification> = data
-        .notifications
-        .iter()
+        .inbox()
         .filter(|n| req.flag("all") || n.unread)
         .filter(|n| !req.flag("participating") || PARTICIPATING.contains(&n.reason.as_str()))
         .filter(|n| since.is_none_or(|t| n.updated_at >= t))
@@ -49,7 +48,12 @@ pub async fn list(State(state): State<GithubState>, req: Req) -> Response {
 
 pub async fn mark_read(State(state): State<GithubState>, Path(id): Path<String>) -> Response {
     let mut data = state.data();
-    let Some(thread) = data.notifications.iter_mut().find(|n| n.id == id) else {
+    let viewer = data.viewer.clone();
+    let Some(thread) = data
+        .notifications
+        .iter_mut()
+        .find(|n| n.id == id && n.recipient.eq_ignore_ascii_case(&viewer))
+    else {
         return reply::not_found();
     };
     thread.unread = false;

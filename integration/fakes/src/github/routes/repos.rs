@@ -26,19 +26,19 @@ pub async fn get(
 }
 
 /// `GET /user/repos`: the viewer's own repositories and those of their
-/// organizations.
+/// organizations (for an app's bot, those of the account it is installed on).
 pub async fn mine(State(state): State<GithubState>, req: Req) -> Response {
     let base = state.base_url();
     let data = state.data();
-    let viewer = data.viewer.clone();
+    let account = data.account().to_string();
     let repos: Vec<&Repo> = data
         .visible()
-        .filter(|r| r.owner == viewer || data.user(&r.owner).is_some_and(|u| u.org))
+        .filter(|r| data.belongs_to(&r.owner))
         .filter(|r| match req.get("visibility").or(req.get("type")) {
             Some("public") => !r.private,
             Some("private") => r.private,
-            Some("owner") => r.owner == viewer,
-            Some("member") => r.owner != viewer,
+            Some("owner") => r.owner.eq_ignore_ascii_case(&account),
+            Some("member") => !r.owner.eq_ignore_ascii_case(&account),
             _ => true,
         })
         .collect();

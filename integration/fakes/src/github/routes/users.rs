@@ -1,4 +1,5 @@
-//! `GET /user`: the authenticated user's full profile.
+//! `GET /user`: the authenticated user's full profile (a GitHub App's bot, which
+//! has none, gets its short form with `type: Bot`).
 
 use axum::extract::State;
 use axum::response::Response;
@@ -13,10 +14,16 @@ use crate::github::time::iso;
 pub async fn me(State(state): State<GithubState>) -> Response {
     let base = state.base_url();
     let data = state.data();
-    let Some(user) = data.user(&data.viewer) else {
-        return reply::not_found();
-    };
-    reply::json(&View::new(&data, &base).profile(user))
+    let view = View::new(&data, &base);
+    match data.user(&data.viewer) {
+        Some(user) => reply::json(&view.profile(user)),
+        None if data.viewer.ends_with("[bot]") => {
+            let mut bot = view.user(&data.viewer);
+            bot["type"] = json!("Bot");
+            reply::json(&bot)
+        }
+        None => reply::not_found(),
+    }
 }
 
 impl View<'_> {

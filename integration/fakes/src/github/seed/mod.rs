@@ -12,7 +12,9 @@
 //! - `octo-demo/dotfiles`, `demo-org/platform` (private), `demo-org/docs-site`.
 //! - `acme-corp/secret-plans`: exists, but the token cannot see it (404).
 //!
-//! Plus a few notifications. Everything is deterministic.
+//! Plus a few notifications, and two more users with tokens of their own,
+//! `alice` and `bob`, each with a private repository only they see (`private`).
+//! Everything is deterministic.
 
 mod ci;
 mod files;
@@ -20,6 +22,7 @@ mod hello;
 pub mod logs;
 mod many;
 mod others;
+mod private;
 
 use std::collections::BTreeMap;
 
@@ -43,11 +46,15 @@ pub fn demo() -> Data {
     for repo in &mut repos {
         ci::attach(repo, &mut ids);
     }
+    repos.extend(private::repos());
+    let mut notifications = notifications();
+    notifications.extend(private::notifications());
     Data {
         users: users(),
         repos,
-        notifications: notifications(),
+        notifications,
         viewer: VIEWER.to_string(),
+        access: String::new(),
         next_id: ids.0 + 1_000_000,
     }
 }
@@ -138,7 +145,28 @@ const PEOPLE: &[(&str, u64, &str, bool, &str, &str, u64)] = &[
         "Springfield",
         12,
     ),
+    (
+        "alice",
+        81_000_101,
+        "Alice Example",
+        false,
+        "",
+        "Oslo, Norway",
+        21,
+    ),
+    (
+        "bob",
+        81_000_202,
+        "Bob Example",
+        false,
+        "",
+        "Porto, Portugal",
+        8,
+    ),
 ];
+
+/// Who belongs to which organization (and so sees its private repositories).
+const MEMBERS: &[(&str, &[&str])] = &[("demo-org", &["octo-demo", "lena-k", "priya-n"])];
 
 fn users() -> Vec<User> {
     PEOPLE
@@ -158,6 +186,11 @@ fn users() -> Vec<User> {
                 followers,
                 following: if org { 0 } else { followers / 7 + 3 },
                 created_at: at("2016-03-14T10:00:00Z") + (id % 1000) as i64 * DAY,
+                members: MEMBERS
+                    .iter()
+                    .find(|(org, _)| *org == login)
+                    .map(|(_, m)| m.iter().map(|l| l.to_string()).collect())
+                    .unwrap_or_default(),
             },
         )
         .collect()
@@ -418,6 +451,7 @@ fn notifications() -> Vec<Notification> {
              when: &str| {
         Notification {
             id: id.into(),
+            recipient: VIEWER.into(),
             repo: repo.into(),
             title: title.into(),
             kind: kind.into(),
