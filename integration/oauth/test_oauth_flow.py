@@ -123,12 +123,12 @@ def target(request: pytest.FixtureRequest, flow_auth: AuthServer, tmp_path_facto
     work = tmp_path_factory.mktemp(name)
     env: dict[str, str] = {}
     fake = None
-    both = {"mcp:read", "mcp:write"}
+    both = {"mcp:read", "mcp:write"}  # offered by servers started with their write tools on
     if name == "fs":
         root = work / "root"
         root.mkdir()
         (root / "hello.txt").write_text("hello from the oauth flow\n")
-        args, call = [str(root)], ("read_text_file", {"path": str(root / "hello.txt")}, "hello from the oauth flow")
+        args, call = [str(root), "--allow-write"], ("read_text_file", {"path": str(root / "hello.txt")}, "hello from the oauth flow")
         scopes = both
     elif name == "sql":
         shop = make_shop(work / "shop.sqlite")
@@ -137,11 +137,11 @@ def target(request: pytest.FixtureRequest, flow_auth: AuthServer, tmp_path_facto
         scopes = {"mcp:read"}
     elif name == "github":
         fake = start_fake("github")
-        args, env = ["--api-url", fake.base_url], {"GITHUB_TOKEN": "fake-github-token-demo"}
+        args, env = ["--api-url", fake.base_url, "--allow-write"], {"GITHUB_TOKEN": "fake-github-token-demo"}
         call, scopes = ("get_me", {}, "octo-demo"), both
     else:
         fake = start_fake("notion")
-        args, env = ["--api-url", fake.base_url], {"NOTION_TOKEN": "fake-notion-token-demo"}
+        args, env = ["--api-url", fake.base_url, "--allow-write"], {"NOTION_TOKEN": "fake-notion-token-demo"}
         call, scopes = ("search", {"query": "Projects"}, "Projects"), both
     server = start_mcp_server(binary(f"{name}-server"), flow_auth, args, work / "server.log", env)
     try:

@@ -50,6 +50,84 @@ pub struct CommonArgs {
     )]
     pub auth_token: Option<String>,
 
+    /// OAuth 2.1 sign-in over HTTP: the authorization server's issuer URL (its metadata
+    /// is found by RFC 8414 or OpenID discovery). Each request then needs an access
+    /// token that server issued for --public-url. Example: https://auth.example.com
+    #[arg(
+        long,
+        env = "MCP_OAUTH_ISSUER",
+        value_name = "URL",
+        requires = "public_url"
+    )]
+    pub oauth_issuer: Option<String>,
+
+    /// This server's public MCP endpoint URL, as clients reach it: the resource access
+    /// tokens must name in `aud` (RFC 8707). Example: https://mcp.example.com/mcp
+    #[arg(
+        long,
+        env = "MCP_PUBLIC_URL",
+        value_name = "URL",
+        requires = "oauth_issuer"
+    )]
+    pub public_url: Option<String>,
+
+    /// The scope an access token needs to use this server at all.
+    #[arg(
+        long,
+        env = "MCP_OAUTH_READ_SCOPE",
+        default_value = "mcp:read",
+        value_name = "SCOPE"
+    )]
+    pub oauth_read_scope: String,
+
+    /// The scope an access token needs to call tools that change things (without it,
+    /// tools/list hides them and calling one gets 403 insufficient_scope).
+    #[arg(
+        long,
+        env = "MCP_OAUTH_WRITE_SCOPE",
+        default_value = "mcp:write",
+        value_name = "SCOPE"
+    )]
+    pub oauth_write_scope: String,
+
+    /// Least seconds between two fetches of the issuer's signing keys caused by tokens
+    /// naming an unknown key id (rotated keys are picked up after at most this).
+    #[arg(
+        long,
+        env = "MCP_OAUTH_JWKS_COOLDOWN",
+        default_value_t = 30,
+        value_name = "SECONDS"
+    )]
+    pub oauth_jwks_cooldown: u64,
+
+    /// Clock skew allowed when checking a token's `exp` and `nbf`.
+    #[arg(
+        long,
+        env = "MCP_OAUTH_LEEWAY",
+        default_value_t = 60,
+        value_name = "SECONDS"
+    )]
+    pub oauth_leeway: u64,
+
+    /// Check opaque (non-JWT) access tokens with this RFC 7662 introspection endpoint
+    /// (default: the issuer's `introspection_endpoint`, when --oauth-client-id is set).
+    #[arg(long, env = "MCP_OAUTH_INTROSPECTION_URL", value_name = "URL")]
+    pub oauth_introspection_url: Option<String>,
+
+    /// This server's client id at the authorization server, for token introspection;
+    /// the secret comes from MCP_OAUTH_CLIENT_SECRET.
+    #[arg(long, env = "MCP_OAUTH_CLIENT_ID", value_name = "ID")]
+    pub oauth_client_id: Option<String>,
+
+    /// The client secret for token introspection (prefer the environment variable).
+    #[arg(
+        long,
+        env = "MCP_OAUTH_CLIENT_SECRET",
+        hide_env_values = true,
+        value_name = "SECRET"
+    )]
+    pub oauth_client_secret: Option<String>,
+
     /// Browser origin allowed to call the HTTP endpoint (repeatable). Requests whose
     /// Origin header is not listed get 403. Default: http://localhost:*,
     /// http://127.0.0.1:*, http://[::1]:*. Example: https://app.example.com:443

@@ -18,6 +18,7 @@
 //! - [`upstream`]: the HTTP client for upstream APIs: retries, rate limit, cache, pagination.
 
 pub mod arguments;
+pub mod auth;
 pub mod caller;
 pub mod client_log;
 pub mod config;

@@ -21,6 +21,7 @@ use rmcp::service::{
 };
 use tracing::Instrument;
 
+use crate::caller;
 use crate::client_log::{self, SessionLevel};
 use crate::metrics::{self, Outcome};
 
@@ -49,16 +50,47 @@ impl<H: ServerHandler> Observed<H> {
         offers(&self.inner.get_info().capabilities)
     }
 
-    /// Runs `future` (the handling of the request `context` describes) with its client
-    /// log messages going where and from what level the request or session asked.
-    fn with_client_log<F: Future>(
+    /// Runs `future` (the handling of the request `context` describes) as its caller
+    /// ([`caller::scope`], so the upstream client can act as them; their tag goes on
+    /// the request's span), with its client log messages going where and from what
+    /// level the request or session asked.
+    fn in_request_scope<F: Future>(
         &self,
         context: &RequestContext<RoleServer>,
         future: F,
     ) -> impl Future<Output = F::Output> + use<F, H> {
         let wanted = client_log::wanted(&context.meta, &self.log_level);
-        client_log::scope(context.peer.clone(), wanted, future)
+        let caller = caller::from_context(context);
+        let tag = caller.as_ref().map(|c| c.tag());
+        let tagged = async move {
+            if let Some(tag) = tag {
+                tracing::Span::current().record("caller", tag);
+            }
+            future.await
+        };
+        client_log::scope(context.peer.clone(), wanted, caller::scope(caller, tagged))
     }
+}
+
+impl<H: ServerHandler> Observed<H> {
+    /// The error for a caller whose token lacks the write scope calling a tool that
+    /// changes things. The HTTP layer answers such a call with 403 first; this is the
+    /// check that holds whatever the transport.
+    fn write_refusal(&self, name: &str, context: &RequestContext<RoleServer>) -> Option<McpError> {
+        let caller = caller::from_context(context)?;
+        let tool = self.inner.get_tool(name)?;
+        (!caller.may_write && is_write_tool(&tool)).then(|| {
+            McpError::invalid_request(
+                format!("{name} changes things, and your access token lacks the write scope: sign in again granting it"),
+                None,
+            )
+        })
+    }
+}
+
+/// Whether `tool` may change things (it is not annotated read-only).
+pub fn is_write_tool(tool: &Tool) -> bool {
+    tool.annotations.as_ref().and_then(|a| a.read_only_hint) != Some(true)
 }
 
 /// Runs one request future inside its span, then logs and counts how it ended.
@@ -74,7 +106,12 @@ fn observe<T>(
 ) -> impl Future<Output = Result<T, McpError>> {
     let future = Box::pin(future);
     async move {
-        let span = tracing::info_span!("mcp_request", method, tool = tool.as_deref());
+        let span = tracing::info_span!(
+            "mcp_request",
+            method,
+            tool = tool.as_deref(),
+            caller = tracing::field::Empty
+        );
         let started = Instant::now();
         let result = future.instrument(span.clone()).await;
         let took = started.elapsed();
@@ -256,7 +293,7 @@ impl<H: ServerHandler> ServerHandler for Observed<H> {
         context: RequestContext<RoleServer>,
     ) -> impl Future<Output = Result<ReadResourceResponse, McpError>> + MaybeSendFuture + '_ {
         let read =
-            self.with_client_log(&context, self.inner.read_resource(request, context.clone()));
+            self.in_request_scope(&context, self.inner.read_resource(request, context.clone()));
         let declared = self.declares(|c| c.resources.is_some());
         observe_offered("resources/read", declared, "resources", read)
     }
@@ -315,10 +352,18 @@ impl<H: ServerHandler> ServerHandler for Observed<H> {
             crate::arguments::coerce_to_schema(&tool.input_schema, arguments);
         }
         let tool = Some(request.name.to_string());
+        let refusal = self.write_refusal(&request.name, &context);
+        let call = self.inner.call_tool(request, context.clone());
+        let checked = async move {
+            match refusal {
+                Some(refusal) => Err(refusal),
+                None => call.await,
+            }
+        };
         observe(
             "tools/call",
             tool,
-            self.with_client_log(&context, self.inner.call_tool(request, context.clone())),
+            self.in_request_scope(&context, checked),
             tool_outcome,
         )
     }
@@ -328,12 +373,16 @@ impl<H: ServerHandler> ServerHandler for Observed<H> {
         request: Option<PaginatedRequestParams>,
         context: RequestContext<RoleServer>,
     ) -> impl Future<Output = Result<ListToolsResult, McpError>> + MaybeSendFuture + '_ {
-        observe(
-            "tools/list",
-            None,
-            self.inner.list_tools(request, context),
-            ok,
-        )
+        let read_only_caller = caller::from_context(&context).is_some_and(|c| !c.may_write);
+        let listed = self.inner.list_tools(request, context);
+        let shown = async move {
+            let mut result = listed.await?;
+            if read_only_caller {
+                result.tools.retain(|tool| !is_write_tool(tool));
+            }
+            Ok(result)
+        };
+        observe("tools/list", None, shown, ok)
     }
 
     fn get_tool(&self, name: &str) -> Option<Tool> {

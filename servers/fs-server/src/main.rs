@@ -30,12 +30,17 @@ async fn serve(args: FsArgs) -> anyhow::Result<()> {
     );
     tracing::info!(roots = roots.len(), "fs-server starting");
     let limits = fs_server::server::Limits::from_args(&args);
-    shared::serve::run(
+    let options = shared::serve::ServeOptions {
+        writes: args.allow_write,
+        ..Default::default()
+    };
+    shared::serve::run_with(
         {
             let server = FsServer::new(sandbox, limits);
             move || server.for_new_session()
         },
         &args.common,
+        options,
     )
     .await
 }

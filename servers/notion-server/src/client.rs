@@ -6,7 +6,7 @@
 use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
 use serde_json::{Value, json};
 use shared::upstream::{
-    CursorPage, Method, RateLimit, UpstreamClient, UpstreamConfig, UpstreamError,
+    Credentials, CursorPage, Method, RateLimit, UpstreamClient, UpstreamConfig, UpstreamError,
 };
 
 use crate::config::Settings;
@@ -29,6 +29,9 @@ impl NotionClient {
             &settings.notion_version,
         );
         config.rate_limit = Some(RateLimit::new(settings.rate_limit, settings.burst));
+        if settings.per_user {
+            config.credentials = Credentials::PerUser;
+        }
         config.user_agent = concat!("notion-server/", env!("CARGO_PKG_VERSION")).to_string();
         Ok(Self {
             http: UpstreamClient::new(config)?,

@@ -31,6 +31,13 @@ pub struct NotionArgs {
     )]
     pub notion_token: Option<String>,
 
+    /// Over HTTP, act for each caller as themselves: every request's bearer token
+    /// (`Authorization: Bearer ntn_…`) is the caller's own Notion token, checked with
+    /// Notion once and sent on their calls only; the server holds no token (leave
+    /// NOTION_TOKEN unset). Cannot be combined with --oauth-issuer.
+    #[arg(long, env = "NOTION_PER_USER_TOKENS")]
+    pub per_user_tokens: bool,
+
     /// The Notion-Version header sent with every request.
     #[arg(long, env = "NOTION_VERSION", default_value = DEFAULT_VERSION, value_name = "VERSION")]
     pub notion_version: String,
@@ -113,6 +120,8 @@ pub struct NotionArgs {
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub token: Option<String>,
+    /// Each HTTP caller's own token is used (see `--per-user-tokens`).
+    pub per_user: bool,
     pub notion_version: String,
     pub api_url: String,
     pub rate_limit: u32,
@@ -133,6 +142,7 @@ impl NotionArgs {
                 .map(str::trim)
                 .filter(|t| !t.is_empty())
                 .map(str::to_string),
+            per_user: self.per_user_tokens,
             notion_version: self.notion_version.trim().to_string(),
             api_url: self.api_url.trim().trim_end_matches('/').to_string(),
             rate_limit: self.api_rate_limit.max(1),

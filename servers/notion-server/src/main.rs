@@ -4,6 +4,7 @@ use notion_server::client::NotionClient;
 use notion_server::config::NotionArgs;
 use notion_server::{doctor, server::NotionServer};
 use shared::config::{self, Command};
+use shared::upstream::whoami::WhoAmI;
 
 fn main() -> anyhow::Result<()> {
     let invocation = config::parse::<NotionArgs>();
@@ -20,7 +21,21 @@ async fn run(command: Command, args: NotionArgs) -> anyhow::Result<()> {
     }
     shared::logging::init(args.common.log_format);
     let settings = args.settings();
-    if settings.token.is_none() {
+    let mut options = shared::serve::ServeOptions {
+        writes: settings.allow_write,
+        ..Default::default()
+    };
+    if settings.per_user {
+        let server_token = settings.token.is_some().then_some("NOTION_TOKEN");
+        shared::auth::per_user::check_mode(args.common.http.is_some(), server_token)?;
+        let whoami = WhoAmI::new(
+            format!("{}/users/me", settings.api_url),
+            &[("notion-version".into(), settings.notion_version.clone())],
+            vec!["/bot/owner/user/id", "/id"],
+        )
+        .map_err(|e| anyhow::anyhow!(e))?;
+        options.per_user = Some(std::sync::Arc::new(whoami));
+    } else if settings.token.is_none() {
         tracing::warn!(
             "NOTION_TOKEN is not set: tools will answer with how to set it (run `notion-server doctor`)"
         );
@@ -28,12 +43,13 @@ async fn run(command: Command, args: NotionArgs) -> anyhow::Result<()> {
     let client = NotionClient::new(&settings)
         .map_err(|e| anyhow::anyhow!("{e} (check --api-url; see --help)"))?;
     tracing::info!(api = %settings.api_url, version = %settings.notion_version, allow_write = settings.allow_write, "notion-server starting");
-    shared::serve::run(
+    shared::serve::run_with(
         {
             let server = NotionServer::new(client, settings);
             move || server.clone()
         },
         &args.common,
+        options,
     )
     .await
 }

@@ -62,7 +62,7 @@ impl NotionServer {
 
     /// Fails early, with the fix, when no token is configured.
     pub(crate) fn require_token(&self) -> Result<(), ToolError> {
-        if self.settings.token.is_none() {
+        if self.settings.token.is_none() && !self.settings.per_user {
             return Err(ToolError::new(
                 "no Notion token is configured: set NOTION_TOKEN to an integration token (Notion → Settings → Connections → Develop or manage integrations) and restart the server",
             ));

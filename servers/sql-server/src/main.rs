@@ -39,12 +39,17 @@ async fn run(command: Command, args: SqlArgs) -> anyhow::Result<()> {
     let registry = Registry::open(&specs, &secrets, settings).map_err(|e| anyhow::anyhow!(e))?;
     tracing::info!(databases = %registry.describe(), "sql-server starting");
     let limits = args.limits();
-    shared::serve::run(
+    let options = shared::serve::ServeOptions {
+        writes: false,
+        ..Default::default()
+    };
+    shared::serve::run_with(
         {
             let server = SqlServer::new(registry, limits);
             move || server.clone()
         },
         &args.common,
+        options,
     )
     .await
 }

@@ -123,7 +123,7 @@ pub(crate) struct Resolved {
 }
 
 /// Hex SHA-256 of `secret` (first 128 bits: ample to keep credentials apart).
-fn digest(secret: &str) -> String {
+pub(crate) fn digest(secret: &str) -> String {
     let hash = Sha256::digest(secret.as_bytes());
     hash[..16].iter().map(|b| format!("{b:02x}")).collect()
 }

@@ -7,6 +7,7 @@
 //! - [`retry`]: backoff for idempotent requests and rate-limit waits.
 //! - [`limiter`]: a rate limiter per upstream credential, awaited before each request.
 //! - [`cache`]: GET responses revalidated with ETag / Last-Modified.
+//! - [`whoami`]: asking the API whose token a request carries (per-user mode).
 //! - [`paginate`]: `link: rel="next"` and `next_cursor` pagination up to a bound.
 
 pub mod cache;
@@ -16,6 +17,7 @@ pub mod error;
 pub mod limiter;
 pub mod paginate;
 pub mod retry;
+pub mod whoami;
 
 pub use axum::body::Bytes;
 pub use client::{UpstreamClient, UpstreamConfig, UpstreamRequest, UpstreamResponse};

@@ -22,6 +22,8 @@ pub struct Peek {
     pub id: Option<Value>,
     /// Whether it is an `initialize` request (which opens a session).
     pub initialize: bool,
+    /// The tool a `tools/call` request names.
+    pub tool: Option<String>,
 }
 
 /// A POST body read in full and checked, and the request rebuilt around it for rmcp.
@@ -108,6 +110,10 @@ fn peek(message: &ClientJsonRpcMessage) -> Peek {
         ClientJsonRpcMessage::Request(request) => Peek {
             id: serde_json::to_value(&request.id).ok(),
             initialize: matches!(request.request, ClientRequest::InitializeRequest(_)),
+            tool: match &request.request {
+                ClientRequest::CallToolRequest(call) => Some(call.params.name.to_string()),
+                _ => None,
+            },
         },
         _ => Peek::default(),
     }

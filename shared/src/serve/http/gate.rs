@@ -1,6 +1,8 @@
 //! The door to `/mcp`: every POST body is read and checked before rmcp sees it, a
-//! new session is admitted only if the session cap has room, and every POST and
-//! DELETE is tracked in flight for graceful shutdown. GET streams pass untouched.
+//! tool that changes things called with an access token lacking the write scope gets
+//! 403 `insufficient_scope` (RFC 6750 §3.1), a new session is admitted only if the
+//! session cap has room, and every POST and DELETE is tracked in flight for graceful
+//! shutdown. GET streams pass untouched.
 
 use std::sync::Arc;
 
@@ -10,19 +12,45 @@ use axum::middleware::Next;
 use axum::response::Response;
 use serde_json::Value;
 
+use super::Access;
 use super::body;
 use super::drain::Drain;
+use super::guard::auth_refusal;
 use super::reply::{SERVER_ERROR, error_response, refuse_retry_after, with_retry_after};
 use super::sessions::SessionTable;
+use crate::auth::{Authenticator, Refusal};
+use crate::caller::Caller;
 
 /// Seconds a client refused for lack of session room is asked to wait.
 const SESSIONS_FULL_RETRY_SECONDS: u64 = 5;
+
+/// Whether the tool of this name changes things.
+pub type ToolKind = Arc<dyn Fn(&str) -> bool + Send + Sync>;
 
 /// What the `/mcp` middleware shares across requests.
 pub struct McpGate {
     pub sessions: Arc<SessionTable>,
     pub drain: Arc<Drain>,
     pub max_body_bytes: usize,
+    pub access: Access,
+}
+
+impl McpGate {
+    /// The 403 for a write tool called by a caller without the write scope.
+    fn scope_refusal(&self, request: &Request, tool: &str) -> Option<Response> {
+        let Authenticator::OAuth(verifier) = &self.access.authenticator else {
+            return None;
+        };
+        let caller = request.extensions().get::<Arc<Caller>>()?;
+        if caller.may_write || !(self.access.is_write)(tool) {
+            return None;
+        }
+        let refusal = Refusal::InsufficientScope {
+            needed: verifier.write_scopes(),
+            detail: format!("{tool} changes things, and the access token lacks the write scope"),
+        };
+        Some(auth_refusal(&self.access.authenticator, &refusal))
+    }
 }
 
 /// The `/mcp` middleware.
@@ -45,6 +73,11 @@ pub async fn gate_mcp(State(gate): State<Arc<McpGate>>, request: Request, next: 
         Ok(read) => read,
         Err(refusal) => return refusal,
     };
+    if let Some(tool) = &read.peek.tool
+        && let Some(refusal) = gate.scope_refusal(&read.request, tool)
+    {
+        return refusal;
+    }
     let opens_session =
         read.peek.initialize && !read.request.headers().contains_key("mcp-session-id");
     if opens_session && gate.sessions.make_room().await.is_err() {

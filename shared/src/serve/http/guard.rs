@@ -1,8 +1,11 @@
 //! The checks every HTTP request passes before it reaches MCP, in this order:
 //! Host validation (DNS rebinding), the per-client request rate (429), the
 //! failed-authentication throttle (429 for a client that guessed wrong too often,
-//! decided before its token is even looked at), then the bearer token (401,
-//! constant-time). `/healthz` needs only a valid Host.
+//! decided before its token is even looked at), then authentication by the server's
+//! [`Authenticator`] (401 with a `WWW-Authenticate` challenge; 403 for a token
+//! without the scope the server requires). An authenticated caller is put in the
+//! request's extensions for the tools ([`crate::caller`]). `/healthz` and the
+//! `/.well-known/` documents need only a valid Host.
 //!
 //! Both keyed limiters hold one entry per client address; [`Guard::prune`] drops the
 //! ones that have recovered, so a public bind does not grow a map forever.
@@ -14,20 +17,24 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use axum::extract::{ConnectInfo, Request, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::Response;
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
-use subtle::ConstantTimeEq;
 
 use super::HttpSettings;
 use super::reply::{refuse, refuse_retry_after};
+use crate::auth::{Authenticator, Refusal};
 use crate::metrics;
 
 /// State the guard middleware shares across requests.
 pub struct Guard {
-    token: Option<Vec<u8>>,
+    /// Authenticates `/mcp`.
+    mcp: Authenticator,
+    /// Authenticates `/metrics` (the static token when OAuth or per-user tokens
+    /// guard `/mcp`).
+    metrics: Authenticator,
     allowed_hosts: Vec<String>,
     requests: Option<DefaultKeyedRateLimiter<IpAddr>>,
     auth_failures: Option<AuthThrottle>,
@@ -75,19 +82,26 @@ impl AuthThrottle {
     }
 }
 
+/// What a request admitted so far still needs.
+enum Admitted {
+    /// Nothing: it is public.
+    Public,
+    /// Authentication by this authenticator.
+    Authenticate(Authenticator),
+}
+
 impl Guard {
-    pub fn new(settings: &HttpSettings) -> Self {
+    pub fn new(settings: &HttpSettings, mcp: Authenticator, metrics: Authenticator) -> Self {
         let requests = NonZeroU32::new(settings.rate_limit).map(|per_second| {
             let burst = NonZeroU32::new(settings.rate_burst).unwrap_or(per_second);
             RateLimiter::keyed(Quota::per_second(per_second).allow_burst(burst))
         });
-        let auth_failures = settings
-            .auth_token
-            .as_ref()
-            .and(NonZeroU32::new(settings.auth_failures_per_minute))
+        let auth_failures = NonZeroU32::new(settings.auth_failures_per_minute)
+            .filter(|_| mcp.requires_token() || metrics.requires_token())
             .map(AuthThrottle::new);
         Self {
-            token: settings.auth_token.as_ref().map(|t| t.as_bytes().to_vec()),
+            mcp,
+            metrics,
             allowed_hosts: settings
                 .allowed_hosts
                 .iter()
@@ -127,21 +141,6 @@ impl Guard {
             .any(|allowed| *allowed == host || allowed == name)
     }
 
-    fn token_ok(&self, headers: &HeaderMap) -> bool {
-        let Some(expected) = &self.token else {
-            return true;
-        };
-        let presented = headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .unwrap_or("")
-            .as_bytes();
-        // ct_eq on slices of different lengths returns false without comparing
-        // contents; lengths are not secret.
-        bool::from(presented.ct_eq(expected))
-    }
-
     /// `Err(seconds to wait)` when `ip` is over its request rate.
     fn check_rate(&self, ip: IpAddr) -> Result<(), u64> {
         let Some(limiter) = &self.requests else {
@@ -152,17 +151,18 @@ impl Guard {
         })
     }
 
-    /// Every check but the body's; `Err` is the response to send instead.
+    /// The checks before authentication; `Err` is the response to send instead.
     #[allow(clippy::result_large_err)]
-    fn admit(&self, peer: IpAddr, request: &Request) -> Result<(), Response> {
+    fn admit(&self, peer: IpAddr, request: &Request) -> Result<Admitted, Response> {
         if !self.host_allowed(request.headers()) {
             return Err(refuse(
                 StatusCode::FORBIDDEN,
                 "Forbidden: Host header not allowed (add it with --allowed-host if this is intended)",
             ));
         }
-        if request.uri().path() == "/healthz" {
-            return Ok(());
+        let path = request.uri().path();
+        if path == "/healthz" || path.starts_with("/.well-known/") {
+            return Ok(Admitted::Public);
         }
         if let Err(wait) = self.check_rate(peer) {
             return Err(refuse_retry_after(
@@ -177,24 +177,70 @@ impl Guard {
             metrics::global().count_auth_throttled();
             return Err(too_many_failures(whole_seconds(wait)));
         }
-        if self.token_ok(request.headers()) {
-            return Ok(());
-        }
-        metrics::global().count_auth_failure();
-        tracing::warn!(client = %peer, "authentication failed: missing or wrong bearer token");
-        if let Some(wait) = self
-            .auth_failures
-            .as_ref()
-            .and_then(|throttle| throttle.record_failure(peer))
-        {
-            metrics::global().count_auth_throttled();
-            return Err(too_many_failures(whole_seconds(wait)));
-        }
-        Err(refuse(
-            StatusCode::UNAUTHORIZED,
-            "Unauthorized: send the server's token as `Authorization: Bearer TOKEN`",
-        ))
+        let authenticator = if path == "/metrics" {
+            &self.metrics
+        } else {
+            &self.mcp
+        };
+        Ok(match authenticator {
+            Authenticator::Open => Admitted::Public,
+            other => Admitted::Authenticate(other.clone()),
+        })
     }
+
+    /// Every check; on success an authenticated caller is in `request`'s
+    /// extensions. `Err` is the response to send instead.
+    async fn check(&self, peer: IpAddr, request: &mut Request) -> Result<(), Response> {
+        let Admitted::Authenticate(authenticator) = self.admit(peer, request)? else {
+            return Ok(());
+        };
+        match authenticator.authenticate(request.headers()).await {
+            Ok(caller) => {
+                if let Some(caller) = caller {
+                    request.extensions_mut().insert(caller);
+                }
+                Ok(())
+            }
+            Err(refusal) => Err(self.refused(peer, &authenticator, &refusal)),
+        }
+    }
+
+    /// The answer to a request `authenticator` refused, counting failed
+    /// authentications against the client's allowance.
+    fn refused(&self, peer: IpAddr, authenticator: &Authenticator, refusal: &Refusal) -> Response {
+        if !matches!(refusal, Refusal::InsufficientScope { .. }) {
+            metrics::global().count_auth_failure();
+            let reason = match refusal {
+                Refusal::Invalid(why) => why.as_str(),
+                _ => "no bearer token",
+            };
+            tracing::warn!(client = %peer, "authentication failed: {reason}");
+            if let Some(wait) = self
+                .auth_failures
+                .as_ref()
+                .and_then(|throttle| throttle.record_failure(peer))
+            {
+                metrics::global().count_auth_throttled();
+                return too_many_failures(whole_seconds(wait));
+            }
+        }
+        auth_refusal(authenticator, refusal)
+    }
+}
+
+/// `refusal`'s status, with the authenticator's challenge and a JSON-RPC error body
+/// saying what to do.
+pub fn auth_refusal(authenticator: &Authenticator, refusal: &Refusal) -> Response {
+    let mut response = refuse(
+        refusal.status(),
+        &refusal.message(authenticator.how_to_authenticate()),
+    );
+    if let Ok(challenge) = HeaderValue::from_str(&authenticator.challenge(refusal)) {
+        response
+            .headers_mut()
+            .insert(header::WWW_AUTHENTICATE, challenge);
+    }
+    response
 }
 
 fn too_many_failures(wait: u64) -> Response {
@@ -224,12 +270,21 @@ fn host_name(authority: &str) -> &str {
 pub async fn guard_request(
     State(guard): State<std::sync::Arc<Guard>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    request: Request,
+    mut request: Request,
     next: Next,
 ) -> Response {
-    let response = match guard.admit(peer.ip(), &request) {
+    let response = match guard.check(peer.ip(), &mut request).await {
         Ok(()) => next.run(request).await,
-        Err(refusal) => refusal,
+        Err(mut refusal) => {
+            // The body was never read, so the connection cannot carry another
+            // request: say so, or a client reusing it races the close.
+            if request.method() != axum::http::Method::GET {
+                refusal
+                    .headers_mut()
+                    .insert(header::CONNECTION, HeaderValue::from_static("close"));
+            }
+            refusal
+        }
     };
     metrics::global().record_http_status(response.status().as_u16());
     response
@@ -239,7 +294,6 @@ pub async fn guard_request(
 mod tests {
     use super::*;
     use crate::serve::http::tests::settings;
-    use axum::http::HeaderValue;
 
     #[test]
     fn host_name_strips_ports_and_brackets() {
@@ -248,26 +302,38 @@ mod tests {
         assert_eq!(host_name("localhost"), "localhost");
     }
 
-    #[test]
-    fn token_comparison() {
-        let g = Guard::new(&settings(Some("s3cret"), "127.0.0.1:1").unwrap());
-        let mut h = HeaderMap::new();
-        assert!(!g.token_ok(&h));
-        h.insert(
-            header::AUTHORIZATION,
-            HeaderValue::from_static("Bearer wrong"),
+    fn guard(s: &HttpSettings) -> Guard {
+        let auth = match &s.auth_token {
+            Some(t) => Authenticator::StaticToken(std::sync::Arc::from(t.as_bytes())),
+            None => Authenticator::Open,
+        };
+        Guard::new(s, auth.clone(), auth)
+    }
+
+    #[tokio::test]
+    async fn the_static_token_guards_mcp_with_a_challenge() {
+        let g = guard(&settings(Some("s3cret"), "127.0.0.1:1").unwrap());
+        let ip: IpAddr = "192.0.2.9".parse().unwrap();
+        let r = g.check(ip, &mut request("wrong")).await.unwrap_err();
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+        assert!(
+            r.headers()[header::WWW_AUTHENTICATE]
+                .to_str()
+                .unwrap()
+                .contains("invalid_token")
         );
-        assert!(!g.token_ok(&h));
-        h.insert(
-            header::AUTHORIZATION,
-            HeaderValue::from_static("Bearer s3cret"),
+        assert!(g.check(ip, &mut request("s3cret")).await.is_ok());
+        let mut metadata = request("none");
+        *metadata.uri_mut() = "/.well-known/oauth-protected-resource".parse().unwrap();
+        assert!(
+            g.check(ip, &mut metadata).await.is_ok(),
+            "well-known documents are public"
         );
-        assert!(g.token_ok(&h));
     }
 
     #[test]
     fn hosts_are_checked_without_port() {
-        let g = Guard::new(&settings(None, "127.0.0.1:1").unwrap());
+        let g = guard(&settings(None, "127.0.0.1:1").unwrap());
         let mut h = HeaderMap::new();
         h.insert(header::HOST, HeaderValue::from_static("127.0.0.1:9999"));
         assert!(g.host_allowed(&h));
@@ -284,29 +350,29 @@ mod tests {
             .unwrap()
     }
 
-    #[test]
-    fn failed_authentication_is_throttled_before_the_token_is_checked() {
+    #[tokio::test]
+    async fn failed_authentication_is_throttled_before_the_token_is_checked() {
         let mut s = settings(Some("s3cret"), "127.0.0.1:1").unwrap();
         s.auth_failures_per_minute = 3;
         s.rate_limit = 0;
-        let g = Guard::new(&s);
+        let g = guard(&s);
         let guesser: IpAddr = "192.0.2.1".parse().unwrap();
         let other: IpAddr = "192.0.2.2".parse().unwrap();
         for _ in 0..3 {
-            let r = g.admit(guesser, &request("guess")).unwrap_err();
+            let r = g.check(guesser, &mut request("guess")).await.unwrap_err();
             assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
         }
-        let r = g.admit(guesser, &request("guess")).unwrap_err();
+        let r = g.check(guesser, &mut request("guess")).await.unwrap_err();
         assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
         assert!(r.headers().contains_key(header::RETRY_AFTER));
-        let r = g.admit(guesser, &request("s3cret")).unwrap_err();
+        let r = g.check(guesser, &mut request("s3cret")).await.unwrap_err();
         assert_eq!(
             r.status(),
             StatusCode::TOO_MANY_REQUESTS,
             "a blocked address is refused whatever it sends"
         );
         assert!(
-            g.admit(other, &request("s3cret")).is_ok(),
+            g.check(other, &mut request("s3cret")).await.is_ok(),
             "others are not affected"
         );
     }
@@ -316,7 +382,7 @@ mod tests {
         let mut s = settings(None, "127.0.0.1:1").unwrap();
         s.rate_limit = 1000;
         s.rate_burst = 1;
-        let g = Guard::new(&s);
+        let g = guard(&s);
         for i in 0..50u8 {
             let ip = IpAddr::from([192, 0, 2, i]);
             assert!(g.check_rate(ip).is_ok());

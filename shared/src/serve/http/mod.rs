@@ -35,8 +35,14 @@ use rmcp::ServerHandler;
 use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, StreamableHttpService};
 use tokio_util::sync::CancellationToken;
 
+use crate::auth::oauth::introspection::IntrospectionSettings;
+use crate::auth::oauth::{OAuthSettings, Verifier};
+use crate::auth::{Authenticator, PerUserTokens};
 use crate::config::CommonArgs;
 use crate::metrics;
+use crate::observe::is_write_tool;
+
+use super::ServeOptions;
 
 pub use listener::ConnectionLimits;
 
@@ -53,9 +59,15 @@ const CLOSE_WAIT: Duration = Duration::from_secs(2);
 #[derive(Debug, thiserror::Error)]
 pub enum HttpError {
     #[error(
-        "refusing to listen on {0} without an auth token: a non-loopback address is reachable by other machines. Set MCP_AUTH_TOKEN (or --auth-token), or bind 127.0.0.1."
+        "refusing to listen on {0} without authentication: a non-loopback address is reachable by other machines. Set MCP_AUTH_TOKEN (or --auth-token), or --oauth-issuer with --public-url, or bind 127.0.0.1."
     )]
     TokenRequired(SocketAddr),
+    #[error(
+        "per-user upstream tokens and --oauth-issuer both want the Authorization header: in per-user mode each request's bearer token is the caller's own upstream token; drop one of them"
+    )]
+    PerUserWithOAuth,
+    #[error("{0}")]
+    OAuth(#[from] crate::auth::oauth::SetupError),
     #[error("the auth token is empty; set a long random value (e.g. `openssl rand -hex 32`)")]
     EmptyToken,
     #[error("--rate-burst must be at least 1 when --rate-limit is set")]
@@ -69,6 +81,8 @@ pub enum HttpError {
 pub struct HttpSettings {
     pub addr: SocketAddr,
     pub auth_token: Option<String>,
+    /// OAuth 2.1 resource server settings (`writes_offered` is set by the server).
+    pub oauth: Option<OAuthSettings>,
     pub allowed_origins: Vec<String>,
     pub allowed_hosts: Vec<String>,
     pub max_body_bytes: usize,
@@ -87,9 +101,6 @@ impl HttpSettings {
     pub fn from_args(addr: SocketAddr, args: &CommonArgs) -> Result<Self, HttpError> {
         if args.auth_token.as_deref().is_some_and(str::is_empty) {
             return Err(HttpError::EmptyToken);
-        }
-        if !addr.ip().is_loopback() && args.auth_token.is_none() {
-            return Err(HttpError::TokenRequired(addr));
         }
         if args.rate_limit > 0 && args.rate_burst == 0 {
             return Err(HttpError::ZeroBurst);
@@ -115,6 +126,7 @@ impl HttpSettings {
         Ok(Self {
             addr,
             auth_token: args.auth_token.clone(),
+            oauth: oauth_settings(args),
             allowed_origins,
             allowed_hosts,
             max_body_bytes: args.max_body_bytes,
@@ -134,16 +146,80 @@ impl HttpSettings {
     }
 }
 
+/// The OAuth settings the flags give, when `--oauth-issuer` is set.
+fn oauth_settings(args: &CommonArgs) -> Option<OAuthSettings> {
+    let issuer = args.oauth_issuer.clone()?;
+    let introspection = args
+        .oauth_client_id
+        .clone()
+        .map(|client_id| IntrospectionSettings {
+            url: args.oauth_introspection_url.clone(),
+            client_id,
+            client_secret: args.oauth_client_secret.clone().unwrap_or_default(),
+        });
+    Some(OAuthSettings {
+        issuer,
+        resource: args.public_url.clone().unwrap_or_default(),
+        read_scope: args.oauth_read_scope.clone(),
+        write_scope: args.oauth_write_scope.clone(),
+        writes_offered: true,
+        jwks_cooldown: Duration::from_secs(args.oauth_jwks_cooldown),
+        leeway_seconds: args.oauth_leeway,
+        introspection,
+    })
+}
+
+/// The authenticators for `/mcp` and for `/metrics`, as the settings and the server's
+/// options ask; discovers the OAuth authorization server when one is configured.
+/// With OAuth or per-user tokens, `--auth-token` (if set) guards `/metrics` only.
+pub async fn authenticators(
+    settings: &HttpSettings,
+    options: &ServeOptions,
+) -> Result<(Authenticator, Authenticator), HttpError> {
+    let static_token = settings
+        .auth_token
+        .as_ref()
+        .map(|t| Authenticator::StaticToken(Arc::from(t.as_bytes())));
+    let mcp = match (&options.per_user, &settings.oauth) {
+        (Some(_), Some(_)) => return Err(HttpError::PerUserWithOAuth),
+        (Some(identity), None) => {
+            Authenticator::PerUser(Arc::new(PerUserTokens::new(identity.clone())))
+        }
+        (None, Some(oauth)) => {
+            let mut oauth = oauth.clone();
+            oauth.writes_offered = options.writes;
+            Authenticator::OAuth(Arc::new(Verifier::discover(oauth).await?))
+        }
+        (None, None) => static_token.clone().unwrap_or(Authenticator::Open),
+    };
+    if !settings.addr.ip().is_loopback() && !mcp.requires_token() {
+        return Err(HttpError::TokenRequired(settings.addr));
+    }
+    let metrics = static_token.unwrap_or_else(|| mcp.clone());
+    Ok((mcp, metrics))
+}
+
 /// Serves handlers from `factory` over HTTP until SIGTERM/SIGINT.
-pub async fn serve<H, F>(factory: F, settings: HttpSettings) -> anyhow::Result<()>
+pub async fn serve<H, F>(
+    factory: F,
+    settings: HttpSettings,
+    options: ServeOptions,
+) -> anyhow::Result<()>
 where
     H: ServerHandler,
     F: Fn() -> H + Send + Sync + 'static,
 {
+    let (mcp_auth, metrics_auth) = authenticators(&settings, &options).await?;
+    let probe = factory();
+    let is_write: gate::ToolKind = Arc::new(move |name: &str| {
+        probe
+            .get_tool(name)
+            .is_some_and(|tool| is_write_tool(&tool))
+    });
     let fd_limit = listener::raise_fd_limit();
     let connections = listener::ConnectionTable::new(settings.connections.clamped_to_fds(fd_limit));
     let sessions_stop = CancellationToken::new();
-    let guard = Arc::new(guard::Guard::new(&settings));
+    let guard = Arc::new(guard::Guard::new(&settings, mcp_auth.clone(), metrics_auth));
     let drain = drain::Drain::new();
     let sessions = sessions::SessionTable::new(sessions::SessionLimits {
         max_sessions: settings.max_sessions,
@@ -153,6 +229,10 @@ where
     let app = router(
         factory,
         &settings,
+        Access {
+            authenticator: mcp_auth.clone(),
+            is_write,
+        },
         guard.clone(),
         drain.clone(),
         sessions.clone(),
@@ -166,8 +246,9 @@ where
         max_connections = limits.max_connections,
         max_sessions = settings.max_sessions,
         header_read_timeout_s = limits.header_read_timeout.as_secs(),
+        authentication = mcp_auth.mode(),
         "serving MCP on http://{local}/mcp (health: /healthz, metrics: /metrics{})",
-        if settings.auth_token.is_some() {
+        if mcp_auth.requires_token() {
             ", bearer token required"
         } else {
             ""
@@ -218,6 +299,7 @@ fn spawn_every(period: Duration, job: impl Fn() + Send + 'static) -> tokio::task
 fn router<H, F>(
     factory: F,
     settings: &HttpSettings,
+    access: Access,
     guard: Arc<guard::Guard>,
     drain: Arc<drain::Drain>,
     sessions: Arc<sessions::SessionTable>,
@@ -239,19 +321,38 @@ where
         Arc::new(sessions::Sessions(sessions.clone())),
         config,
     );
+    let resource_metadata = match &access.authenticator {
+        Authenticator::OAuth(verifier) => Some(verifier.clone()),
+        _ => None,
+    };
     let gate = Arc::new(gate::McpGate {
         sessions,
         drain,
         max_body_bytes: settings.max_body_bytes,
+        access,
     });
     let mcp = tower::ServiceBuilder::new()
         .layer(middleware::from_fn_with_state(gate, gate::gate_mcp))
         .service(mcp);
-    Router::new()
+    let mut app = Router::new()
         .route("/healthz", get(|| async { "ok\n" }))
         .route("/metrics", get(metrics_text))
-        .nest_service("/mcp", mcp)
-        .layer(middleware::from_fn_with_state(guard, guard::guard_request))
+        .nest_service("/mcp", mcp);
+    if let Some(verifier) = resource_metadata {
+        let document = verifier.resource_metadata();
+        for path in verifier.resource_metadata_paths() {
+            let document = document.clone();
+            app = app.route(&path, get(move || async move { axum::Json(document) }));
+        }
+    }
+    app.layer(middleware::from_fn_with_state(guard, guard::guard_request))
+}
+
+/// Who may do what on `/mcp`: the authenticator (for its challenges) and which tools
+/// change things (they need the write scope).
+pub struct Access {
+    pub authenticator: Authenticator,
+    pub is_write: gate::ToolKind,
 }
 
 async fn metrics_text() -> impl IntoResponse {
@@ -281,14 +382,18 @@ pub(crate) mod tests {
         HttpSettings::from_args(addr.parse().unwrap(), &a.c)
     }
 
-    #[test]
-    fn non_loopback_bind_needs_a_token() {
+    #[tokio::test]
+    async fn non_loopback_bind_needs_a_token() {
+        let options = ServeOptions::default();
+        let open = settings(None, "0.0.0.0:1").unwrap();
         assert!(matches!(
-            settings(None, "0.0.0.0:1"),
+            authenticators(&open, &options).await,
             Err(HttpError::TokenRequired(_))
         ));
-        assert!(settings(Some("t0ken"), "0.0.0.0:1").is_ok());
-        assert!(settings(None, "127.0.0.1:1").is_ok());
+        let with_token = settings(Some("t0ken"), "0.0.0.0:1").unwrap();
+        assert!(authenticators(&with_token, &options).await.is_ok());
+        let local = settings(None, "127.0.0.1:1").unwrap();
+        assert!(authenticators(&local, &options).await.is_ok());
         assert!(matches!(
             settings(Some(""), "127.0.0.1:1"),
             Err(HttpError::EmptyToken)
