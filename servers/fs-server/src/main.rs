@@ -8,7 +8,11 @@ fn main() -> anyhow::Result<()> {
     let invocation = config::parse::<FsArgs>();
     let args = invocation.args;
     match invocation.command {
-        Command::Doctor => std::process::exit(doctor::run(&args)),
+        Command::Doctor => {
+            let code = doctor::run(&args);
+            let runtime = shared::serve::runtime(&args.common)?;
+            std::process::exit(runtime.block_on(shared::auth::doctor::finish(code, &args.common)));
+        }
         Command::Healthcheck => std::process::exit(shared::healthcheck::run(args.common.http)),
         Command::Serve => {}
     }

@@ -17,7 +17,8 @@ fn main() -> anyhow::Result<()> {
 
 async fn run(command: Command, args: NotionArgs) -> anyhow::Result<()> {
     if command == Command::Doctor {
-        std::process::exit(doctor::run(&args).await);
+        let code = doctor::run(&args).await;
+        std::process::exit(shared::auth::doctor::finish(code, &args.common).await);
     }
     shared::logging::init(args.common.log_format);
     let settings = args.settings();

@@ -14,6 +14,7 @@
 //! with the `WWW-Authenticate` challenge RFC 6750 and RFC 9728 describe
 //! ([`Authenticator::challenge`]).
 
+pub mod doctor;
 pub mod oauth;
 pub mod per_user;
 
