@@ -320,3 +320,21 @@ def test_server_prefers_rfc8414_metadata(tmp_path: Path) -> None:
             assert "/.well-known/openid-configuration" not in fetched, fetched
         finally:
             stop_process(server.proc)
+
+
+# --------------------------------------------------------------------------- sessions
+
+
+def test_a_session_is_bound_to_the_person_who_opened_it(setup: Setup) -> None:
+    """Someone else's token on alice's session gets 404, as if it did not exist;
+    alice's own next token (same subject) keeps working on it."""
+    alice = setup.token(sub="alice")
+    session = open_session(setup.server, alice)
+    listing = {"jsonrpc": "2.0", "id": 5, "method": "tools/list", "params": {}}
+    mallory = setup.token(sub="mallory")
+    hijack = post(setup.server, listing, mallory, session)
+    assert hijack.status_code == 404, (hijack.status_code, hijack.text)
+    assert "Session not found" in hijack.text
+    again = post(setup.server, listing, setup.token(sub="alice"), session)
+    assert again.status_code == 200, again.text
+    assert reply(again)["result"]["tools"]

@@ -53,6 +53,15 @@ impl Caller {
         self.upstream_token.as_deref()
     }
 
+    /// What binds a session to this caller: their identity at the authorization
+    /// server, or, when the API could not name them, a digest of their upstream token.
+    pub fn binding_key(&self) -> String {
+        match (&self.subject, &self.upstream_token) {
+            (None, Some(token)) => crate::upstream::credentials::digest(token),
+            _ => self.tag(),
+        }
+    }
+
     /// A short, stable, non-reversible tag of the caller for logs and metrics:
     /// 12 hex digits of SHA-256 over subject and client.
     pub fn tag(&self) -> String {

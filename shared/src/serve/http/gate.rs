@@ -16,7 +16,8 @@ use super::Access;
 use super::body;
 use super::drain::Drain;
 use super::guard::auth_refusal;
-use super::reply::{SERVER_ERROR, error_response, refuse_retry_after, with_retry_after};
+use super::owners::SessionOwners;
+use super::reply::{SERVER_ERROR, error_response, refuse, refuse_retry_after, with_retry_after};
 use super::sessions::SessionTable;
 use crate::auth::{Authenticator, Refusal};
 use crate::caller::Caller;
@@ -33,6 +34,7 @@ pub struct McpGate {
     pub drain: Arc<Drain>,
     pub max_body_bytes: usize,
     pub access: Access,
+    pub owners: SessionOwners,
 }
 
 impl McpGate {
@@ -56,6 +58,20 @@ impl McpGate {
 /// The `/mcp` middleware.
 pub async fn gate_mcp(State(gate): State<Arc<McpGate>>, request: Request, next: Next) -> Response {
     let method = request.method().clone();
+    let caller = request.extensions().get::<Arc<Caller>>().cloned();
+    let session = request
+        .headers()
+        .get("mcp-session-id")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    if let (Some(caller), Some(session)) = (&caller, &session)
+        && !gate.owners.allows(session, caller)
+    {
+        return refuse(
+            StatusCode::NOT_FOUND,
+            "Session not found: start a new session (initialize) with your own token",
+        );
+    }
     if method != Method::POST && method != Method::DELETE {
         return next.run(request).await;
     }
@@ -67,7 +83,11 @@ pub async fn gate_mcp(State(gate): State<Arc<McpGate>>, request: Request, next: 
         );
     }
     if method == Method::DELETE {
-        return gate.drain.run(None, next.run(request)).await;
+        let response = gate.drain.run(None, next.run(request)).await;
+        if let Some(session) = &session {
+            gate.owners.forget(session);
+        }
+        return response;
     }
     let read = match body::read(request, gate.max_body_bytes).await {
         Ok(read) => read,
@@ -83,7 +103,17 @@ pub async fn gate_mcp(State(gate): State<Arc<McpGate>>, request: Request, next: 
     if opens_session && gate.sessions.make_room().await.is_err() {
         return sessions_full(read.peek.id.unwrap_or(Value::Null));
     }
-    gate.drain.run(read.peek.id, next.run(read.request)).await
+    let response = gate.drain.run(read.peek.id, next.run(read.request)).await;
+    if opens_session
+        && let Some(caller) = &caller
+        && let Some(opened) = response
+            .headers()
+            .get("mcp-session-id")
+            .and_then(|v| v.to_str().ok())
+    {
+        gate.owners.bind(opened, caller);
+    }
+    response
 }
 
 fn sessions_full(id: Value) -> Response {

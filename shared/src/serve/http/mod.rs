@@ -5,8 +5,10 @@
 //!   connections that closes idle ones to make room);
 //! - [`guard`]: Host validation, the per-client request rate, the failed-auth
 //!   throttle and the bearer token, for every path but `/healthz`'s token;
-//! - [`gate`], on `/mcp` only: the body read and checked ([`body`]), the session
-//!   cap ([`sessions`]) and in-flight tracking for shutdown ([`drain`]);
+//! - [`gate`], on `/mcp` only: sessions bound to the caller who opened them
+//!   ([`owners`]), the body read and checked ([`body`]), the write scope for tools
+//!   that change things, the session cap ([`sessions`]) and in-flight tracking for
+//!   shutdown ([`drain`]);
 //! - rmcp's streamable HTTP service: Origin validation (403) and the protocol.
 //!
 //! `/healthz` answers 200 for probes; `/metrics` serves Prometheus text (behind the
@@ -19,6 +21,7 @@ mod drain;
 mod gate;
 mod guard;
 mod listener;
+mod owners;
 mod reply;
 mod sessions;
 
@@ -330,6 +333,7 @@ where
         drain,
         max_body_bytes: settings.max_body_bytes,
         access,
+        owners: owners::SessionOwners::new(settings.max_sessions, settings.session_idle),
     });
     let mcp = tower::ServiceBuilder::new()
         .layer(middleware::from_fn_with_state(gate, gate::gate_mcp))
