@@ -5,12 +5,21 @@
 //! listings. The API base URL is `--api-url`, else derived from `--host` (GitHub
 //! Enterprise Server `HOST` -> `https://HOST/api/v3`, `SUB.ghe.com` ->
 //! `https://api.SUB.ghe.com`), else `https://api.github.com`.
+//!
+//! GitHub App mode (`--app-id`, `--app-private-key-file`, `--app-installation-id`,
+//! all three or none) acts as the app's installation with tokens minted by
+//! [`crate::app_auth`] instead of a personal token; it refuses to start when a
+//! `GITHUB_TOKEN` is set too, so it is never unclear whom the server acts as.
 
+use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use clap::Parser;
 use shared::config::{CommonArgs, SOURCES_HELP};
-use shared::upstream::{RateLimit, UpstreamConfig};
+use shared::upstream::{Credentials, RateLimit, UpstreamConfig};
+
+use crate::app_auth::{AppSettings, InstallationTokens};
 
 /// The public GitHub API.
 pub const DEFAULT_API_URL: &str = "https://api.github.com";
@@ -93,6 +102,23 @@ pub struct GithubArgs {
     )]
     pub max_output_bytes: usize,
 
+    /// GitHub App mode: the app's id (its settings page, "App ID"). With
+    /// --app-private-key-file and --app-installation-id the server acts as the app's
+    /// installation (its bot), with installation tokens it mints and refreshes itself;
+    /// GITHUB_TOKEN must then be unset.
+    #[arg(long, env = "GITHUB_APP_ID", value_name = "ID")]
+    pub app_id: Option<u64>,
+
+    /// GitHub App mode: the app's private key, the .pem file GitHub generated (PKCS#1
+    /// or PKCS#8 RSA). Read once at start.
+    #[arg(long, env = "GITHUB_APP_PRIVATE_KEY_FILE", value_name = "PATH")]
+    pub app_private_key_file: Option<PathBuf>,
+
+    /// GitHub App mode: the installation to act for (the number ending the
+    /// installation's settings URL, .../settings/installations/ID).
+    #[arg(long, env = "GITHUB_APP_INSTALLATION_ID", value_name = "ID")]
+    pub app_installation_id: Option<u64>,
+
     #[command(flatten)]
     pub common: CommonArgs,
 }
@@ -134,15 +160,98 @@ impl GithubArgs {
         self.max_output_bytes.max(crate::api::Api::MIN_OUTPUT)
     }
 
+    /// GitHub App mode's settings: `None` when none of the three options is given; an
+    /// error naming what is missing when only some are, or when a token is set too.
+    pub fn app(&self) -> Result<Option<AppSettings>, String> {
+        let token_var = self.token_with_source().map(|(_, var)| var);
+        app_settings(
+            self.app_id,
+            self.app_private_key_file.clone(),
+            self.app_installation_id,
+            token_var,
+        )
+    }
+
     /// The shared client's configuration for these options.
     pub fn upstream_config(&self) -> Result<UpstreamConfig, String> {
-        let mut config = UpstreamConfig::github(self.base_url()?, self.token());
+        self.upstream_setup().map(|(config, _)| config)
+    }
+
+    /// The shared client's configuration, and in GitHub App mode the token source it
+    /// mints with (the app's key is read and checked here).
+    pub fn upstream_setup(
+        &self,
+    ) -> Result<(UpstreamConfig, Option<Arc<InstallationTokens>>), String> {
+        let app = self.app()?;
+        let token = if app.is_some() { None } else { self.token() };
+        let mut config = UpstreamConfig::github(self.base_url()?, token);
         config.total_timeout = Duration::from_secs(self.request_timeout.max(1));
         config.connect_timeout = config.total_timeout.min(Duration::from_secs(10));
         config.rate_limit =
             (self.api_rate_limit > 0).then(|| RateLimit::new(self.api_rate_limit, self.api_burst));
-        Ok(config)
+        let Some(app) = app else {
+            return Ok((config, None));
+        };
+        let tokens = Arc::new(InstallationTokens::new(
+            app,
+            &config.base_url,
+            &config.user_agent,
+            config.total_timeout,
+        )?);
+        config.credentials = Credentials::Minted(tokens.clone());
+        Ok((config, Some(tokens)))
     }
+}
+
+/// The three App options' names, with their variables, in the order they are named.
+const APP_OPTIONS: [(&str, &str); 3] = [
+    ("--app-id", "GITHUB_APP_ID"),
+    ("--app-private-key-file", "GITHUB_APP_PRIVATE_KEY_FILE"),
+    ("--app-installation-id", "GITHUB_APP_INSTALLATION_ID"),
+];
+
+/// All three App options or none; never together with a token (`token_var` names the
+/// variable a token was found in).
+fn app_settings(
+    app_id: Option<u64>,
+    private_key_file: Option<PathBuf>,
+    installation_id: Option<u64>,
+    token_var: Option<&str>,
+) -> Result<Option<AppSettings>, String> {
+    let private_key_file = private_key_file.filter(|p| !p.as_os_str().is_empty());
+    let given = [
+        app_id.is_some(),
+        private_key_file.is_some(),
+        installation_id.is_some(),
+    ];
+    let (Some(app_id), Some(private_key_file), Some(installation_id)) =
+        (app_id, private_key_file, installation_id)
+    else {
+        if !given.contains(&true) {
+            return Ok(None);
+        }
+        let missing: Vec<String> = APP_OPTIONS
+            .iter()
+            .zip(given)
+            .filter(|(_, given)| !given)
+            .map(|((flag, var), _)| format!("{flag} ({var})"))
+            .collect();
+        return Err(format!(
+            "GitHub App mode needs --app-id, --app-private-key-file and --app-installation-id together; missing: {}",
+            missing.join(", ")
+        ));
+    };
+    if let Some(var) = token_var {
+        return Err(format!(
+            "both a token ({var}) and GitHub App mode (--app-id {app_id}) are set, so it is unclear whom to act as: \
+             unset {var} to act as the app's installation, or drop the --app-* options (GITHUB_APP_*) to use the token"
+        ));
+    }
+    Ok(Some(AppSettings {
+        app_id,
+        installation_id,
+        private_key_file,
+    }))
 }
 
 /// `GITHUB_TOKEN`, else `GITHUB_PERSONAL_ACCESS_TOKEN`, ignoring blank values.
@@ -276,6 +385,46 @@ mod tests {
             Some(("b".into(), "GITHUB_PERSONAL_ACCESS_TOKEN"))
         );
         assert_eq!(token_from(env(&[])), None);
+    }
+
+    #[test]
+    fn app_mode_needs_all_three_options_and_no_token() {
+        let key = || Some(PathBuf::from("app.pem"));
+        assert_eq!(app_settings(None, None, None, None), Ok(None));
+        assert_eq!(
+            app_settings(Some(1), key(), Some(2), None),
+            Ok(Some(AppSettings {
+                app_id: 1,
+                installation_id: 2,
+                private_key_file: PathBuf::from("app.pem"),
+            }))
+        );
+        let err = app_settings(Some(1), None, Some(2), None).unwrap_err();
+        assert!(
+            err.ends_with("missing: --app-private-key-file (GITHUB_APP_PRIVATE_KEY_FILE)"),
+            "{err}"
+        );
+        let err = app_settings(None, key(), None, None).unwrap_err();
+        assert!(
+            err.contains("missing: --app-id (GITHUB_APP_ID), --app-installation-id"),
+            "{err}"
+        );
+        let err = app_settings(Some(1), key(), Some(2), Some("GITHUB_TOKEN")).unwrap_err();
+        assert!(err.contains("unset GITHUB_TOKEN"), "{err}");
+        // A token alone is the ordinary mode.
+        assert_eq!(
+            app_settings(None, None, None, Some("GITHUB_TOKEN")),
+            Ok(None)
+        );
+        let a = args(&[
+            "--app-id",
+            "7",
+            "--app-private-key-file",
+            "k.pem",
+            "--app-installation-id",
+            "9",
+        ]);
+        assert_eq!((a.app_id, a.app_installation_id), (Some(7), Some(9)));
     }
 
     #[test]

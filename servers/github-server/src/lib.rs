@@ -6,6 +6,7 @@
 //! follow `link` pages up to a limit and hand back a cursor; every output is bounded.
 //!
 //! - [`config`]: options, the token, the API base URL (`--api-url` / `--host`).
+//! - [`app_auth`]: GitHub App mode's installation tokens (minted, kept, refreshed).
 //! - [`api`]: checked request paths and the calls to GitHub.
 //! - [`paging`]: list tools' pagination (limit, cursor, byte bound).
 //! - [`shape`]: compact JSON and cut text with continuation notices.
@@ -14,6 +15,7 @@
 //! - [`doctor`]: the `doctor` command.
 
 pub mod api;
+pub mod app_auth;
 pub mod config;
 pub mod doctor;
 pub mod paging;

@@ -24,9 +24,14 @@ async fn run(command: Command, args: GithubArgs) -> anyhow::Result<()> {
     shared::logging::init(args.common.log_format);
     let selection = Selection::resolve(&args.toolsets, &args.tools, args.allow_write)
         .unwrap_or_else(|e| usage_error(&e));
-    let config = args.upstream_config().unwrap_or_else(|e| usage_error(&e));
+    let (config, app) = args.upstream_setup().unwrap_or_else(|e| usage_error(&e));
     let base_url = config.base_url.clone();
-    if config.credentials.is_none() {
+    if let Some(app) = &app {
+        tracing::info!(
+            app = %app.settings().identity(),
+            "acting as a GitHub App installation; tokens are minted when first needed"
+        );
+    } else if config.credentials.is_none() {
         tracing::warn!("no GITHUB_TOKEN set: only public data is readable, at 60 requests/hour");
     }
     let client = UpstreamClient::new(config)?;
