@@ -3,13 +3,16 @@
 //! remaining rate limit, the base URL and the tools that would be served. Never prints
 //! the token. Exit status 0 when the API answered as expected with a token, 1 otherwise (a
 //! missing token is reported like notion-server's: a warning, then a summary line).
+//! In GitHub App mode it checks the key file, mints one installation token and
+//! reports its expiry and permissions (never the token or the JWT).
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde_json::Value;
-use shared::upstream::{UpstreamClient, UpstreamError, UpstreamResponse};
+use shared::upstream::{TokenSource, UpstreamClient, UpstreamError, UpstreamResponse};
 
 use crate::api::Api;
+use crate::app_auth::{InstallationTokens, margin};
 use crate::config::{GithubArgs, TOKEN_VARS};
 use crate::server::GithubServer;
 use crate::toolsets::Selection;
@@ -25,8 +28,8 @@ pub async fn run(args: &GithubArgs) -> i32 {
             None
         }
     };
-    let config = match args.upstream_config() {
-        Ok(c) => c,
+    let (config, app) = match args.upstream_setup() {
+        Ok(setup) => setup,
         Err(e) => {
             println!("✗ {e}");
             return 1;
@@ -34,13 +37,20 @@ pub async fn run(args: &GithubArgs) -> i32 {
     };
     println!("API base URL: {}", config.base_url);
     let token = args.token_with_source();
-    match &token {
-        Some((_, var)) => println!("✓ token found in {var} (not shown)"),
-        None => println!(
-            "⚠ no token: set {} (a personal access token). Without one GitHub allows 60 requests/hour and private data, get_me and notifications fail.",
-            TOKEN_VARS.join(" or ")
-        ),
+    let mut minted = true;
+    if let Some(app) = &app {
+        minted = report_app(app).await;
+        healthy &= minted;
+    } else {
+        match &token {
+            Some((_, var)) => println!("✓ token found in {var} (not shown)"),
+            None => println!(
+                "⚠ no token: set {} (a personal access token), or use GitHub App mode (--app-id, --app-private-key-file, --app-installation-id). Without one GitHub allows 60 requests/hour and private data, get_me and notifications fail.",
+                TOKEN_VARS.join(" or ")
+            ),
+        }
     }
+    let authenticated = token.is_some() || app.is_some();
     let client = match UpstreamClient::new(config) {
         Ok(c) => c,
         Err(e) => {
@@ -48,12 +58,24 @@ pub async fn run(args: &GithubArgs) -> i32 {
             return 1;
         }
     };
-    match client.get("/user").await {
-        Ok(response) => report_user(&response, args.allow_write),
-        Err(UpstreamError::Unauthorized { .. }) if token.is_none() => {
+    let user = if minted {
+        Some(client.get("/user").await)
+    } else {
+        println!("  GET /user not tried: there is no installation token to send");
+        None
+    };
+    match user {
+        None => {}
+        Some(Ok(response)) => report_user(&response, args.allow_write),
+        Some(Err(UpstreamError::Unauthorized { .. })) if !authenticated => {
             println!("✓ the API answered (401 without a token, as expected)");
         }
-        Err(e) => {
+        Some(Err(UpstreamError::Forbidden { .. })) if app.is_some() => {
+            println!(
+                "✓ GET /user answered 403, as GitHub does for installation tokens (an app's bot has no /user)"
+            );
+        }
+        Some(Err(e)) => {
             println!("✗ GET /user failed: {e}");
             healthy = false;
         }
@@ -76,7 +98,7 @@ pub async fn run(args: &GithubArgs) -> i32 {
     if !healthy {
         println!("Fix the errors above; tool calls would fail.");
         1
-    } else if token.is_none() {
+    } else if !authenticated {
         println!(
             "github-server would start without a token: public data only, at 60 requests/hour. Set {} and run doctor again.",
             TOKEN_VARS[0]
@@ -86,6 +108,44 @@ pub async fn run(args: &GithubArgs) -> i32 {
         println!("github-server is ready.");
         0
     }
+}
+
+/// Checks the key (already read and checked to sign) and mints one installation
+/// token; true when it was minted.
+async fn report_app(app: &InstallationTokens) -> bool {
+    let settings = app.settings();
+    println!(
+        "✓ GitHub App mode: app {}, installation {}; private key {} reads and signs (not shown)",
+        settings.app_id,
+        settings.installation_id,
+        settings.private_key_file.display()
+    );
+    if let Err(e) = app.token().await {
+        println!("✗ minting an installation token failed: {e}");
+        return false;
+    }
+    let Some(mint) = app.last_mint() else {
+        println!("✓ minted an installation token (not shown)");
+        return true;
+    };
+    println!(
+        "✓ minted an installation token (not shown): expires at {} (in {} min; refreshed {} s before)",
+        mint.expires_at,
+        mint.lifetime.as_secs() / 60,
+        margin(mint.lifetime).as_secs()
+    );
+    if let Some(selection) = &mint.repository_selection {
+        println!("  repositories: {selection}");
+    }
+    if !mint.permissions.is_empty() {
+        let permissions: Vec<String> = mint
+            .permissions
+            .iter()
+            .map(|(name, level)| format!("{name}: {level}"))
+            .collect();
+        println!("  permissions: {}", permissions.join(", "));
+    }
+    true
 }
 
 fn report_user(response: &UpstreamResponse, allow_write: bool) {
