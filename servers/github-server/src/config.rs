@@ -102,6 +102,14 @@ pub struct GithubArgs {
     )]
     pub max_output_bytes: usize,
 
+    /// Over HTTP, act for each caller as themselves: every request's bearer token
+    /// (`Authorization: Bearer ghp_…`) is the caller's own GitHub token, as GitHub's
+    /// hosted server does; it is checked with GitHub once and sent on their calls only.
+    /// The server holds no token (leave GITHUB_TOKEN unset). Not with --oauth-issuer
+    /// or the GitHub App options.
+    #[arg(long, env = "GITHUB_PER_USER_TOKENS")]
+    pub per_user_tokens: bool,
+
     /// GitHub App mode: the app's id (its settings page, "App ID"). With
     /// --app-private-key-file and --app-installation-id the server acts as the app's
     /// installation (its bot), with installation tokens it mints and refreshes itself;
@@ -183,8 +191,18 @@ impl GithubArgs {
         &self,
     ) -> Result<(UpstreamConfig, Option<Arc<InstallationTokens>>), String> {
         let app = self.app()?;
-        let token = if app.is_some() { None } else { self.token() };
+        if self.per_user_tokens && app.is_some() {
+            return Err("--per-user-tokens acts for each caller with their own token; drop the --app-* options (or --per-user-tokens)".into());
+        }
+        let token = if app.is_some() || self.per_user_tokens {
+            None
+        } else {
+            self.token()
+        };
         let mut config = UpstreamConfig::github(self.base_url()?, token);
+        if self.per_user_tokens {
+            config.credentials = Credentials::PerUser;
+        }
         config.total_timeout = Duration::from_secs(self.request_timeout.max(1));
         config.connect_timeout = config.total_timeout.min(Duration::from_secs(10));
         config.rate_limit =

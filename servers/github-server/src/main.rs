@@ -6,7 +6,9 @@ use github_server::doctor;
 use github_server::server::GithubServer;
 use github_server::toolsets::Selection;
 use shared::config::{self, Command};
+use shared::serve::ServeOptions;
 use shared::upstream::UpstreamClient;
+use shared::upstream::whoami::WhoAmI;
 
 fn main() -> anyhow::Result<()> {
     let invocation = config::parse::<GithubArgs>();
@@ -19,14 +21,30 @@ fn main() -> anyhow::Result<()> {
 
 async fn run(command: Command, args: GithubArgs) -> anyhow::Result<()> {
     if command == Command::Doctor {
-        std::process::exit(doctor::run(&args).await);
+        let code = doctor::run(&args).await;
+        std::process::exit(shared::auth::doctor::finish(code, &args.common).await);
     }
     shared::logging::init(args.common.log_format);
     let selection = Selection::resolve(&args.toolsets, &args.tools, args.allow_write)
         .unwrap_or_else(|e| usage_error(&e));
     let (config, app) = args.upstream_setup().unwrap_or_else(|e| usage_error(&e));
     let base_url = config.base_url.clone();
-    if let Some(app) = &app {
+    let mut options = ServeOptions {
+        writes: args.allow_write,
+        ..Default::default()
+    };
+    if args.per_user_tokens {
+        let server_token = args.token_with_source().map(|(_, variable)| variable);
+        shared::auth::per_user::check_mode(args.common.http.is_some(), server_token)?;
+        let whoami = WhoAmI::new(
+            format!("{base_url}/user"),
+            &config.extra_headers,
+            vec!["/login"],
+        )
+        .map_err(|e| anyhow::anyhow!(e))?;
+        options.per_user = Some(std::sync::Arc::new(whoami));
+        tracing::info!("acting for each caller with their own GitHub token (per-user mode)");
+    } else if let Some(app) = &app {
         tracing::info!(
             app = %app.settings().identity(),
             "acting as a GitHub App installation; tokens are minted when first needed"
@@ -37,7 +55,7 @@ async fn run(command: Command, args: GithubArgs) -> anyhow::Result<()> {
     let client = UpstreamClient::new(config)?;
     let server = GithubServer::new(Api::new(client, args.max_output()), &selection);
     tracing::info!(api = %base_url, tools = %selection.describe(), "github-server starting");
-    shared::serve::run(move || server.clone(), &args.common).await
+    shared::serve::run_with(move || server.clone(), &args.common, options).await
 }
 
 /// Reports a configuration mistake the way clap reports a bad flag, and exits.

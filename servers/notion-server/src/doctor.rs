@@ -29,6 +29,22 @@ pub async fn run(args: &NotionArgs) -> i32 {
             settings.notion_version
         );
     }
+    if settings.per_user {
+        let server_token = settings.token.is_some().then_some("NOTION_TOKEN");
+        return match shared::auth::per_user::check_mode(args.common.http.is_some(), server_token) {
+            Ok(()) => {
+                println!(
+                    "✓ per-user tokens: each HTTP caller's own Notion token is used, checked at the door with GET {}/users/me",
+                    settings.api_url
+                );
+                0
+            }
+            Err(e) => {
+                println!("✗ {e}");
+                1
+            }
+        };
+    }
     if settings.token.is_none() {
         println!(
             "⚠ no token: set NOTION_TOKEN to an integration's secret (Notion → Settings → Connections → Develop or manage integrations), then share pages with the integration"
