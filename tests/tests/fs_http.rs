@@ -200,7 +200,12 @@ fn non_loopback_bind_without_token_is_refused() {
         .unwrap();
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("auth token"), "{stderr}");
+    assert!(
+        stderr.contains("without authentication")
+            && stderr.contains("MCP_AUTH_TOKEN")
+            && stderr.contains("--oauth-issuer"),
+        "{stderr}"
+    );
 }
 
 #[test]
