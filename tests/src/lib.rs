@@ -116,6 +116,58 @@ pub fn text_of(result: &CallToolResult) -> String {
         .join("\n")
 }
 
+/// A successful tool result's JSON text (panics, showing the text, otherwise).
+pub fn ok_json(result: &CallToolResult) -> Value {
+    assert_ne!(
+        result.is_error,
+        Some(true),
+        "tool failed: {}",
+        text_of(result)
+    );
+    serde_json::from_str(&text_of(result))
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", text_of(result)))
+}
+
+/// POSTs a 2025-11-25 `initialize` to `mcp_url` with `token` as the bearer (none: no
+/// `Authorization` header); returns the status and the `WWW-Authenticate` value.
+pub async fn initialize_status(mcp_url: &str, token: Option<&str>) -> (u16, String) {
+    let initialize = json!({"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"e2e","version":"0"}}});
+    let mut request = reqwest::Client::new()
+        .post(mcp_url)
+        .header("accept", "application/json, text/event-stream")
+        .json(&initialize);
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    let response = request.send().await.expect("the server answers");
+    let challenge = response
+        .headers()
+        .get("www-authenticate")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
+    (response.status().as_u16(), challenge)
+}
+
+/// Asserts that `mcp_url` answers `initialize` with 401 and a Bearer challenge both
+/// without a token and with `bad_token` (then `invalid_token`), never echoing it.
+pub async fn assert_refused_at_the_door(mcp_url: &str, bad_token: &str) {
+    for token in [None, Some(bad_token)] {
+        let (status, challenge) = initialize_status(mcp_url, token).await;
+        assert_eq!(status, 401, "token {token:?}");
+        assert!(challenge.starts_with("Bearer"), "{challenge}");
+        assert_eq!(
+            token.is_some(),
+            challenge.contains("invalid_token"),
+            "{challenge}"
+        );
+        assert!(
+            !challenge.contains(bad_token),
+            "the token is never echoed: {challenge}"
+        );
+    }
+}
+
 /// A free loopback port (racy in theory, fine for tests).
 pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")

@@ -16,11 +16,10 @@
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use e2e::{bin, call, text_of};
+use e2e::{bin, call, ok_json, text_of};
 use fake_apis::faults::FaultPlan;
 use fake_apis::github::{DEMO_TOKEN, FakeGithub};
 use rmcp::ServiceExt;
-use rmcp::model::CallToolResult;
 use rmcp::service::{RoleClient, RunningService};
 use rmcp::transport::{ConfigureCommandExt, TokioChildProcess};
 use serde_json::{Value, json};
@@ -79,18 +78,6 @@ async fn server_with(
 /// github-server with the demo token and these flags.
 async fn server(fake: &FakeGithub, args: &[&str]) -> Client {
     server_with(fake, DEMO_TOKEN, args, "warn", Stdio::null()).await
-}
-
-/// A successful tool result's JSON text.
-fn ok_json(result: &CallToolResult) -> Value {
-    assert_ne!(
-        result.is_error,
-        Some(true),
-        "tool failed: {}",
-        text_of(result)
-    );
-    serde_json::from_str(&text_of(result))
-        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", text_of(result)))
 }
 
 fn many_issues(limit: u32) -> Value {

@@ -16,13 +16,12 @@ use std::process::Stdio;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-use e2e::{bin, call, text_of};
+use e2e::{bin, call, ok_json, text_of};
 use fake_apis::github::{self, AppConfig, FakeGithub, GithubState};
 use rmcp::ServiceExt;
-use rmcp::model::CallToolResult;
 use rmcp::service::{RoleClient, RunningService};
 use rmcp::transport::{ConfigureCommandExt, TokioChildProcess};
-use serde_json::{Value, json};
+use serde_json::json;
 
 type Client = RunningService<RoleClient, ()>;
 
@@ -129,18 +128,6 @@ impl AppFake {
             .map(|s| (s.method, s.path, s.status, s.user))
             .collect()
     }
-}
-
-/// A successful tool result's JSON.
-fn ok_json(result: &CallToolResult) -> Value {
-    assert_ne!(
-        result.is_error,
-        Some(true),
-        "tool failed: {}",
-        text_of(result)
-    );
-    serde_json::from_str(&text_of(result))
-        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", text_of(result)))
 }
 
 /// No installation token (`ghs_…`) and no JWT (`eyJ…`, base64 of `{"`) in `text`.

@@ -4,7 +4,7 @@
 //! sent what, with any `If-None-Match`). Tokens the API refuses, and requests without
 //! one, get 401 at the door.
 
-use e2e::{HttpServer, call, fake_github_on_own_thread, text_of};
+use e2e::{HttpServer, assert_refused_at_the_door, call, fake_github_on_own_thread, text_of};
 use fake_apis::github::{ALICE_TOKEN, BOB_TOKEN};
 use rmcp::RoleClient;
 use rmcp::ServiceExt;
@@ -154,34 +154,7 @@ async fn requests_without_a_good_token_get_401_at_the_door() {
         &["--per-user-tokens", "--api-url", &fake.base_url],
         &[],
     );
-    let http = reqwest::Client::new();
-    let initialize = json!({"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"t","version":"0"}}});
-    for token in [None, Some("ghp_not-a-real-token")] {
-        let mut request = http
-            .post(server.mcp_url())
-            .header("accept", "application/json, text/event-stream")
-            .json(&initialize);
-        if let Some(token) = token {
-            request = request.bearer_auth(token);
-        }
-        let response = request.send().await.unwrap();
-        assert_eq!(response.status(), 401, "token {token:?}");
-        let challenge = response.headers()["www-authenticate"]
-            .to_str()
-            .unwrap()
-            .to_string();
-        assert!(challenge.starts_with("Bearer"), "{challenge}");
-        assert_eq!(
-            token.is_some(),
-            challenge.contains("invalid_token"),
-            "{challenge}"
-        );
-        let body = response.text().await.unwrap();
-        assert!(
-            !body.contains("ghp_not-a-real-token"),
-            "the token is never echoed: {body}"
-        );
-    }
+    assert_refused_at_the_door(&server.mcp_url(), "ghp_not-a-real-token").await;
 }
 
 #[test]

@@ -2,7 +2,7 @@
 //! (the request's bearer token) is checked once at the door with `GET /v1/users/me`
 //! and then sent on their calls; no token, or one Notion refuses, gets 401.
 
-use e2e::{HttpServer, call, text_of};
+use e2e::{HttpServer, assert_refused_at_the_door, call, text_of};
 use fake_apis::notion::{self, DEMO_TOKEN};
 use rmcp::ServiceExt;
 use rmcp::transport::StreamableHttpClientTransport;
@@ -26,23 +26,5 @@ async fn the_callers_own_token_is_used_and_bad_ones_are_refused_at_the_door() {
     assert!(text_of(&found).contains("Projects"), "{}", text_of(&found));
     client.cancel().await.unwrap();
 
-    let http = reqwest::Client::new();
-    let initialize = json!({"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"t","version":"0"}}});
-    for token in [None, Some("ntn_not-a-real-token")] {
-        let mut request = http
-            .post(server.mcp_url())
-            .header("accept", "application/json, text/event-stream")
-            .json(&initialize);
-        if let Some(token) = token {
-            request = request.bearer_auth(token);
-        }
-        let response = request.send().await.unwrap();
-        assert_eq!(response.status(), 401, "token {token:?}");
-        let challenge = response.headers()["www-authenticate"].to_str().unwrap();
-        assert_eq!(
-            token.is_some(),
-            challenge.contains("invalid_token"),
-            "{challenge}"
-        );
-    }
+    assert_refused_at_the_door(&server.mcp_url(), "ntn_not-a-real-token").await;
 }
