@@ -1,5 +1,8 @@
 //! The attack corpus: several variants of every publicly known read-only bypass class
-//! (see ../shared/anchors.md), sent through sql-server's `query` tool on every engine
+//! (executable comments, stacked statements, data-modifying CTEs, writes and DDL,
+//! transaction and session tampering, locking reads, lexing tricks, sequence
+//! functions, settings that would lift read-only, file and program access, denial of
+//! service, PRAGMA writes), sent through sql-server's `query` tool on every engine
 //! available. After each class, a fingerprint of every table, sequence and object in the
 //! scratch schema must be unchanged, no file may have appeared, every attack must have
 //! answered within the timeout, and the server must still answer a plain query.

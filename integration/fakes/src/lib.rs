@@ -1,7 +1,7 @@
 //! Stateful fakes of the upstream APIs the bundle's servers wrap, so that no test
 //! and no demo reaches the internet.
 //!
-//! - [`github`]: GitHub REST as `../shared/upstream-apis.md` describes it (link
+//! - [`github`]: GitHub REST as GitHub documents it at docs.github.com/rest (link
 //!   pagination, rate-limit headers, ETag/304, error bodies).
 //! - [`notion`]: the Notion API (cursor pagination, block children, validation
 //!   limits, 429 with `Retry-After`).

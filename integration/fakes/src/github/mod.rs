@@ -1,6 +1,6 @@
 //! The fake GitHub REST API: the endpoints the bundle's `github-server` uses,
-//! stateful and seeded with demo data, reproducing what
-//! `shared/upstream-apis.md` describes: bearer-token auth (401 `Bad
+//! stateful and seeded with demo data, reproducing what GitHub documents
+//! (docs.github.com/rest): bearer-token auth (401 `Bad
 //! credentials`), `link` pagination (`per_page` 30 by default, at most 100),
 //! primary rate limits with their headers on every answer (`core`, `search`,
 //! `code_search`; 403/429 with `remaining: 0` when exhausted), weak ETags with
