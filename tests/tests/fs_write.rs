@@ -150,7 +150,20 @@ async fn write_tools_are_listed_and_callable_only_when_enabled() {
     }
     let params = CallToolRequestParams::new("delete_path")
         .with_arguments(json!({"path": "hello.txt"}).as_object().unwrap().clone());
-    assert!(w.call_tool(params).await.is_err());
+    // Without --allow-delete, delete_path is not routed: calling it is an unknown tool
+    // (JSON-RPC invalid params, "tool not found"), not a tool error from a handler.
+    let error = w
+        .call_tool(params)
+        .await
+        .expect_err("delete_path without --allow-delete must be an unknown tool");
+    let rmcp::ServiceError::McpError(error) = error else {
+        panic!("expected a JSON-RPC error, got {error:?}");
+    };
+    assert_eq!(
+        (error.code.0, error.message.as_ref()),
+        (-32602, "tool not found"),
+        "{error:?}"
+    );
     assert!(fx.path("root/hello.txt").exists());
     w.cancel().await.unwrap();
 
