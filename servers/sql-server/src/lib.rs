@@ -13,7 +13,9 @@
 //! - [`render`]: database values as JSON; [`table`]: the compact text table.
 //! - [`catalog`]: schemas, tables, table descriptions, overviews.
 //! - [`explain`]: plans without execution.
-//! - [`tools`], [`server`], [`resources`], [`prompt`]: the MCP surface.
+//! - [`tools`]: each tool beside its parameters and handler, grouped by job;
+//!   [`server`]: the `ServerHandler` glue; [`resources`], [`prompt`]: the rest of the
+//!   MCP surface.
 //! - [`doctor`]: the `doctor` command.
 
 pub mod catalog;

@@ -1,39 +1,36 @@
-//! The MCP face of sql-server: five read-only tools, the schema resources, and the
-//! exploration prompt.
+//! The MCP glue of sql-server: the session type, its tool router (assembled from the
+//! groups in [`crate::tools`]), the server's instructions, the schema resources and
+//! the exploration prompt.
 //!
 //! Every tool resolves its database, checks SQL with the gate where there is SQL, and
 //! runs through the executor with the call's cancellation token, so a client's
 //! `notifications/cancelled` stops the statement on the database server.
 
 use rmcp::handler::server::router::tool::ToolRouter;
-use rmcp::handler::server::wrapper::Parameters;
 use rmcp::model::*;
 use rmcp::service::RequestContext;
-use rmcp::{ErrorData as McpError, RoleServer, ServerHandler, tool, tool_handler, tool_router};
+use rmcp::{ErrorData as McpError, RoleServer, ServerHandler, tool_handler};
 use shared::ToolError;
 use tokio_util::sync::CancellationToken;
 
 use crate::catalog::{self, TableFilter};
 use crate::config::Limits;
 use crate::db::{Database, Registry};
-use crate::tools::{
-    DescribeTableParams, ExplainParams, ListSchemasParams, ListTablesParams, QueryOutput,
-    QueryParams, call_limits, query_output,
-};
-use crate::{exec, explain, guard, prompt, resources};
+use crate::{prompt, resources};
 
 /// One client's session: the shared databases and limits.
 #[derive(Clone)]
 pub struct SqlServer {
-    registry: Registry,
-    limits: Limits,
+    pub(crate) registry: Registry,
+    pub(crate) limits: Limits,
     /// Built once and shared by every session (schemas are large).
     tool_router: std::sync::Arc<ToolRouter<Self>>,
 }
 
 impl SqlServer {
+    /// A session serving `registry`'s databases within `limits`.
     pub fn new(registry: Registry, limits: Limits) -> Self {
-        let mut tool_router = Self::tool_router();
+        let mut tool_router = Self::query_router() + Self::schema_router();
         shared::schema::finish(&mut tool_router);
         Self {
             registry,
@@ -42,144 +39,15 @@ impl SqlServer {
         }
     }
 
-    fn database(&self, name: Option<&str>) -> Result<std::sync::Arc<Database>, ToolError> {
+    /// The named database (the default when `None`), or a tool error naming the
+    /// configured ones.
+    pub(crate) fn database(
+        &self,
+        name: Option<&str>,
+    ) -> Result<std::sync::Arc<Database>, ToolError> {
         self.registry.get(name).map_err(ToolError::new)
     }
-}
 
-#[tool_router]
-impl SqlServer {
-    #[tool(
-        description = "Run one read-only SQL statement and get its rows as a table (plus structured columns and rows). Values go in placeholders: $1, $2 in PostgreSQL, ? in MySQL/MariaDB and SQLite. Example: {\"sql\": \"SELECT id, name, total FROM orders WHERE status = $1 ORDER BY total DESC LIMIT 20\", \"params\": [\"paid\"]}. Results are capped; when cut, the output says how to get the next page. Statements that write, lock, change settings or are several are refused with the reason.",
-        annotations(
-            read_only_hint = true,
-            destructive_hint = false,
-            idempotent_hint = true,
-            open_world_hint = false
-        ),
-        output_schema = rmcp::handler::server::common::schema_for_output::<QueryOutput>()
-    )]
-    async fn query(
-        &self,
-        Parameters(p): Parameters<QueryParams>,
-        ctx: RequestContext<RoleServer>,
-    ) -> Result<CallToolResult, ToolError> {
-        let db = self.database(p.database.as_deref())?;
-        let approved = guard::check(&p.sql, db.engine).map_err(|r| ToolError::new(r.0))?;
-        let limits = call_limits(&self.limits, p.max_rows, p.timeout_seconds);
-        let rows = exec::run_approved(&db, &approved, &p.params, &limits, &ctx.ct)
-            .await
-            .map_err(|e| ToolError::new(e.to_string()))?;
-        tell_client_about(&db.name, &rows).await;
-        let (output, text) = query_output(&db.name, rows);
-        let structured = output.into_structured();
-        let mut result = CallToolResult::success(vec![ContentBlock::text(text)]);
-        result.structured_content = Some(structured);
-        Ok(result)
-    }
-
-    #[tool(
-        description = "Show how the database would execute a query, without running it (EXPLAIN, never ANALYZE): before heavy queries, or to find missing indexes. Example: {\"sql\": \"SELECT * FROM orders o JOIN customers c ON c.id = o.customer_id WHERE c.country = $1\", \"params\": [\"FR\"]}",
-        annotations(
-            read_only_hint = true,
-            destructive_hint = false,
-            idempotent_hint = true,
-            open_world_hint = false
-        )
-    )]
-    async fn explain(
-        &self,
-        Parameters(p): Parameters<ExplainParams>,
-        ctx: RequestContext<RoleServer>,
-    ) -> Result<String, ToolError> {
-        let db = self.database(p.database.as_deref())?;
-        let approved =
-            guard::check_explainable(&p.sql, db.engine).map_err(|r| ToolError::new(r.0))?;
-        let statement = explain::statement(db.engine, &approved.sql, p.format);
-        let rows = exec::run(&db, &statement, &p.params, &self.limits, &ctx.ct)
-            .await
-            .map_err(|e| ToolError::new(e.to_string()))?;
-        Ok(explain::render(db.engine, p.format, &rows))
-    }
-
-    #[tool(
-        description = "List a database's schemas (PostgreSQL schemas, MySQL databases, SQLite main and attached files) with their table counts, and the configured databases. Example: {} or {\"database\": \"analytics\"}. Next: list_tables.",
-        annotations(
-            read_only_hint = true,
-            destructive_hint = false,
-            idempotent_hint = true,
-            open_world_hint = false
-        )
-    )]
-    async fn list_schemas(
-        &self,
-        Parameters(p): Parameters<ListSchemasParams>,
-        ctx: RequestContext<RoleServer>,
-    ) -> Result<String, ToolError> {
-        let db = self.database(p.database.as_deref())?;
-        let schemas = catalog::schemas(&db, &self.limits, &ctx.ct)
-            .await
-            .map_err(|e| ToolError::new(e.to_string()))?;
-        let mut text = catalog::schemas_text(&db.name, &schemas);
-        if self.registry.all().len() > 1 {
-            text.push_str(&format!(
-                "Configured databases: {}\n",
-                self.registry.describe()
-            ));
-        }
-        Ok(text)
-    }
-
-    #[tool(
-        description = "List tables and views with their kind and estimated row count, filtered by name and paged. Examples: {}; {\"filter\": \"order\"}; {\"schema\": \"sales\", \"offset\": 200}. Then describe_table for columns and keys.",
-        annotations(
-            read_only_hint = true,
-            destructive_hint = false,
-            idempotent_hint = true,
-            open_world_hint = false
-        )
-    )]
-    async fn list_tables(
-        &self,
-        Parameters(p): Parameters<ListTablesParams>,
-        ctx: RequestContext<RoleServer>,
-    ) -> Result<String, ToolError> {
-        let db = self.database(p.database.as_deref())?;
-        let filter = TableFilter {
-            schema: p.schema.filter(|s| !s.trim().is_empty()),
-            name: p.filter.filter(|s| !s.trim().is_empty()),
-            limit: i64::from(p.limit.unwrap_or(200).clamp(1, 1000)),
-            offset: i64::from(p.offset.unwrap_or(0)),
-        };
-        let page = catalog::tables(&db, &filter, &self.limits, &ctx.ct)
-            .await
-            .map_err(|e| ToolError::new(e.to_string()))?;
-        Ok(catalog::tables_text(&db.name, &page, &filter))
-    }
-
-    #[tool(
-        description = "Describe a table or view: columns with types, nullability and defaults; primary key; foreign keys; unique and check constraints; indexes; the tables that reference it. Example: {\"table\": \"orders\"} or {\"table\": \"sales.orders\"}",
-        annotations(
-            read_only_hint = true,
-            destructive_hint = false,
-            idempotent_hint = true,
-            open_world_hint = false
-        )
-    )]
-    async fn describe_table(
-        &self,
-        Parameters(p): Parameters<DescribeTableParams>,
-        ctx: RequestContext<RoleServer>,
-    ) -> Result<String, ToolError> {
-        let db = self.database(p.database.as_deref())?;
-        let detail = catalog::describe(&db, p.schema.as_deref(), &p.table, &self.limits, &ctx.ct)
-            .await
-            .map_err(|e| ToolError::new(e.to_string()))?;
-        Ok(catalog::detail_text(&detail))
-    }
-}
-
-impl SqlServer {
     /// The overview text of a database, or why it could not be read.
     async fn overview(&self, db: &Database, ct: &CancellationToken) -> Result<String, String> {
         let lines = catalog::overview(db, &self.limits, ct)
@@ -358,35 +226,4 @@ impl ServerHandler for SqlServer {
                 .into(),
         )
     }
-}
-
-/// A query slower than this is reported to a client that asked for log messages.
-const SLOW_QUERY: std::time::Duration = std::time::Duration::from_secs(1);
-
-/// Log messages for a client watching (see `shared::client_log`): a slow query, and
-/// output cut at a cap. Never the rows themselves.
-async fn tell_client_about(database: &str, rows: &exec::Rows) {
-    if rows.elapsed >= SLOW_QUERY {
-        shared::client_log::notice(
-            "sql",
-            format!(
-                "slow query on {database}: {:.1} s; EXPLAIN it to find a missing index",
-                rows.elapsed.as_secs_f64()
-            ),
-        )
-        .await;
-    }
-    let cut = match rows.cut {
-        Some(exec::Cut::Rows(max)) => format!("the {max}-row cap"),
-        Some(exec::Cut::Bytes(max)) => format!("the {max}-byte output cap"),
-        None => return,
-    };
-    shared::client_log::notice(
-        "sql",
-        format!(
-            "query on {database}: {} rows returned, cut at {cut}; the result's `next` says how to get the rest",
-            rows.rows.len()
-        ),
-    )
-    .await;
 }

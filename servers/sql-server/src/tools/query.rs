@@ -1,15 +1,23 @@
-//! The tools' inputs (whose doc comments are the model's manual) and the query tool's
-//! structured output, with the text that accompanies it.
+//! `query` and `explain`: the tools that run (or plan) the caller's SQL, with their
+//! inputs (whose doc comments are the model's manual), the query tool's structured
+//! output and the text that accompanies it.
 
 use std::fmt::Write as _;
 
+use rmcp::handler::server::wrapper::Parameters;
+use rmcp::model::{CallToolResult, ContentBlock};
+use rmcp::service::RequestContext;
+use rmcp::{RoleServer, tool, tool_router};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use shared::ToolError;
 
 use crate::config::Limits;
-use crate::exec::{Column, Cut, Rows};
-use crate::explain::PlanFormat;
+use crate::exec::{self, Column, Cut, Rows};
+use crate::explain::{self, PlanFormat};
+use crate::guard;
+use crate::server::SqlServer;
 
 /// Input of `query`.
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -47,48 +55,6 @@ pub struct ExplainParams {
     /// Default `text`.
     #[serde(default)]
     pub format: PlanFormat,
-    /// Configured database; omit for the default.
-    #[serde(default)]
-    pub database: Option<String>,
-}
-
-/// Input of `list_schemas`.
-#[derive(Debug, Deserialize, JsonSchema)]
-pub struct ListSchemasParams {
-    /// Configured database; omit for the default.
-    #[serde(default)]
-    pub database: Option<String>,
-}
-
-/// Input of `list_tables`.
-#[derive(Debug, Deserialize, JsonSchema)]
-pub struct ListTablesParams {
-    /// Only this schema (MySQL: database; SQLite: attached name); default: all user
-    /// schemas.
-    #[serde(default)]
-    pub schema: Option<String>,
-    /// Part of the name, case-insensitive; `%` and `_` work as LIKE wildcards.
-    #[serde(default)]
-    pub filter: Option<String>,
-    /// Tables to skip (the output gives the next offset).
-    #[serde(default)]
-    pub offset: Option<u32>,
-    /// Tables per page (default 200, max 1000).
-    #[serde(default)]
-    pub limit: Option<u32>,
-    /// Configured database; omit for the default.
-    #[serde(default)]
-    pub database: Option<String>,
-}
-
-/// Input of `describe_table`.
-#[derive(Debug, Deserialize, JsonSchema)]
-pub struct DescribeTableParams {
-    /// Table or view, optionally schema-qualified.
-    pub table: String,
-    /// Its schema, if not in `table`; omit to search the default ones.
-    #[serde(default)]
-    pub schema: Option<String>,
     /// Configured database; omit for the default.
     #[serde(default)]
     pub database: Option<String>,
@@ -146,6 +112,62 @@ impl QueryOutput {
         }
         map.insert("elapsed_ms".into(), self.elapsed_ms.into());
         Value::Object(map)
+    }
+}
+
+#[tool_router(router = query_router, vis = "pub(crate)")]
+impl SqlServer {
+    #[tool(
+        description = "Run one read-only SQL statement and get its rows as a table (plus structured columns and rows). Values go in placeholders: $1, $2 in PostgreSQL, ? in MySQL/MariaDB and SQLite. Example: {\"sql\": \"SELECT id, name, total FROM orders WHERE status = $1 ORDER BY total DESC LIMIT 20\", \"params\": [\"paid\"]}. Results are capped; when cut, the output says how to get the next page. Statements that write, lock, change settings or are several are refused with the reason.",
+        annotations(
+            read_only_hint = true,
+            destructive_hint = false,
+            idempotent_hint = true,
+            open_world_hint = false
+        ),
+        output_schema = rmcp::handler::server::common::schema_for_output::<QueryOutput>()
+    )]
+    async fn query(
+        &self,
+        Parameters(p): Parameters<QueryParams>,
+        ctx: RequestContext<RoleServer>,
+    ) -> Result<CallToolResult, ToolError> {
+        let db = self.database(p.database.as_deref())?;
+        let approved = guard::check(&p.sql, db.engine).map_err(|r| ToolError::new(r.0))?;
+        let limits = call_limits(&self.limits, p.max_rows, p.timeout_seconds);
+        let rows = exec::run_approved(&db, &approved, &p.params, &limits, &ctx.ct)
+            .await
+            .map_err(|e| ToolError::new(e.to_string()))?;
+        tell_client_about(&db.name, &rows).await;
+        let (output, text) = query_output(&db.name, rows);
+        let structured = output.into_structured();
+        let mut result = CallToolResult::success(vec![ContentBlock::text(text)]);
+        result.structured_content = Some(structured);
+        Ok(result)
+    }
+
+    #[tool(
+        description = "Show how the database would execute a query, without running it (EXPLAIN, never ANALYZE): before heavy queries, or to find missing indexes. Example: {\"sql\": \"SELECT * FROM orders o JOIN customers c ON c.id = o.customer_id WHERE c.country = $1\", \"params\": [\"FR\"]}",
+        annotations(
+            read_only_hint = true,
+            destructive_hint = false,
+            idempotent_hint = true,
+            open_world_hint = false
+        )
+    )]
+    async fn explain(
+        &self,
+        Parameters(p): Parameters<ExplainParams>,
+        ctx: RequestContext<RoleServer>,
+    ) -> Result<String, ToolError> {
+        let db = self.database(p.database.as_deref())?;
+        let approved =
+            guard::check_explainable(&p.sql, db.engine).map_err(|r| ToolError::new(r.0))?;
+        let statement = explain::statement(db.engine, &approved.sql, p.format);
+        let rows = exec::run(&db, &statement, &p.params, &self.limits, &ctx.ct)
+            .await
+            .map_err(|e| ToolError::new(e.to_string()))?;
+        Ok(explain::render(db.engine, p.format, &rows))
     }
 }
 
@@ -207,6 +229,37 @@ pub fn query_output(database: &str, rows: Rows) -> (QueryOutput, String) {
         elapsed_ms,
     };
     (output, text)
+}
+
+/// A query slower than this is reported to a client that asked for log messages.
+const SLOW_QUERY: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// Log messages for a client watching (see `shared::client_log`): a slow query, and
+/// output cut at a cap. Never the rows themselves.
+async fn tell_client_about(database: &str, rows: &exec::Rows) {
+    if rows.elapsed >= SLOW_QUERY {
+        shared::client_log::notice(
+            "sql",
+            format!(
+                "slow query on {database}: {:.1} s; EXPLAIN it to find a missing index",
+                rows.elapsed.as_secs_f64()
+            ),
+        )
+        .await;
+    }
+    let cut = match rows.cut {
+        Some(exec::Cut::Rows(max)) => format!("the {max}-row cap"),
+        Some(exec::Cut::Bytes(max)) => format!("the {max}-byte output cap"),
+        None => return,
+    };
+    shared::client_log::notice(
+        "sql",
+        format!(
+            "query on {database}: {} rows returned, cut at {cut}; the result's `next` says how to get the rest",
+            rows.rows.len()
+        ),
+    )
+    .await;
 }
 
 #[cfg(test)]
