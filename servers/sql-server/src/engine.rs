@@ -12,11 +12,12 @@ pub enum Engine {
 }
 
 impl Engine {
-    /// The placeholder syntax of this engine, for messages.
-    pub fn placeholder_hint(self) -> &'static str {
+    /// The placeholder syntax of this engine for a statement with `count`
+    /// placeholders, for messages: `$1 … $3` in PostgreSQL, `?` elsewhere.
+    pub fn placeholder_hint(self, count: usize) -> String {
         match self {
-            Engine::Postgres => "$1, $2, …",
-            Engine::MySql | Engine::Sqlite => "?",
+            Engine::Postgres => format!("$1 … ${}", count.max(1)),
+            Engine::MySql | Engine::Sqlite => "?".to_string(),
         }
     }
 }

@@ -19,14 +19,24 @@ use std::time::Instant;
 use futures::TryStreamExt;
 use serde_json::Value;
 use sqlx::mysql::{MySql, MySqlConnectOptions, MySqlConnection, MySqlPool, MySqlTypeInfo};
-use sqlx::{AssertSqlSafe, Column as _, Connection, Executor, Row, SqlSafeStr, Statement};
+use sqlx::{AssertSqlSafe, Column as _, Connection, Executor, Row, Statement};
 use tokio_util::sync::CancellationToken;
 
 use super::held::Held;
+use super::prepare::{Driver, Prepared, prepare};
 use super::{Collector, Column, ExecError, Failure, GRACE, Race, Rows, race};
 use crate::config::Limits;
 use crate::db::{JsonColumns, MySqlFlavor};
+use crate::engine::Engine;
 use crate::render;
+
+impl Driver for MySql {
+    const ENGINE: Engine = Engine::MySql;
+
+    fn type_name(ty: &MySqlTypeInfo) -> String {
+        render::mysql::type_name(ty)
+    }
+}
 
 pub(super) async fn run(
     pool: &MySqlPool,
@@ -192,28 +202,11 @@ async fn statement(
     started: Instant,
     json_columns: &JsonColumns,
 ) -> Result<Rows, Failure> {
-    let prepared = conn
-        .prepare(AssertSqlSafe(sql.to_string()).into_sql_str())
-        .await?;
-    let expected = match prepared.parameters() {
-        Some(sqlx::Either::Left(t)) => t.len(),
-        Some(sqlx::Either::Right(n)) => n,
-        None => 0,
-    };
-    if expected != values.len() {
-        return Err(Failure::Exec(ExecError::Params(format!(
-            "The statement has {expected} placeholder(s) (?) but params has {} value(s). Pass one value per placeholder, in order.",
-            values.len()
-        ))));
-    }
-    let mut columns: Vec<Column> = prepared
-        .columns()
-        .iter()
-        .map(|c| Column {
-            name: c.name().to_string(),
-            type_name: render::mysql::type_name(c.type_info()),
-        })
-        .collect();
+    let Prepared {
+        statement: prepared,
+        mut columns,
+        ..
+    } = prepare::<MySql>(conn, sql, values.len()).await?;
     let mut query = prepared.query();
     for v in values {
         query = match v {

@@ -20,16 +20,20 @@ use std::time::Instant;
 
 use futures::TryStreamExt;
 use serde_json::Value;
-use sqlx::postgres::{PgConnectOptions, PgConnection, PgTypeInfo};
-use sqlx::{
-    AssertSqlSafe, Column as _, Connection, Either, Executor, Row, SqlSafeStr, Statement, TypeInfo,
-};
+use sqlx::postgres::{PgConnectOptions, PgConnection, PgTypeInfo, Postgres};
+use sqlx::{AssertSqlSafe, Connection, Either, Executor, Row, Statement};
 use tokio_util::sync::CancellationToken;
 
-use super::{Collector, Column, ExecError, Failure, GRACE, Race, Rows, params, race};
+use super::prepare::{Driver, Prepared, prepare};
+use super::{Collector, ExecError, Failure, GRACE, Race, Rows, params, race};
 use crate::config::Limits;
+use crate::engine::Engine;
 use crate::pg_pool::{CHECKS_CLIENT, Checked, PgPool};
 use crate::render;
+
+impl Driver for Postgres {
+    const ENGINE: Engine = Engine::Postgres;
+}
 
 /// Text put before a query whose row cap the server applies (see [`run`]'s `capped`).
 const CAP_PREFIX: &str = "SELECT * FROM (\n";
@@ -187,35 +191,16 @@ async fn statement(
     limits: &Limits,
     started: Instant,
 ) -> Result<(Rows, bool), Failure> {
-    let prepared = conn
-        .prepare(AssertSqlSafe(text.sql.to_string()).into_sql_str())
-        .await?;
+    let Prepared {
+        statement: prepared,
+        columns,
+        types: column_types,
+    } = prepare::<Postgres>(conn, text.sql, values.len()).await?;
     let types: Vec<PgTypeInfo> = match prepared.parameters() {
         Some(Either::Left(types)) => types.to_vec(),
         Some(Either::Right(n)) => vec![PgTypeInfo::with_name("text"); n],
         None => Vec::new(),
     };
-    if types.len() != values.len() {
-        return Err(Failure::Exec(ExecError::Params(format!(
-            "The statement has {} placeholder(s) ($1 … ${}) but params has {} value(s). Pass one value per placeholder, in order.",
-            types.len(),
-            types.len().max(1),
-            values.len()
-        ))));
-    }
-    let column_types: Vec<PgTypeInfo> = prepared
-        .columns()
-        .iter()
-        .map(|c| c.type_info().clone())
-        .collect();
-    let columns: Vec<Column> = prepared
-        .columns()
-        .iter()
-        .map(|c| Column {
-            name: c.name().to_string(),
-            type_name: c.type_info().name().to_string(),
-        })
-        .collect();
     let mut query = prepared.query();
     for (i, (v, ty)) in values.iter().zip(&types).enumerate() {
         let p = params::pg(i + 1, v, ty).map_err(|m| Failure::Exec(ExecError::Params(m)))?;

@@ -12,14 +12,20 @@ use std::time::Instant;
 
 use futures::TryStreamExt;
 use serde_json::Value;
-use sqlx::sqlite::{Sqlite, SqliteConnection, SqlitePool, SqliteTypeInfo};
-use sqlx::{AssertSqlSafe, Column as _, Executor, Row, SqlSafeStr, Statement, TypeInfo, ValueRef};
+use sqlx::sqlite::{Sqlite, SqliteConnection, SqlitePool};
+use sqlx::{Executor, Row, Statement, TypeInfo, ValueRef};
 use tokio_util::sync::CancellationToken;
 
 use super::held::Held;
-use super::{Collector, Column, ExecError, Failure, GRACE, Race, Rows, race};
+use super::prepare::{Driver, Prepared, prepare};
+use super::{Collector, ExecError, Failure, GRACE, Race, Rows, race};
 use crate::config::Limits;
+use crate::engine::Engine;
 use crate::render;
+
+impl Driver for Sqlite {
+    const ENGINE: Engine = Engine::Sqlite;
+}
 
 /// Virtual machine steps between two looks at the deadline.
 const PROGRESS_STEPS: i32 = 1000;
@@ -118,33 +124,11 @@ async fn statement(
     limits: &Limits,
     started: Instant,
 ) -> Result<Rows, Failure> {
-    let prepared = conn
-        .prepare(AssertSqlSafe(sql.to_string()).into_sql_str())
-        .await?;
-    let expected = match prepared.parameters() {
-        Some(sqlx::Either::Left(t)) => t.len(),
-        Some(sqlx::Either::Right(n)) => n,
-        None => 0,
-    };
-    if expected != values.len() {
-        return Err(Failure::Exec(ExecError::Params(format!(
-            "The statement has {expected} placeholder(s) (?) but params has {} value(s). Pass one value per placeholder, in order.",
-            values.len()
-        ))));
-    }
-    let declared: Vec<SqliteTypeInfo> = prepared
-        .columns()
-        .iter()
-        .map(|c| c.type_info().clone())
-        .collect();
-    let mut columns: Vec<Column> = prepared
-        .columns()
-        .iter()
-        .map(|c| Column {
-            name: c.name().to_string(),
-            type_name: c.type_info().name().to_string(),
-        })
-        .collect();
+    let Prepared {
+        statement: prepared,
+        mut columns,
+        types: declared,
+    } = prepare::<Sqlite>(conn, sql, values.len()).await?;
     let mut query = prepared.query();
     for v in values {
         query = match v {
