@@ -76,11 +76,11 @@ pub struct GithubArgs {
 
     /// Upstream requests per second this server sends to GitHub (0 turns the
     /// client-side limit off). Distinct from --rate-limit, which limits inbound HTTP.
-    #[arg(long, env = "GITHUB_API_RATE_LIMIT", default_value_t = RateLimit::github().per_second.get(), value_name = "PER_SECOND")]
+    #[arg(long, env = "GITHUB_API_RATE_LIMIT", default_value_t = crate::upstream::RATE_PER_SECOND, value_name = "PER_SECOND")]
     pub api_rate_limit: u32,
 
     /// Burst of upstream requests allowed above --api-rate-limit.
-    #[arg(long, env = "GITHUB_API_BURST", default_value_t = RateLimit::github().burst.get(), value_name = "REQUESTS")]
+    #[arg(long, env = "GITHUB_API_BURST", default_value_t = crate::upstream::BURST, value_name = "REQUESTS")]
     pub api_burst: u32,
 
     /// Seconds one upstream request may take (connect, send, full body).
@@ -199,7 +199,7 @@ impl GithubArgs {
         } else {
             self.token()
         };
-        let mut config = UpstreamConfig::github(self.base_url()?, token);
+        let mut config = crate::upstream::config(self.base_url()?, token);
         if self.per_user_tokens {
             config.credentials = Credentials::PerUser;
         }
@@ -449,7 +449,10 @@ mod tests {
     fn limits_and_defaults() {
         let a = args(&[]);
         assert!(!a.allow_write);
-        assert_eq!(a.api_rate_limit, RateLimit::github().per_second.get());
+        assert_eq!(
+            a.api_rate_limit,
+            crate::upstream::rate_limit().per_second.get()
+        );
         let c = args(&["--api-rate-limit", "0", "--request-timeout", "5"])
             .upstream_config()
             .unwrap();

@@ -6,6 +6,8 @@
 //! follow `link` pages up to a limit and hand back a cursor; every output is bounded.
 //!
 //! - [`config`]: options, the token, the API base URL (`--api-url` / `--host`).
+//! - [`upstream`]: GitHub's settings for the shared upstream client (headers, rate
+//!   limit, missing-scope errors).
 //! - [`app_auth`]: GitHub App mode's installation tokens (minted, kept, refreshed).
 //! - [`api`]: checked request paths and the calls to GitHub.
 //! - [`paging`]: list tools' pagination (limit, cursor, byte bound).
@@ -23,3 +25,4 @@ pub mod prompt;
 pub mod server;
 pub mod shape;
 pub mod toolsets;
+pub mod upstream;

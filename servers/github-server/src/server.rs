@@ -115,13 +115,13 @@ impl ServerHandler for GithubServer {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use shared::upstream::{UpstreamClient, UpstreamConfig};
+    use shared::upstream::UpstreamClient;
 
     fn server(sets: &[&str], write: bool) -> GithubServer {
         let sets: Vec<String> = sets.iter().map(|s| s.to_string()).collect();
         let selection = Selection::resolve(&sets, &[], write).unwrap();
         let client =
-            UpstreamClient::new(UpstreamConfig::github("http://127.0.0.1:9", None)).unwrap();
+            UpstreamClient::new(crate::upstream::config("http://127.0.0.1:9", None)).unwrap();
         GithubServer::new(Api::new(client, 60_000), &selection)
     }
 

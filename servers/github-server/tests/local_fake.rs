@@ -18,7 +18,7 @@ use github_server::toolsets::Selection;
 use rmcp::ServiceExt;
 use rmcp::model::CallToolRequestParams;
 use serde_json::{Value, json};
-use shared::upstream::{UpstreamClient, UpstreamConfig};
+use shared::upstream::UpstreamClient;
 
 const ISSUES: u64 = 250;
 
@@ -115,7 +115,7 @@ async fn connect(
 ) -> rmcp::service::RunningService<rmcp::RoleClient, ()> {
     let sets: Vec<String> = toolsets.iter().map(|s| s.to_string()).collect();
     let selection = Selection::resolve(&sets, &[], write).unwrap();
-    let client = UpstreamClient::new(UpstreamConfig::github(
+    let client = UpstreamClient::new(github_server::upstream::config(
         fake.base.clone(),
         Some("t0ken".into()),
     ))

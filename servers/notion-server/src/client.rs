@@ -9,7 +9,22 @@ use shared::upstream::{
     Credentials, CursorPage, Method, RateLimit, UpstreamClient, UpstreamConfig, UpstreamError,
 };
 
-use crate::config::Settings;
+use crate::config::{BURST, RATE_PER_SECOND, Settings};
+
+/// The shared client's configuration for Notion at `base_url`: the required
+/// `Notion-Version` header, `token` (none or blank: no `Authorization`) and
+/// Notion's rate limit ([`RATE_PER_SECOND`], [`BURST`]).
+pub fn upstream_config(
+    base_url: impl Into<String>,
+    token: Option<String>,
+    version: &str,
+) -> UpstreamConfig {
+    let mut config = UpstreamConfig::new(base_url);
+    config.credentials = Credentials::server(token);
+    config.rate_limit = Some(RateLimit::new(RATE_PER_SECOND, BURST));
+    config.extra_headers = vec![("notion-version".into(), version.into())];
+    config
+}
 
 /// Items per Notion list request (the API's maximum).
 pub const PAGE_SIZE: usize = 100;
@@ -23,7 +38,7 @@ pub struct NotionClient {
 impl NotionClient {
     /// The client for the configured base URL, token, version and rate limit.
     pub fn new(settings: &Settings) -> Result<Self, UpstreamError> {
-        let mut config = UpstreamConfig::notion(
+        let mut config = upstream_config(
             settings.api_url.clone(),
             settings.token.clone(),
             &settings.notion_version,

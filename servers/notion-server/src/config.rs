@@ -11,6 +11,13 @@ use shared::config::{CommonArgs, SOURCES_HELP};
 /// The API version sent by default (data sources need 2025-09-03 or later).
 pub const DEFAULT_VERSION: &str = "2025-09-03";
 
+/// Notion's rate limit: about 3 requests per second on average per integration
+/// (the default of `--api-rate-limit`).
+pub const RATE_PER_SECOND: u32 = 3;
+
+/// Requests that may go at once after a quiet spell (the default of `--api-burst`).
+pub const BURST: u32 = 6;
+
 /// Command-line options of notion-server (each also from its environment variable or
 /// the TOML file given with --config).
 #[derive(Parser, Debug, Clone)]
@@ -55,7 +62,7 @@ pub struct NotionArgs {
     #[arg(
         long,
         env = "NOTION_API_RATE_LIMIT",
-        default_value_t = 3,
+        default_value_t = RATE_PER_SECOND,
         value_name = "PER_SECOND"
     )]
     pub api_rate_limit: u32,
@@ -64,7 +71,7 @@ pub struct NotionArgs {
     #[arg(
         long,
         env = "NOTION_API_BURST",
-        default_value_t = 6,
+        default_value_t = BURST,
         value_name = "REQUESTS"
     )]
     pub api_burst: u32,

@@ -4,6 +4,10 @@
 //! User-Agent and bearer auth, and puts the rest of this module around each request:
 //! the [`Limiter`] before it, the [`ResponseCache`] validators on it, the
 //! [`RetryPolicy`] after a failure, and [`UpstreamError`] for what the model is told.
+//!
+//! Nothing here is specific to one API: each server builds its [`UpstreamConfig`]
+//! (base URL, headers, rate limit, and an [`UpstreamConfig::on_forbidden`] hook for
+//! what its 403s mean). Whether and when to retry is asked of [`super::retry`].
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -19,9 +23,13 @@ use super::cache::{CachedResponse, ResponseCache, is_cacheable};
 use super::credentials::{Credentials, Resolved};
 use super::error::{Redactor, UpstreamError};
 use super::limiter::{Limiter, RateLimit};
-use super::retry::{
-    Decision, Failure, RetryPolicy, is_idempotent, is_rate_limited, rate_limit_wait,
-};
+use super::retry::{self, Decision, Failure, RetryPolicy, is_idempotent};
+
+/// Maps a 403 that is not a rate limit to a specific error, from the request's URL,
+/// the response's headers and the body's message (already scrubbed of the token);
+/// `None` leaves it [`UpstreamError::Forbidden`]. E.g. github-server's missing
+/// OAuth scope.
+pub type ForbiddenHook = fn(url: &str, headers: &HeaderMap, message: &str) -> Option<UpstreamError>;
 
 /// How to reach one upstream API.
 #[derive(Clone)]
@@ -30,22 +38,28 @@ pub struct UpstreamConfig {
     pub base_url: String,
     /// Where the `Authorization: Bearer` token comes from; never logged or displayed.
     pub credentials: Credentials,
+    /// The `User-Agent` header.
     pub user_agent: String,
+    /// The limit for opening the connection.
     pub connect_timeout: Duration,
     /// The limit for one attempt, from sending to the end of the body.
     pub total_timeout: Duration,
     /// Sent on every request (e.g. `X-GitHub-Api-Version`, `Notion-Version`).
     pub extra_headers: Vec<(String, String)>,
+    /// The retry budget.
     pub retry: RetryPolicy,
     /// `None` sends as fast as callers ask.
     pub rate_limit: Option<RateLimit>,
     /// The response cache's bound in bytes; 0 disables caching.
     pub cache_max_bytes: u64,
+    /// What a 403 means for this API beyond "forbidden"; `None`: always
+    /// [`UpstreamError::Forbidden`].
+    pub on_forbidden: Option<ForbiddenHook>,
 }
 
 impl UpstreamConfig {
     /// Defaults: no token, 10 s connect, 30 s total, default retries, no rate
-    /// limit, a 32 MiB cache.
+    /// limit, a 32 MiB cache, plain 403s.
     pub fn new(base_url: impl Into<String>) -> Self {
         Self {
             base_url: base_url.into(),
@@ -57,28 +71,8 @@ impl UpstreamConfig {
             retry: RetryPolicy::default(),
             rate_limit: None,
             cache_max_bytes: 32 * 1024 * 1024,
+            on_forbidden: None,
         }
-    }
-
-    /// GitHub REST: its media type, API version and rate limit.
-    pub fn github(base_url: impl Into<String>, token: Option<String>) -> Self {
-        let mut config = Self::new(base_url);
-        config.credentials = Credentials::server(token);
-        config.rate_limit = Some(RateLimit::github());
-        config.extra_headers = vec![
-            ("accept".into(), "application/vnd.github+json".into()),
-            ("x-github-api-version".into(), "2022-11-28".into()),
-        ];
-        config
-    }
-
-    /// Notion: its required `Notion-Version` header and rate limit.
-    pub fn notion(base_url: impl Into<String>, token: Option<String>, version: &str) -> Self {
-        let mut config = Self::new(base_url);
-        config.credentials = Credentials::server(token);
-        config.rate_limit = Some(RateLimit::notion());
-        config.extra_headers = vec![("notion-version".into(), version.into())];
-        config
     }
 }
 
@@ -94,6 +88,7 @@ impl std::fmt::Debug for UpstreamConfig {
             .field("retry", &self.retry)
             .field("rate_limit", &self.rate_limit)
             .field("cache_max_bytes", &self.cache_max_bytes)
+            .field("on_forbidden", &self.on_forbidden.is_some())
             .finish()
     }
 }
@@ -101,9 +96,13 @@ impl std::fmt::Debug for UpstreamConfig {
 /// A successful (2xx, or 304 served from the cache) response.
 #[derive(Debug, Clone)]
 pub struct UpstreamResponse {
+    /// The URL requested (after joining onto the base URL).
     pub url: String,
+    /// The status (200 also for a 304 served from the cache).
     pub status: StatusCode,
+    /// The response's headers (the cached ones after a 304).
     pub headers: HeaderMap,
+    /// The body, whole.
     pub body: Bytes,
     /// True when the body came from the cache after a 304.
     pub from_cache: bool,
@@ -154,6 +153,7 @@ struct Failed {
 }
 
 impl UpstreamClient {
+    /// A client for `config`; fails on a base URL or header that cannot be used.
     pub fn new(config: UpstreamConfig) -> Result<Self, UpstreamError> {
         let base = Url::parse(&config.base_url).map_err(|e| UpstreamError::InvalidUrl {
             url: config.base_url.clone(),
@@ -182,6 +182,7 @@ impl UpstreamClient {
         })
     }
 
+    /// The configuration the client was built with.
     pub fn config(&self) -> &UpstreamConfig {
         &self.inner.config
     }
@@ -192,6 +193,7 @@ impl UpstreamClient {
         self.get(path).await?.json()
     }
 
+    /// GETs `path` (see [`Self::get_json`]) and returns the response.
     pub async fn get(&self, path: &str) -> Result<UpstreamResponse, UpstreamError> {
         self.request(Method::GET, path).send().await
     }
@@ -455,21 +457,16 @@ impl UpstreamClient {
         body: &[u8],
         attempt: u32,
     ) -> Failed {
-        let url = &prepared.url;
         let text = prepared.redactor.scrub(&String::from_utf8_lossy(body));
-        let code = status.as_u16();
-        let failure = if is_rate_limited(code, headers, &text) {
-            let wait = rate_limit_wait(headers).or((code == 403).then_some(SECONDARY_LIMIT_WAIT));
-            Some(Failure::RateLimited { wait })
-        } else if status.is_server_error() {
-            Some(match rate_limit_wait(headers) {
-                Some(wait) => Failure::Unavailable { wait },
-                None => Failure::Transient,
-            })
-        } else {
-            None
-        };
-        let error = error_for_status(url.as_str(), code, headers, &text, attempt);
+        let failure = retry::classify(status.as_u16(), headers, &text);
+        let error = Status {
+            url: prepared.url.as_str(),
+            status: status.as_u16(),
+            headers,
+            body: &text,
+            attempts: attempt,
+        }
+        .error(failure, self.inner.config.on_forbidden);
         Failed { failure, error }
     }
 }
@@ -535,9 +532,6 @@ fn cache_key(credential: &str, url: &Url, headers: &[(String, String)]) -> Strin
     key
 }
 
-/// GitHub's advice for a secondary rate limit without `retry-after`.
-const SECONDARY_LIMIT_WAIT: Duration = Duration::from_secs(60);
-
 fn default_headers(extra: &[(String, String)]) -> Result<HeaderMap, UpstreamError> {
     let mut headers = HeaderMap::new();
     for (name, value) in extra {
@@ -561,79 +555,60 @@ fn error_chain(error: &reqwest::Error) -> String {
     text
 }
 
-/// Maps an error status to an actionable error. `body` is already scrubbed.
-fn error_for_status(
-    url: &str,
+/// An error response, its body already scrubbed.
+struct Status<'a> {
+    url: &'a str,
     status: u16,
-    headers: &HeaderMap,
-    body: &str,
+    headers: &'a HeaderMap,
+    body: &'a str,
     attempts: u32,
-) -> UpstreamError {
-    let url = url.to_string();
-    let json: serde_json::Value = serde_json::from_str(body).unwrap_or_default();
-    if is_rate_limited(status, headers, body) {
-        let retry_after = rate_limit_wait(headers).unwrap_or(SECONDARY_LIMIT_WAIT);
-        return UpstreamError::RateLimited {
-            url,
-            status,
-            retry_after,
-        };
-    }
-    match status {
-        401 => UpstreamError::Unauthorized { url },
-        403 => forbidden(url, headers, body_message(&json, body)),
-        404 => UpstreamError::NotFound { url },
-        422 => UpstreamError::Validation {
-            url,
-            status,
-            errors: validation_errors(&json, body),
-        },
-        400 if json["code"] == "validation_error" => UpstreamError::Validation {
-            url,
-            status,
-            errors: validation_errors(&json, body),
-        },
-        _ => UpstreamError::Status {
-            url,
-            status,
-            attempts,
-            message: body_message(&json, body),
-        },
-    }
 }
 
-fn forbidden(url: String, headers: &HeaderMap, message: String) -> UpstreamError {
-    let Some(accepted) = header_list(headers, "x-accepted-oauth-scopes") else {
-        return UpstreamError::Forbidden { url, message };
-    };
-    let granted = header_list(headers, "x-oauth-scopes").unwrap_or_default();
-    let missing: Vec<String> = accepted
-        .iter()
-        .filter(|s| !granted.contains(s))
-        .cloned()
-        .collect();
-    let required = if missing.is_empty() {
-        accepted
-    } else {
-        missing
-    };
-    UpstreamError::MissingScope {
-        url,
-        required,
-        granted,
+impl Status<'_> {
+    /// The actionable error for this response, which [`retry::classify`] judged
+    /// `failure`; `on_forbidden` refines a 403.
+    fn error(
+        &self,
+        failure: Option<Failure>,
+        on_forbidden: Option<ForbiddenHook>,
+    ) -> UpstreamError {
+        let (status, body) = (self.status, self.body);
+        let url = self.url.to_string();
+        if let Some(retry_after) = failure.and_then(Failure::rate_limit_retry_after) {
+            return UpstreamError::RateLimited {
+                url,
+                status,
+                retry_after,
+            };
+        }
+        let json: serde_json::Value = serde_json::from_str(body).unwrap_or_default();
+        match status {
+            401 => UpstreamError::Unauthorized { url },
+            403 => {
+                let message = body_message(&json, body);
+                on_forbidden
+                    .and_then(|hook| hook(&url, self.headers, &message))
+                    .unwrap_or(UpstreamError::Forbidden { url, message })
+            }
+            404 => UpstreamError::NotFound { url },
+            422 => UpstreamError::Validation {
+                url,
+                status,
+                errors: validation_errors(&json, body),
+            },
+            400 if json["code"] == "validation_error" => UpstreamError::Validation {
+                url,
+                status,
+                errors: validation_errors(&json, body),
+            },
+            _ => UpstreamError::Status {
+                url,
+                status,
+                attempts: self.attempts,
+                message: body_message(&json, body),
+            },
+        }
     }
-}
-
-fn header_list(headers: &HeaderMap, name: &str) -> Option<Vec<String>> {
-    let value = headers.get(name)?.to_str().ok()?;
-    Some(
-        value
-            .split(',')
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(str::to_string)
-            .collect(),
-    )
 }
 
 /// The body's `message`, or its first 300 characters.

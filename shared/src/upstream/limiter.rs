@@ -13,7 +13,9 @@ const PRUNE_ABOVE: usize = 4096;
 /// Requests per second, and how many may go at once after a quiet spell.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RateLimit {
+    /// Requests per second, sustained.
     pub per_second: NonZeroU32,
+    /// Requests that may go at once after a quiet spell.
     pub burst: NonZeroU32,
 }
 
@@ -25,16 +27,6 @@ impl RateLimit {
             burst: NonZeroU32::new(burst).unwrap_or(NonZeroU32::MIN),
         }
     }
-
-    /// GitHub: 5,000 requests/hour per token, spent at most 10/s with bursts of 20.
-    pub fn github() -> Self {
-        Self::new(10, 20)
-    }
-
-    /// Notion: about 3 requests/second on average per integration, bursts allowed.
-    pub fn notion() -> Self {
-        Self::new(3, 6)
-    }
 }
 
 /// The limiter one client awaits before each request.
@@ -43,6 +35,7 @@ pub struct Limiter {
 }
 
 impl Limiter {
+    /// A limiter that grants each credential `limit`.
     pub fn new(limit: RateLimit) -> Self {
         let quota = Quota::per_second(limit.per_second).allow_burst(limit.burst);
         Self {

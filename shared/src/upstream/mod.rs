@@ -4,11 +4,15 @@
 //! - [`credentials`]: whose token a request carries, and the key that keeps each
 //!   credential's cache entries and rate budget apart.
 //! - [`error`]: [`UpstreamError`], upstream failures as messages the model can act on.
-//! - [`retry`]: backoff for idempotent requests and rate-limit waits.
+//! - [`retry`]: every retry rule: which failed responses are worth retrying, the
+//!   backoff for idempotent requests and rate-limit waits. A new retry rule goes there.
 //! - [`limiter`]: a rate limiter per upstream credential, awaited before each request.
 //! - [`cache`]: GET responses revalidated with ETag / Last-Modified.
 //! - [`whoami`]: asking the API whose token a request carries (per-user mode).
 //! - [`paginate`]: `link: rel="next"` and `next_cursor` pagination up to a bound.
+//!
+//! Nothing here knows one API: github-server and notion-server each build their
+//! [`UpstreamConfig`] (base URL, headers, rate limit, what a 403 means).
 
 pub mod cache;
 pub mod client;
@@ -20,10 +24,13 @@ pub mod retry;
 pub mod whoami;
 
 pub use axum::body::Bytes;
-pub use client::{UpstreamClient, UpstreamConfig, UpstreamRequest, UpstreamResponse};
+pub use client::{
+    ForbiddenHook, UpstreamClient, UpstreamConfig, UpstreamRequest, UpstreamResponse,
+};
 pub use credentials::{Credentials, TokenSource};
 pub use error::UpstreamError;
 pub use limiter::RateLimit;
 pub use paginate::{CursorPage, Page, paginate_cursor, paginate_link};
 pub use reqwest::Method;
+pub use reqwest::header::HeaderMap;
 pub use retry::RetryPolicy;

@@ -9,6 +9,11 @@
 //! says when to come back (`Retry-After`, or `x-ratelimit-reset` with
 //! `x-ratelimit-remaining: 0`) is waited out when the wait is short, and otherwise
 //! reported at once with the time to retry.
+//!
+//! This file owns every retry rule: [`classify`] reads a failed response (is it a
+//! rate limit? transient? how long did it ask to wait?), and [`RetryPolicy::decide`]
+//! turns that [`Failure`] into a [`Decision`]. The client only asks them; a new
+//! retry rule goes here.
 
 use std::hash::BuildHasher;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -31,8 +36,9 @@ pub struct RetryPolicy {
     pub max_rate_limit_wait: Duration,
 }
 
-/// Up to 8 attempts with backoffs of 0.1, 0.2, 0.4 … capped at 4 s (at most about
-/// 10 s of waiting in all): a read then fails for good only when 8 attempts in a row
+/// Up to 8 attempts with backoffs of 0.1, 0.2, 0.4 … capped at 4 s (5 to 10 s of
+/// backoff in all, jitter included), within `max_total_wait`, 30 s, which also
+/// covers the waits an upstream asks for (each at most 10 s): a read then fails for good only when 8 attempts in a row
 /// fail, which at a 30% transient failure rate is 0.007% of reads, while an upstream
 /// that is really down is reported within seconds.
 impl Default for RetryPolicy {
@@ -57,6 +63,41 @@ pub enum Failure {
     Unavailable { wait: Duration },
     /// The upstream asked to slow down; `wait` is how long, when it said so.
     RateLimited { wait: Option<Duration> },
+}
+
+impl Failure {
+    /// For a rate limit, the wait to report when the request is given up: the one
+    /// the upstream asked for, or [`SECONDARY_LIMIT_WAIT`] when it named none.
+    pub fn rate_limit_retry_after(self) -> Option<Duration> {
+        match self {
+            Self::RateLimited { wait } => Some(wait.unwrap_or(SECONDARY_LIMIT_WAIT)),
+            Self::Transient | Self::Unavailable { .. } => None,
+        }
+    }
+}
+
+/// GitHub's advice for a secondary rate limit without `retry-after`.
+pub const SECONDARY_LIMIT_WAIT: Duration = Duration::from_secs(60);
+
+/// What an error response (status, headers, scrubbed body) means for retrying:
+/// `None` when retrying cannot help (a 4xx other than a rate limit).
+///
+/// - a rate limit ([`is_rate_limited`]) waits as asked; a 403 limit that names no
+///   wait is GitHub's secondary limit, waited [`SECONDARY_LIMIT_WAIT`];
+/// - a 5xx that says when to come back is [`Failure::Unavailable`], any other
+///   5xx [`Failure::Transient`].
+pub fn classify(status: u16, headers: &HeaderMap, body: &str) -> Option<Failure> {
+    if is_rate_limited(status, headers, body) {
+        let wait = rate_limit_wait(headers).or((status == 403).then_some(SECONDARY_LIMIT_WAIT));
+        return Some(Failure::RateLimited { wait });
+    }
+    if (500..600).contains(&status) {
+        return Some(match rate_limit_wait(headers) {
+            Some(wait) => Failure::Unavailable { wait },
+            None => Failure::Transient,
+        });
+    }
+    None
 }
 
 /// The verdict for a failed attempt.
@@ -232,6 +273,53 @@ mod tests {
             first >= p.base_delay / 2 && first <= p.base_delay,
             "{first:?}"
         );
+        // Jittered: repeated backoffs for one attempt spread over [half, full] of
+        // the exponential delay instead of repeating one value.
+        let full = p.base_delay * 4;
+        let waits: Vec<Duration> = (0..100).map(|_| p.backoff(3)).collect();
+        for w in &waits {
+            assert!(*w >= full / 2 && *w <= full, "{w:?}");
+        }
+        let distinct: std::collections::BTreeSet<_> = waits.iter().collect();
+        assert!(distinct.len() > 50, "{} distinct waits", distinct.len());
+        assert!(waits.iter().any(|w| *w < full.mul_f64(0.9)), "{waits:?}");
+        assert!(waits.iter().any(|w| *w > full.mul_f64(0.6)), "{waits:?}");
+    }
+
+    #[test]
+    fn responses_are_classified_for_retrying() {
+        let none = HeaderMap::new();
+        let mut asked = HeaderMap::new();
+        asked.insert("retry-after", "2".parse().unwrap());
+        let two = Some(Duration::from_secs(2));
+        assert_eq!(
+            classify(429, &none, ""),
+            Some(Failure::RateLimited { wait: None })
+        );
+        assert_eq!(
+            classify(403, &none, "API rate limit exceeded"),
+            Some(Failure::RateLimited {
+                wait: Some(SECONDARY_LIMIT_WAIT)
+            })
+        );
+        assert_eq!(
+            classify(403, &asked, ""),
+            Some(Failure::RateLimited { wait: two })
+        );
+        assert_eq!(classify(403, &none, "forbidden"), None);
+        assert_eq!(classify(404, &none, ""), None);
+        assert_eq!(classify(502, &none, ""), Some(Failure::Transient));
+        assert_eq!(
+            classify(503, &asked, ""),
+            Some(Failure::Unavailable {
+                wait: Duration::from_secs(2)
+            })
+        );
+        assert_eq!(
+            Failure::RateLimited { wait: None }.rate_limit_retry_after(),
+            Some(SECONDARY_LIMIT_WAIT)
+        );
+        assert_eq!(Failure::Transient.rate_limit_retry_after(), None);
     }
 
     #[test]
