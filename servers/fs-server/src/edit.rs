@@ -19,8 +19,9 @@ use serde::Deserialize;
 use similar::{ChangeTag, TextDiff};
 
 use crate::error::{FsError, FsResult};
+use crate::hash::sha256_of;
 use crate::sandbox::{FileLock, Sandbox, Slot, WriteOptions};
-use crate::write::{PathLock, conflict, parse_sha256, sha256_of};
+use crate::write::{PathLock, conflict, parse_sha256};
 
 /// Largest file edit_file works on.
 pub const EDIT_LIMIT: u64 = 32 * 1024 * 1024;

@@ -1,14 +1,14 @@
-//! One directory's entries, listed through the root's directory handle, plus the
-//! small formatters (sizes, UTC timestamps) other modules share.
+//! One directory's entries, listed through the root's directory handle.
 
 use std::cmp::Ordering;
 use std::ffi::OsString;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::SystemTime;
 
 use schemars::JsonSchema;
 use serde::Deserialize;
 
 use crate::error::{FsError, FsResult};
+use crate::format::{human_size, iso8601, kind_name, plural};
 use crate::sandbox::Sandbox;
 
 /// List the entries of ONE directory (not recursive), one per line:
@@ -140,7 +140,7 @@ fn read_entry(
                 .map(|t| sb.shown_link_target(&dir_host_path.join(&name_os), &t))
                 .unwrap_or_else(|_| "?".into()),
         ),
-        Some(ft) => Kind::Other(crate::read::kind_name(&ft)),
+        Some(ft) => Kind::Other(kind_name(&ft)),
         None => Kind::Other("unknown"),
     };
     let size = match kind {
@@ -207,14 +207,14 @@ impl Summary {
 
     fn render(&self) -> String {
         let mut parts = vec![
-            plural(self.files, "file", "files"),
-            plural(self.dirs, "directory", "directories"),
+            plural(self.files as u64, "file", "files"),
+            plural(self.dirs as u64, "directory", "directories"),
         ];
         if self.links > 0 {
-            parts.push(plural(self.links, "link", "links"));
+            parts.push(plural(self.links as u64, "link", "links"));
         }
         if self.other > 0 {
-            parts.push(plural(self.other, "other entry", "other entries"));
+            parts.push(plural(self.other as u64, "other entry", "other entries"));
         }
         format!(
             "{}; {} ({} bytes) in files\n",
@@ -225,87 +225,9 @@ impl Summary {
     }
 }
 
-fn plural(n: usize, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
-}
-
-/// `1.2 KB` style size (1024-based), `123 B` below a kilobyte.
-pub fn human_size(bytes: u64) -> String {
-    const UNITS: [&str; 6] = ["KB", "MB", "GB", "TB", "PB", "EB"];
-    if bytes < 1024 {
-        return format!("{bytes} B");
-    }
-    let mut value = bytes as f64 / 1024.0;
-    let mut unit = 0;
-    while value >= 1024.0 && unit + 1 < UNITS.len() {
-        value /= 1024.0;
-        unit += 1;
-    }
-    format!("{value:.1} {}", UNITS[unit])
-}
-
-/// `2026-11-20T10:00:00Z`: a time as ISO-8601 UTC, to the second.
-pub fn iso8601(t: SystemTime) -> String {
-    let secs: i64 = match t.duration_since(UNIX_EPOCH) {
-        Ok(d) => i64::try_from(d.as_secs()).unwrap_or(i64::MAX),
-        Err(e) => {
-            // Before 1970: round down to the whole second.
-            let d = e.duration();
-            let whole = i64::try_from(d.as_secs()).unwrap_or(i64::MAX);
-            -whole - i64::from(d.subsec_nanos() > 0)
-        }
-    };
-    let days = secs.div_euclid(86_400);
-    let rem = secs.rem_euclid(86_400);
-    let (y, m, d) = civil_from_days(days);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
-}
-
-/// Year, month, day of a day count since 1970-01-01 (Howard Hinnant's algorithm).
-fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    (year, month, day)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::time::Duration;
-
-    #[test]
-    fn iso8601_known_dates() {
-        let at = |s| iso8601(UNIX_EPOCH + Duration::from_secs(s));
-        assert_eq!(at(0), "1970-01-01T00:00:00Z");
-        assert_eq!(at(951_782_400), "2000-02-29T00:00:00Z");
-        assert_eq!(at(1_700_000_000), "2023-11-14T22:13:20Z");
-        assert_eq!(at(4_102_444_799), "2099-12-31T23:59:59Z");
-        assert_eq!(
-            iso8601(UNIX_EPOCH - Duration::from_secs(1)),
-            "1969-12-31T23:59:59Z"
-        );
-    }
-
-    #[test]
-    fn human_sizes() {
-        assert_eq!(human_size(0), "0 B");
-        assert_eq!(human_size(1023), "1023 B");
-        assert_eq!(human_size(1024), "1.0 KB");
-        assert_eq!(human_size(12_595), "12.3 KB");
-        assert_eq!(human_size(5 * 1024 * 1024 * 1024), "5.0 GB");
-    }
 
     fn listing(max: usize, sort: Option<SortBy>, desc: bool) -> (tempfile::TempDir, String) {
         let t = tempfile::tempdir().unwrap();

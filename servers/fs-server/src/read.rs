@@ -13,10 +13,10 @@ use std::path::Path;
 use base64::Engine;
 use schemars::JsonSchema;
 use serde::Deserialize;
-use sha2::{Digest, Sha256};
 
 use crate::error::{FsError, FsResult};
-use crate::listing::{human_size, iso8601};
+use crate::format::{human_size, iso8601, kind_name};
+use crate::hash::{HASH_LIMIT, sha256_of, sha256_of_file};
 use crate::sandbox::{Resolved, Sandbox};
 
 /// Size of the read buffer for text, and of the backwards steps of `tail`.
@@ -25,8 +25,6 @@ pub const CHUNK: usize = 64 * 1024;
 const SNIFF_BYTES: usize = 8 * 1024;
 /// Files up to this size are scanned to count their lines for a truncation notice.
 const COUNT_LIMIT: u64 = 1 << 30;
-/// Files up to this size get a `sha256:` line in `get_file_info`.
-pub const HASH_LIMIT: u64 = 8 * 1024 * 1024;
 /// Width of the right-aligned line number (as `cat -n`).
 const NUMBER_WIDTH: usize = 6;
 /// `read_multiple` bounds its whole output at this many times the per-file cap.
@@ -245,10 +243,7 @@ fn read_text_hashed(mut file: std::fs::File, req: &TextRequest) -> FsResult<Stri
         // It grew past the limit while being read: no hash.
         return read_text_from(file, req);
     }
-    let hash: String = Sha256::digest(&bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
+    let hash = sha256_of(&bytes);
     let mut out = read_text_from(io::Cursor::new(bytes), req)?;
     out.push_str(&hash_line(&out, &hash));
     Ok(out)
@@ -895,35 +890,13 @@ fn describe(sb: &Sandbox, r: &Resolved, md: &cap_std::fs::Metadata) -> String {
     let mode = md.permissions().mode() & 0o7777;
     out.push_str(&format!("permissions: {mode:04o} ({})\n", rwx(mode)));
     if md.is_file() && md.len() <= HASH_LIMIT {
-        let line = match sha256_hex(sb, r) {
+        let line = match sha256_of_file(sb, r) {
             Ok(hex) => format!("sha256: {hex}\n"),
             Err(e) => format!("sha256: unavailable ({e})\n"),
         };
         out.push_str(&line);
     }
     out
-}
-
-/// A name for the kind of file.
-pub fn kind_name(ft: &cap_std::fs::FileType) -> &'static str {
-    use cap_std::fs::FileTypeExt;
-    if ft.is_file() {
-        "file"
-    } else if ft.is_dir() {
-        "directory"
-    } else if ft.is_symlink() {
-        "symlink"
-    } else if ft.is_fifo() {
-        "named pipe (FIFO)"
-    } else if ft.is_socket() {
-        "socket"
-    } else if ft.is_block_device() {
-        "block device"
-    } else if ft.is_char_device() {
-        "character device"
-    } else {
-        "other"
-    }
 }
 
 /// `rwxr-xr-x` for the permission bits (setuid, setgid, sticky shown as s/s/t).
@@ -942,25 +915,6 @@ fn rwx(mode: u32) -> String {
         });
     }
     s
-}
-
-/// Hex SHA-256 of a file's content, read through the sandbox.
-pub fn sha256_hex(sb: &Sandbox, r: &Resolved) -> FsResult<String> {
-    let mut file = sb.open_file(r)?;
-    let mut hasher = Sha256::new();
-    let mut buf = vec![0u8; CHUNK];
-    loop {
-        let n = file.read(&mut buf).map_err(|e| FsError::io(&r.abs, e))?;
-        if n == 0 {
-            break;
-        }
-        hasher.update(&buf[..n]);
-    }
-    Ok(hasher
-        .finalize()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect())
 }
 
 #[cfg(test)]

@@ -14,10 +14,10 @@ use std::sync::{Condvar, Mutex, PoisonError};
 
 use schemars::JsonSchema;
 use serde::Deserialize;
-use sha2::{Digest, Sha256};
 
 use crate::error::{FsError, FsResult};
-use crate::listing::human_size;
+use crate::format::{human_size, plural};
+use crate::hash::{sha256_of, sha256_of_reader};
 use crate::sandbox::{
     CopyReport, EntryKind, FileLock, Resolved, Sandbox, Slot, TreeStats, WriteOptions, Written,
 };
@@ -27,7 +27,7 @@ pub const MAX_COPY_ENTRIES: u64 = 100_000;
 /// Most skipped entries a copy report lists one by one.
 const MAX_LISTED_SKIPS: usize = 50;
 /// Files up to this size get their new hash reported after an append.
-const APPEND_HASH_LIMIT: u64 = crate::read::HASH_LIMIT;
+const APPEND_HASH_LIMIT: u64 = crate::hash::HASH_LIMIT;
 
 /// Create a file, or replace a file's whole content, atomically.
 ///
@@ -158,28 +158,6 @@ impl Drop for PathLock {
         }
         RELEASED.notify_all();
     }
-}
-
-/// Lower-case hex SHA-256 of `bytes`.
-pub fn sha256_of(bytes: &[u8]) -> String {
-    hex(&Sha256::digest(bytes))
-}
-
-fn sha256_of_reader(mut reader: impl Read) -> io::Result<String> {
-    let mut hasher = Sha256::new();
-    let mut buf = vec![0u8; crate::read::CHUNK];
-    loop {
-        let n = reader.read(&mut buf)?;
-        if n == 0 {
-            break;
-        }
-        hasher.update(&buf[..n]);
-    }
-    Ok(hex(&hasher.finalize()))
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Normalises a client's expected hash: 64 hex digits, any case, with or without a
@@ -580,7 +558,6 @@ fn describe_tree_copy(from: &Path, to: &Path, report: &CopyReport) -> String {
 
 /// "3 files (1.2 KiB), 1 directory, 2 symbolic links" ("nothing" when empty).
 fn describe_stats(s: &TreeStats, what: &str) -> String {
-    let plural = |n: u64, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
     let mut parts = Vec::new();
     if s.files > 0 {
         parts.push(format!(
@@ -682,15 +659,6 @@ mod tests {
         let err = parse_sha256("abc").unwrap_err();
         assert!(err.to_string().contains("64 hex digits"), "{err}");
         assert!(parse_sha256(&"g".repeat(64)).is_err());
-    }
-
-    #[test]
-    fn empty_hash_is_the_known_value() {
-        assert_eq!(
-            sha256_of(b""),
-            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
-        );
-        assert_eq!(sha256_of_reader(&b""[..]).unwrap(), sha256_of(b""));
     }
 
     #[test]

@@ -515,16 +515,9 @@ fn check_regular_file(ft: &cap_std::fs::FileType, path: &Path) -> FsResult<()> {
             path: display(path),
         });
     }
-    let kind = if ft.is_fifo() {
-        "named pipe (FIFO)"
-    } else if ft.is_socket() {
-        "socket"
-    } else if ft.is_block_device() {
-        "block device"
-    } else if ft.is_char_device() {
-        "character device"
-    } else {
-        "special file"
+    let kind = match crate::format::kind_name(ft) {
+        "symlink" | "other" => "special file",
+        kind => kind,
     };
     Err(FsError::NotAFile {
         path: display(path),
