@@ -4,9 +4,12 @@
 //!
 //! Each engine module asks its own catalog (`pg_catalog`, `information_schema`,
 //! SQLite's `sqlite_schema` and pragma functions) through the same read-only executor
-//! as user queries, with bound parameters. This module holds the shared shapes and how
-//! they read as text.
+//! as user queries, with bound parameters. This module holds the shared shapes, the
+//! dispatch to the engine's module, and how the shapes read as text; `describe` holds
+//! `describe_table`'s one skeleton, which each engine fills through its `Describe`
+//! trait.
 
+mod describe;
 mod mysql;
 mod pg;
 mod sqlite;
@@ -150,6 +153,31 @@ pub struct TableDetail {
     pub constraints: Vec<Constraint>,
     pub indexes: Vec<IndexInfo>,
     pub referenced_by: Vec<Reference>,
+}
+
+impl TableDetail {
+    /// A table's header, its parts (columns, keys, indexes, references) still empty.
+    pub(crate) fn new(
+        schema: String,
+        name: String,
+        kind: String,
+        estimated_rows: Option<i64>,
+        comment: Option<String>,
+    ) -> Self {
+        Self {
+            schema,
+            name,
+            kind,
+            estimated_rows,
+            comment,
+            columns: Vec::new(),
+            primary_key: Vec::new(),
+            foreign_keys: Vec::new(),
+            constraints: Vec::new(),
+            indexes: Vec::new(),
+            referenced_by: Vec::new(),
+        }
+    }
 }
 
 /// A catalog failure the model can act on.

@@ -5,12 +5,13 @@
 
 use std::collections::BTreeMap;
 
-use serde_json::json;
+use serde_json::{Value, json};
 use tokio_util::sync::CancellationToken;
 
+use super::describe::{self, Describe, Fill, Query, Row};
 use super::{
     CatalogError, ColumnDetail, Constraint, ForeignKey, IndexInfo, Reference, SchemaInfo,
-    TableDetail, TableFilter, TableInfo, TablePage, boolean, fetch, int, not_found, opt_text, text,
+    TableDetail, TableFilter, TableInfo, TablePage, boolean, fetch, int, opt_text, text,
 };
 use crate::config::Limits;
 use crate::db::Database;
@@ -89,80 +90,88 @@ pub(super) async fn tables(
     })
 }
 
-pub(super) async fn describe(
-    db: &Database,
-    mariadb: bool,
-    schema: Option<&str>,
-    table: &str,
-    limits: &Limits,
-    ct: &CancellationToken,
-) -> Result<TableDetail, CatalogError> {
-    let found = fetch(
-        db,
-        &format!(
-            "SELECT TABLE_SCHEMA, TABLE_NAME, {TABLE_KIND}, TABLE_ROWS, NULLIF(TABLE_COMMENT, '') \
-             FROM information_schema.TABLES WHERE TABLE_NAME = ? AND TABLE_SCHEMA = COALESCE(?, DATABASE()) LIMIT 1"
-        ),
-        &[json!(table), json!(schema)],
-        limits,
-        ct,
-    )
-    .await?;
-    let Some(first) = found.first() else {
-        let similar = fetch(
-            db,
-            &format!(
+/// MySQL/MariaDB's answers to [`Describe`]: every part is keyed by
+/// `(schema, table)`.
+struct Catalog;
+
+impl Describe for Catalog {
+    fn find(&self, schema: Option<&str>, table: &str) -> Query {
+        Query {
+            sql: format!(
+                "SELECT TABLE_SCHEMA, TABLE_NAME, {TABLE_KIND}, TABLE_ROWS, NULLIF(TABLE_COMMENT, '') \
+                 FROM information_schema.TABLES WHERE TABLE_NAME = ? AND TABLE_SCHEMA = COALESCE(?, DATABASE()) LIMIT 1"
+            ),
+            params: vec![json!(table), json!(schema)],
+        }
+    }
+
+    fn similar(&self, _schema: Option<&str>, table: &str) -> Query {
+        Query {
+            sql: format!(
                 "SELECT CONCAT(TABLE_SCHEMA, '.', TABLE_NAME) FROM information_schema.TABLES \
                  WHERE TABLE_SCHEMA NOT IN {SYSTEM} AND TABLE_NAME LIKE ? ORDER BY 1 LIMIT 5"
             ),
-            &[json!(format!("%{table}%"))],
-            limits,
-            ct,
-        )
-        .await?;
-        let name = schema.map_or(table.to_string(), |s| format!("{s}.{table}"));
-        return Err(not_found(
-            &name,
-            &similar.iter().map(|r| text(r, 0)).collect::<Vec<_>>(),
-        ));
-    };
-    let (schema, table) = (text(first, 0), text(first, 1));
-    let key = [json!(schema), json!(table)];
-    let mut detail = TableDetail {
-        schema: schema.clone(),
-        name: table.clone(),
-        kind: text(first, 2),
-        estimated_rows: int(first, 3),
-        comment: opt_text(first, 4),
-        columns: Vec::new(),
-        primary_key: Vec::new(),
-        foreign_keys: Vec::new(),
-        constraints: Vec::new(),
-        indexes: Vec::new(),
-        referenced_by: Vec::new(),
-    };
-    let json_columns = if mariadb {
-        json_checked_columns(db, &schema, &table, limits, ct).await
-    } else {
-        Vec::new()
-    };
-    let columns = fetch(
-        db,
-        "SELECT COLUMN_NAME, COLUMN_TYPE, IS_NULLABLE = 'YES', COLUMN_DEFAULT, NULLIF(COLUMN_COMMENT, ''), EXTRA \
-         FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION",
-        &key,
-        limits,
-        ct,
-    )
-    .await?;
-    detail.columns = columns
+            params: vec![json!(format!("%{table}%"))],
+        }
+    }
+
+    fn header(
+        &self,
+        found: &[Row],
+        _schema: Option<&str>,
+        _table: &str,
+    ) -> Result<(TableDetail, Vec<Value>), CatalogError> {
+        let first = &found[0];
+        let (schema, table) = (text(first, 0), text(first, 1));
+        let key = vec![json!(schema), json!(table)];
+        let detail = TableDetail::new(
+            schema,
+            table,
+            text(first, 2),
+            int(first, 3),
+            opt_text(first, 4),
+        );
+        Ok((detail, key))
+    }
+
+    fn parts(&self) -> Vec<(String, Fill)> {
+        vec![
+            (
+                "SELECT COLUMN_NAME, COLUMN_TYPE, IS_NULLABLE = 'YES', COLUMN_DEFAULT, NULLIF(COLUMN_COMMENT, ''), EXTRA \
+                 FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION"
+                    .into(),
+                columns,
+            ),
+            (
+                "SELECT k.CONSTRAINT_NAME, c.CONSTRAINT_TYPE, k.COLUMN_NAME, k.REFERENCED_TABLE_SCHEMA, k.REFERENCED_TABLE_NAME, k.REFERENCED_COLUMN_NAME \
+                 FROM information_schema.KEY_COLUMN_USAGE k JOIN information_schema.TABLE_CONSTRAINTS c \
+                 ON c.CONSTRAINT_SCHEMA = k.CONSTRAINT_SCHEMA AND c.TABLE_NAME = k.TABLE_NAME AND c.CONSTRAINT_NAME = k.CONSTRAINT_NAME \
+                 WHERE k.TABLE_SCHEMA = ? AND k.TABLE_NAME = ? ORDER BY c.CONSTRAINT_TYPE, k.CONSTRAINT_NAME, k.ORDINAL_POSITION"
+                    .into(),
+                keys,
+            ),
+            (
+                "SELECT INDEX_NAME, NON_UNIQUE = 0, COLUMN_NAME FROM information_schema.STATISTICS \
+                 WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? ORDER BY INDEX_NAME = 'PRIMARY' DESC, INDEX_NAME, SEQ_IN_INDEX"
+                    .into(),
+                indexes,
+            ),
+            (
+                "SELECT TABLE_SCHEMA, TABLE_NAME, GROUP_CONCAT(COLUMN_NAME ORDER BY ORDINAL_POSITION SEPARATOR ','), CONSTRAINT_NAME \
+                 FROM information_schema.KEY_COLUMN_USAGE WHERE REFERENCED_TABLE_SCHEMA = ? AND REFERENCED_TABLE_NAME = ? \
+                 GROUP BY TABLE_SCHEMA, TABLE_NAME, CONSTRAINT_NAME ORDER BY 1, 2, 4"
+                    .into(),
+                referenced_by,
+            ),
+        ]
+    }
+}
+
+/// Columns, with `EXTRA` (auto_increment, generated, on update) beside the default.
+fn columns(detail: &mut TableDetail, rows: &[Row]) {
+    detail.columns = rows
         .iter()
         .map(|r| {
-            let name = text(r, 0);
-            let mut type_name = text(r, 1);
-            if json_columns.contains(&name) {
-                type_name.push_str(" (json)");
-            }
             let extra = opt_text(r, 5);
             let default = match (opt_text(r, 3), extra) {
                 (Some(d), Some(e)) => Some(format!("{d} ({e})")),
@@ -171,28 +180,21 @@ pub(super) async fn describe(
                 (None, None) => None,
             };
             ColumnDetail {
-                name,
-                type_name,
+                name: text(r, 0),
+                type_name: text(r, 1),
                 nullable: boolean(r, 2),
                 default,
                 comment: opt_text(r, 4),
             }
         })
         .collect();
-    let keys = fetch(
-        db,
-        "SELECT k.CONSTRAINT_NAME, c.CONSTRAINT_TYPE, k.COLUMN_NAME, k.REFERENCED_TABLE_SCHEMA, k.REFERENCED_TABLE_NAME, k.REFERENCED_COLUMN_NAME \
-         FROM information_schema.KEY_COLUMN_USAGE k JOIN information_schema.TABLE_CONSTRAINTS c \
-         ON c.CONSTRAINT_SCHEMA = k.CONSTRAINT_SCHEMA AND c.TABLE_NAME = k.TABLE_NAME AND c.CONSTRAINT_NAME = k.CONSTRAINT_NAME \
-         WHERE k.TABLE_SCHEMA = ? AND k.TABLE_NAME = ? ORDER BY c.CONSTRAINT_TYPE, k.CONSTRAINT_NAME, k.ORDINAL_POSITION",
-        &key,
-        limits,
-        ct,
-    )
-    .await?;
+}
+
+/// Primary key, foreign keys and unique constraints, one row per key column.
+fn keys(detail: &mut TableDetail, rows: &[Row]) {
     let mut fks: BTreeMap<String, ForeignKey> = BTreeMap::new();
     let mut uniques: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for r in &keys {
+    for r in rows {
         let name = text(r, 0);
         match text(r, 1).as_str() {
             "PRIMARY KEY" => detail.primary_key.push(text(r, 2)),
@@ -220,16 +222,10 @@ pub(super) async fn describe(
             definition: format!("UNIQUE ({})", cols.join(", ")),
         })
         .collect();
-    let indexes = fetch(
-        db,
-        "SELECT INDEX_NAME, NON_UNIQUE = 0, COLUMN_NAME FROM information_schema.STATISTICS \
-         WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? ORDER BY INDEX_NAME = 'PRIMARY' DESC, INDEX_NAME, SEQ_IN_INDEX",
-        &key,
-        limits,
-        ct,
-    )
-    .await?;
-    for r in &indexes {
+}
+
+fn indexes(detail: &mut TableDetail, rows: &[Row]) {
+    for r in rows {
         let name = text(r, 0);
         match detail.indexes.iter_mut().find(|i| i.name == name) {
             Some(i) => i.columns.push(text(r, 2)),
@@ -242,22 +238,36 @@ pub(super) async fn describe(
             }),
         }
     }
-    let refs = fetch(
-        db,
-        "SELECT TABLE_SCHEMA, TABLE_NAME, GROUP_CONCAT(COLUMN_NAME ORDER BY ORDINAL_POSITION SEPARATOR ','), CONSTRAINT_NAME \
-         FROM information_schema.KEY_COLUMN_USAGE WHERE REFERENCED_TABLE_SCHEMA = ? AND REFERENCED_TABLE_NAME = ? \
-         GROUP BY TABLE_SCHEMA, TABLE_NAME, CONSTRAINT_NAME ORDER BY 1, 2, 4",
-        &key,
-        limits,
-        ct,
-    )
-    .await?;
-    detail.referenced_by = refs.iter().map(|r| Reference::from_row(r)).collect();
+}
+
+fn referenced_by(detail: &mut TableDetail, rows: &[Row]) {
+    detail.referenced_by = rows.iter().map(|r| Reference::from_row(r)).collect();
+}
+
+/// Describes a table; on MariaDB, JSON columns (LONGTEXT with a `json_valid` check)
+/// are shown as `longtext (json)`.
+pub(super) async fn describe(
+    db: &Database,
+    mariadb: bool,
+    schema: Option<&str>,
+    table: &str,
+    limits: &Limits,
+    ct: &CancellationToken,
+) -> Result<TableDetail, CatalogError> {
+    let mut detail = describe::describe(&Catalog, db, schema, table, limits, ct).await?;
+    if mariadb {
+        let json_columns = json_checked_columns(db, &detail.schema, &detail.name, limits, ct).await;
+        for c in &mut detail.columns {
+            if json_columns.contains(&c.name) {
+                c.type_name.push_str(" (json)");
+            }
+        }
+    }
     Ok(detail)
 }
 
 /// Columns of a MariaDB table that carry a `json_valid(...)` check (MariaDB's JSON type).
-pub(crate) async fn json_checked_columns(
+async fn json_checked_columns(
     db: &Database,
     schema: &str,
     table: &str,

@@ -4,10 +4,10 @@
 use serde_json::{Value, json};
 use tokio_util::sync::CancellationToken;
 
+use super::describe::{self, Describe, Fill, Query, Row};
 use super::{
     CatalogError, ColumnDetail, Constraint, ForeignKey, IndexInfo, Reference, SchemaInfo,
-    TableDetail, TableFilter, TableInfo, TablePage, boolean, fetch, int, list, not_found, opt_text,
-    text,
+    TableDetail, TableFilter, TableInfo, TablePage, boolean, fetch, int, list, opt_text, text,
 };
 use crate::config::Limits;
 use crate::db::Database;
@@ -91,77 +91,110 @@ async fn count_tables(
     Ok(rows.first().and_then(|r| int(r, 0)).unwrap_or(0))
 }
 
-pub(super) async fn describe(
-    db: &Database,
-    schema: Option<&str>,
-    table: &str,
-    limits: &Limits,
-    ct: &CancellationToken,
-) -> Result<TableDetail, CatalogError> {
-    // Candidates: exact name, search-path schemas first.
-    let sql = format!(
-        "SELECT c.oid, n.nspname, c.relname, {KIND}, CASE WHEN c.reltuples < 0 THEN NULL ELSE c.reltuples::bigint END, \
-         pg_catalog.obj_description(c.oid, 'pg_class'), n.nspname = ANY (pg_catalog.current_schemas(false)) \
-         FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
-         WHERE c.relkind IN ('r','p','v','m','f') AND c.relname = $1 AND ($2::text IS NULL OR n.nspname = $2) \
-         ORDER BY 7 DESC, 2"
-    );
-    let found = fetch(db, &sql, &[json!(table), json!(schema)], limits, ct).await?;
-    let Some(first) = found.first() else {
-        let similar = fetch(
-            db,
-            &format!(
+/// PostgreSQL's answers to [`Describe`]: every part is keyed by the table's oid.
+struct Catalog;
+
+impl Describe for Catalog {
+    /// Candidates: exact name, search-path schemas first.
+    fn find(&self, schema: Option<&str>, table: &str) -> Query {
+        Query {
+            sql: format!(
+                "SELECT c.oid, n.nspname, c.relname, {KIND}, CASE WHEN c.reltuples < 0 THEN NULL ELSE c.reltuples::bigint END, \
+                 pg_catalog.obj_description(c.oid, 'pg_class'), n.nspname = ANY (pg_catalog.current_schemas(false)) \
+                 FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
+                 WHERE c.relkind IN ('r','p','v','m','f') AND c.relname = $1 AND ($2::text IS NULL OR n.nspname = $2) \
+                 ORDER BY 7 DESC, 2"
+            ),
+            params: vec![json!(table), json!(schema)],
+        }
+    }
+
+    fn similar(&self, _schema: Option<&str>, table: &str) -> Query {
+        Query {
+            sql: format!(
                 "SELECT n.nspname || '.' || c.relname FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
                  WHERE c.relkind IN ('r','p','v','m','f') AND {USER_SCHEMAS} AND c.relname ILIKE $1 ORDER BY 1 LIMIT 5"
             ),
-            &[json!(format!("%{table}%"))],
-            limits,
-            ct,
-        )
-        .await?;
-        let name = schema.map_or(table.to_string(), |s| format!("{s}.{table}"));
-        return Err(not_found(
-            &name,
-            &similar.iter().map(|r| text(r, 0)).collect::<Vec<_>>(),
-        ));
-    };
-    if schema.is_none() && found.len() > 1 && !boolean(first, 6) {
-        let schemas: Vec<String> = found.iter().map(|r| text(r, 1)).collect();
-        return Err(CatalogError::Lookup(format!(
-            "`{table}` exists in several schemas ({}); pass schema, e.g. {{\"table\": \"{table}\", \"schema\": \"{}\"}}",
-            schemas.join(", "),
-            schemas[0]
-        )));
+            params: vec![json!(format!("%{table}%"))],
+        }
     }
-    let oid = first.first().cloned().unwrap_or(Value::Null);
-    let mut detail = TableDetail {
-        schema: text(first, 1),
-        name: text(first, 2),
-        kind: text(first, 3),
-        estimated_rows: int(first, 4),
-        comment: opt_text(first, 5),
-        columns: Vec::new(),
-        primary_key: Vec::new(),
-        foreign_keys: Vec::new(),
-        constraints: Vec::new(),
-        indexes: Vec::new(),
-        referenced_by: Vec::new(),
-    };
-    let columns = fetch(
-        db,
-        "SELECT a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod), NOT a.attnotnull, \
-         CASE WHEN a.attidentity IN ('a', 'd') THEN 'generated ' || CASE a.attidentity WHEN 'a' THEN 'always' ELSE 'by default' END || ' as identity' \
-              WHEN a.attgenerated = 's' THEN 'generated always as (' || pg_catalog.pg_get_expr(d.adbin, d.adrelid) || ') stored' \
-              ELSE pg_catalog.pg_get_expr(d.adbin, d.adrelid) END, \
-         pg_catalog.col_description(a.attrelid, a.attnum) \
-         FROM pg_catalog.pg_attribute a LEFT JOIN pg_catalog.pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum \
-         WHERE a.attrelid = $1 AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum",
-        std::slice::from_ref(&oid),
-        limits,
-        ct,
-    )
-    .await?;
-    detail.columns = columns
+
+    fn header(
+        &self,
+        found: &[Row],
+        schema: Option<&str>,
+        table: &str,
+    ) -> Result<(TableDetail, Vec<Value>), CatalogError> {
+        let first = &found[0];
+        if schema.is_none() && found.len() > 1 && !boolean(first, 6) {
+            let schemas: Vec<String> = found.iter().map(|r| text(r, 1)).collect();
+            return Err(CatalogError::Lookup(format!(
+                "`{table}` exists in several schemas ({}); pass schema, e.g. {{\"table\": \"{table}\", \"schema\": \"{}\"}}",
+                schemas.join(", "),
+                schemas[0]
+            )));
+        }
+        let oid = first.first().cloned().unwrap_or(Value::Null);
+        let detail = TableDetail::new(
+            text(first, 1),
+            text(first, 2),
+            text(first, 3),
+            int(first, 4),
+            opt_text(first, 5),
+        );
+        Ok((detail, vec![oid]))
+    }
+
+    fn parts(&self) -> Vec<(String, Fill)> {
+        vec![
+            (
+                "SELECT a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod), NOT a.attnotnull, \
+                 CASE WHEN a.attidentity IN ('a', 'd') THEN 'generated ' || CASE a.attidentity WHEN 'a' THEN 'always' ELSE 'by default' END || ' as identity' \
+                      WHEN a.attgenerated = 's' THEN 'generated always as (' || pg_catalog.pg_get_expr(d.adbin, d.adrelid) || ') stored' \
+                      ELSE pg_catalog.pg_get_expr(d.adbin, d.adrelid) END, \
+                 pg_catalog.col_description(a.attrelid, a.attnum) \
+                 FROM pg_catalog.pg_attribute a LEFT JOIN pg_catalog.pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum \
+                 WHERE a.attrelid = $1 AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum"
+                    .into(),
+                columns,
+            ),
+            (
+                "SELECT con.conname, con.contype::text, \
+                 ARRAY(SELECT a.attname::text FROM unnest(con.conkey) WITH ORDINALITY k(n, i) JOIN pg_catalog.pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.n ORDER BY k.i), \
+                 fn.nspname, fc.relname, \
+                 ARRAY(SELECT a.attname::text FROM unnest(con.confkey) WITH ORDINALITY k(n, i) JOIN pg_catalog.pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.n ORDER BY k.i), \
+                 pg_catalog.pg_get_constraintdef(con.oid) \
+                 FROM pg_catalog.pg_constraint con LEFT JOIN pg_catalog.pg_class fc ON fc.oid = con.confrelid \
+                 LEFT JOIN pg_catalog.pg_namespace fn ON fn.oid = fc.relnamespace \
+                 WHERE con.conrelid = $1 AND con.contype IN ('p', 'f', 'u', 'c', 'x') ORDER BY con.contype, con.conname"
+                    .into(),
+                constraints,
+            ),
+            (
+                "SELECT i.relname, x.indisunique, x.indisprimary, \
+                 ARRAY(SELECT pg_catalog.pg_get_indexdef(x.indexrelid, (k.i + 1)::int, true) FROM generate_subscripts(x.indkey, 1) k(i) WHERE k.i < x.indnkeyatts ORDER BY k.i), \
+                 pg_catalog.pg_get_indexdef(x.indexrelid) \
+                 FROM pg_catalog.pg_index x JOIN pg_catalog.pg_class i ON i.oid = x.indexrelid \
+                 WHERE x.indrelid = $1 ORDER BY x.indisprimary DESC, i.relname"
+                    .into(),
+                indexes,
+            ),
+            (
+                "SELECT n.nspname, c.relname, \
+                 ARRAY(SELECT a.attname::text FROM unnest(con.conkey) WITH ORDINALITY k(n, i) JOIN pg_catalog.pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.n ORDER BY k.i), \
+                 con.conname \
+                 FROM pg_catalog.pg_constraint con JOIN pg_catalog.pg_class c ON c.oid = con.conrelid \
+                 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
+                 WHERE con.confrelid = $1 AND con.contype = 'f' ORDER BY 1, 2, 4"
+                    .into(),
+                referenced_by,
+            ),
+        ]
+    }
+}
+
+fn columns(detail: &mut TableDetail, rows: &[Row]) {
+    detail.columns = rows
         .iter()
         .map(|r| ColumnDetail {
             name: text(r, 0),
@@ -171,22 +204,11 @@ pub(super) async fn describe(
             comment: opt_text(r, 4),
         })
         .collect();
-    let constraints = fetch(
-        db,
-        "SELECT con.conname, con.contype::text, \
-         ARRAY(SELECT a.attname::text FROM unnest(con.conkey) WITH ORDINALITY k(n, i) JOIN pg_catalog.pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.n ORDER BY k.i), \
-         fn.nspname, fc.relname, \
-         ARRAY(SELECT a.attname::text FROM unnest(con.confkey) WITH ORDINALITY k(n, i) JOIN pg_catalog.pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.n ORDER BY k.i), \
-         pg_catalog.pg_get_constraintdef(con.oid) \
-         FROM pg_catalog.pg_constraint con LEFT JOIN pg_catalog.pg_class fc ON fc.oid = con.confrelid \
-         LEFT JOIN pg_catalog.pg_namespace fn ON fn.oid = fc.relnamespace \
-         WHERE con.conrelid = $1 AND con.contype IN ('p', 'f', 'u', 'c', 'x') ORDER BY con.contype, con.conname",
-        std::slice::from_ref(&oid),
-        limits,
-        ct,
-    )
-    .await?;
-    for r in &constraints {
+}
+
+/// Primary key, foreign keys, and unique, check and exclusion constraints.
+fn constraints(detail: &mut TableDetail, rows: &[Row]) {
+    for r in rows {
         match text(r, 1).as_str() {
             "p" => detail.primary_key = list(r, 2),
             "f" => detail.foreign_keys.push(ForeignKey {
@@ -208,19 +230,10 @@ pub(super) async fn describe(
             }),
         }
     }
-    let indexes = fetch(
-        db,
-        "SELECT i.relname, x.indisunique, x.indisprimary, \
-         ARRAY(SELECT pg_catalog.pg_get_indexdef(x.indexrelid, (k.i + 1)::int, true) FROM generate_subscripts(x.indkey, 1) k(i) WHERE k.i < x.indnkeyatts ORDER BY k.i), \
-         pg_catalog.pg_get_indexdef(x.indexrelid) \
-         FROM pg_catalog.pg_index x JOIN pg_catalog.pg_class i ON i.oid = x.indexrelid \
-         WHERE x.indrelid = $1 ORDER BY x.indisprimary DESC, i.relname",
-        std::slice::from_ref(&oid),
-        limits,
-        ct,
-    )
-    .await?;
-    detail.indexes = indexes
+}
+
+fn indexes(detail: &mut TableDetail, rows: &[Row]) {
+    detail.indexes = rows
         .iter()
         .map(|r| IndexInfo {
             name: text(r, 0),
@@ -230,21 +243,20 @@ pub(super) async fn describe(
             definition: opt_text(r, 4),
         })
         .collect();
-    let refs = fetch(
-        db,
-        "SELECT n.nspname, c.relname, \
-         ARRAY(SELECT a.attname::text FROM unnest(con.conkey) WITH ORDINALITY k(n, i) JOIN pg_catalog.pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.n ORDER BY k.i), \
-         con.conname \
-         FROM pg_catalog.pg_constraint con JOIN pg_catalog.pg_class c ON c.oid = con.conrelid \
-         JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
-         WHERE con.confrelid = $1 AND con.contype = 'f' ORDER BY 1, 2, 4",
-        std::slice::from_ref(&oid),
-        limits,
-        ct,
-    )
-    .await?;
-    detail.referenced_by = refs.iter().map(|r| Reference::from_row(r)).collect();
-    Ok(detail)
+}
+
+fn referenced_by(detail: &mut TableDetail, rows: &[Row]) {
+    detail.referenced_by = rows.iter().map(|r| Reference::from_row(r)).collect();
+}
+
+pub(super) async fn describe(
+    db: &Database,
+    schema: Option<&str>,
+    table: &str,
+    limits: &Limits,
+    ct: &CancellationToken,
+) -> Result<TableDetail, CatalogError> {
+    describe::describe(&Catalog, db, schema, table, limits, ct).await
 }
 
 /// One line per table: `schema.table (kind, ~rows): col type PK, col type → other, …`.

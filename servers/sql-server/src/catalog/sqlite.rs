@@ -4,12 +4,13 @@
 //! Schema names go into the SQL only after they are checked against
 //! `pragma_database_list`, and always as quoted identifiers.
 
-use serde_json::json;
+use serde_json::{Value, json};
 use tokio_util::sync::CancellationToken;
 
+use super::describe::{self, Describe, Fill, Query, Row};
 use super::{
     CatalogError, ColumnDetail, ForeignKey, IndexInfo, Reference, SchemaInfo, TableDetail,
-    TableFilter, TableInfo, TablePage, boolean, fetch, int, not_found, opt_text, text,
+    TableFilter, TableInfo, TablePage, boolean, fetch, int, opt_text, text,
 };
 use crate::config::Limits;
 use crate::db::Database;
@@ -143,67 +144,81 @@ pub(super) async fn tables(
     })
 }
 
-pub(super) async fn describe(
-    db: &Database,
-    schema: Option<&str>,
-    table: &str,
-    limits: &Limits,
-    ct: &CancellationToken,
-) -> Result<TableDetail, CatalogError> {
-    let schema = resolve_schema(db, schema, limits, ct).await?;
-    let found = fetch(
-        db,
-        &format!(
-            "SELECT name, type FROM {}.sqlite_schema WHERE type IN ('table', 'view') AND name = ?1 COLLATE NOCASE ORDER BY name = ?1 DESC LIMIT 1",
-            quote(&schema)
-        ),
-        &[json!(table)],
-        limits,
-        ct,
-    )
-    .await?;
-    let Some(first) = found.first() else {
-        let similar = fetch(
-            db,
-            &format!(
-                "SELECT name FROM {}.sqlite_schema WHERE type IN ('table', 'view') AND name LIKE ?1 ORDER BY name LIMIT 5",
-                quote(&schema)
+/// SQLite's answers to [`Describe`], for one resolved schema: every part is keyed by
+/// `(table, schema)`.
+struct Catalog {
+    schema: String,
+}
+
+impl Describe for Catalog {
+    fn find(&self, _schema: Option<&str>, table: &str) -> Query {
+        Query {
+            sql: format!(
+                "SELECT name, type FROM {}.sqlite_schema WHERE type IN ('table', 'view') AND name = ?1 COLLATE NOCASE ORDER BY name = ?1 DESC LIMIT 1",
+                quote(&self.schema)
             ),
-            &[json!(format!("%{table}%"))],
-            limits,
-            ct,
-        )
-        .await?;
-        return Err(not_found(
-            table,
-            &similar.iter().map(|r| text(r, 0)).collect::<Vec<_>>(),
-        ));
-    };
-    let name = text(first, 0);
-    let key = [json!(name), json!(schema)];
-    let mut detail = TableDetail {
-        schema: schema.clone(),
-        name: name.clone(),
-        kind: text(first, 1),
-        estimated_rows: None,
-        comment: None,
-        columns: Vec::new(),
-        primary_key: Vec::new(),
-        foreign_keys: Vec::new(),
-        constraints: Vec::new(),
-        indexes: Vec::new(),
-        referenced_by: Vec::new(),
-    };
-    let columns = fetch(
-        db,
-        "SELECT name, type, \"notnull\", dflt_value, pk, hidden FROM pragma_table_xinfo(?1, ?2) ORDER BY cid",
-        &key,
-        limits,
-        ct,
-    )
-    .await?;
+            params: vec![json!(table)],
+        }
+    }
+
+    fn similar(&self, _schema: Option<&str>, table: &str) -> Query {
+        Query {
+            sql: format!(
+                "SELECT name FROM {}.sqlite_schema WHERE type IN ('table', 'view') AND name LIKE ?1 ORDER BY name LIMIT 5",
+                quote(&self.schema)
+            ),
+            params: vec![json!(format!("%{table}%"))],
+        }
+    }
+
+    fn missing(&self, _schema: Option<&str>, table: &str) -> String {
+        table.to_string()
+    }
+
+    fn header(
+        &self,
+        found: &[Row],
+        _schema: Option<&str>,
+        _table: &str,
+    ) -> Result<(TableDetail, Vec<Value>), CatalogError> {
+        let first = &found[0];
+        let name = text(first, 0);
+        let key = vec![json!(name), json!(self.schema)];
+        let detail = TableDetail::new(self.schema.clone(), name, text(first, 1), None, None);
+        Ok((detail, key))
+    }
+
+    fn parts(&self) -> Vec<(String, Fill)> {
+        vec![
+            (
+                "SELECT name, type, \"notnull\", dflt_value, pk, hidden FROM pragma_table_xinfo(?1, ?2) ORDER BY cid".into(),
+                columns,
+            ),
+            (
+                "SELECT id, \"table\", \"from\", \"to\" FROM pragma_foreign_key_list(?1, ?2) ORDER BY id, seq".into(),
+                foreign_keys,
+            ),
+            (
+                "SELECT il.name, il.\"unique\", il.origin, ii.name FROM pragma_index_list(?1, ?2) il \
+                 JOIN pragma_index_info(il.name, ?2) ii ORDER BY il.origin = 'pk' DESC, il.name, ii.seqno".into(),
+                indexes,
+            ),
+            (
+                format!(
+                    "SELECT m.name, group_concat(f.\"from\", ',') FROM {}.sqlite_schema m JOIN pragma_foreign_key_list(m.name, ?2) f \
+                     WHERE m.type = 'table' AND f.\"table\" = ?1 COLLATE NOCASE GROUP BY m.name, f.id ORDER BY m.name",
+                    quote(&self.schema)
+                ),
+                referenced_by,
+            ),
+        ]
+    }
+}
+
+/// Columns (hidden ones left out), and the primary key they mark.
+fn columns(detail: &mut TableDetail, rows: &[Row]) {
     let mut pk: Vec<(i64, String)> = Vec::new();
-    for r in &columns {
+    for r in rows {
         let hidden = int(r, 5).unwrap_or(0);
         if hidden == 1 {
             continue;
@@ -231,15 +246,10 @@ pub(super) async fn describe(
     {
         c.nullable = false;
     }
-    let fks = fetch(
-        db,
-        "SELECT id, \"table\", \"from\", \"to\" FROM pragma_foreign_key_list(?1, ?2) ORDER BY id, seq",
-        &key,
-        limits,
-        ct,
-    )
-    .await?;
-    for r in &fks {
+}
+
+fn foreign_keys(detail: &mut TableDetail, rows: &[Row]) {
+    for r in rows {
         let id = int(r, 0).unwrap_or(0);
         let target = text(r, 1);
         let name = Some(format!("fk{id}"));
@@ -251,7 +261,7 @@ pub(super) async fn describe(
             None => detail.foreign_keys.push(ForeignKey {
                 name,
                 columns: vec![text(r, 2)],
-                references_schema: schema.clone(),
+                references_schema: detail.schema.clone(),
                 references_table: target,
                 references_columns: vec![text(r, 3)],
             }),
@@ -264,16 +274,10 @@ pub(super) async fn describe(
             f.references_columns = vec!["(primary key)".into()];
         }
     }
-    let indexes = fetch(
-        db,
-        "SELECT il.name, il.\"unique\", il.origin, ii.name FROM pragma_index_list(?1, ?2) il \
-         JOIN pragma_index_info(il.name, ?2) ii ORDER BY il.origin = 'pk' DESC, il.name, ii.seqno",
-        &key,
-        limits,
-        ct,
-    )
-    .await?;
-    for r in &indexes {
+}
+
+fn indexes(detail: &mut TableDetail, rows: &[Row]) {
+    for r in rows {
         let name = text(r, 0);
         match detail.indexes.iter_mut().find(|i| i.name == name) {
             Some(i) => i.columns.push(text(r, 3)),
@@ -286,28 +290,29 @@ pub(super) async fn describe(
             }),
         }
     }
-    let refs = fetch(
-        db,
-        &format!(
-            "SELECT m.name, group_concat(f.\"from\", ',') FROM {}.sqlite_schema m JOIN pragma_foreign_key_list(m.name, ?2) f \
-             WHERE m.type = 'table' AND f.\"table\" = ?1 COLLATE NOCASE GROUP BY m.name, f.id ORDER BY m.name",
-            quote(&schema)
-        ),
-        &key,
-        limits,
-        ct,
-    )
-    .await?;
-    detail.referenced_by = refs
+}
+
+fn referenced_by(detail: &mut TableDetail, rows: &[Row]) {
+    detail.referenced_by = rows
         .iter()
         .map(|r| Reference {
-            schema: schema.clone(),
+            schema: detail.schema.clone(),
             table: text(r, 0),
             columns: super::list(r, 1),
             name: None,
         })
         .collect();
-    Ok(detail)
+}
+
+pub(super) async fn describe(
+    db: &Database,
+    schema: Option<&str>,
+    table: &str,
+    limits: &Limits,
+    ct: &CancellationToken,
+) -> Result<TableDetail, CatalogError> {
+    let schema = resolve_schema(db, schema, limits, ct).await?;
+    describe::describe(&Catalog { schema }, db, None, table, limits, ct).await
 }
 
 /// One line per table of the main database.
