@@ -4,8 +4,8 @@
 //! directory handle of one root, so nothing (`..`, absolute paths, symlinks,
 //! races) can reach outside. The modules below each do one job:
 //!
-//! - [`sandbox`]: roots and race-free path resolution; its `write` submodule holds
-//!   the write primitives (atomic replace, append, rename, copy, remove).
+//! - [`sandbox`]: roots and race-free path resolution; its submodules hold the
+//!   write primitives (atomic replace, append, rename, copy, remove).
 //! - [`read`]: reading text (head, tail, ranges), media and file metadata.
 //! - [`listing`]: one directory's entries.
 //! - [`walk`]: recursive walks: the directory tree and name search.

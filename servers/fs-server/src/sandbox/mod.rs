@@ -27,6 +27,10 @@
 //! atomic replace ([`Slot::write_atomic`]), append, rename, remove, and
 //! [`Sandbox::copy_tree`]. Temporary entries are named `.NAME.fs-server-tmp-RANDOM`
 //! ([`TEMP_MARKER`]).
+//!
+//! The write side lives in submodules, one job each: `slot` (write-side resolution
+//! and the [`Slot`] operations), `temp` (temporary files and directories and how
+//! they are committed), `tree` (copying and counting directory trees) and `remove`.
 
 use std::ffi::OsString;
 use std::io;
@@ -562,8 +566,17 @@ fn join_display<'a>(paths: impl Iterator<Item = &'a Path>) -> String {
     paths.map(display).collect::<Vec<_>>().join(", ")
 }
 
-mod write;
-pub use write::*;
+mod remove;
+mod slot;
+mod temp;
+mod tree;
+pub use remove::*;
+pub use slot::*;
+pub use temp::*;
+pub use tree::*;
+
+#[cfg(test)]
+mod write_tests;
 
 #[cfg(test)]
 mod tests {
