@@ -11,10 +11,13 @@
 //! - [`rich_text`], [`blocks_to_md`], [`md_to_blocks`]: the Markdown conversions.
 //! - [`properties`]: property values flattened and converted.
 //! - [`fetch`], [`page`], [`listing`]: bounded reading; [`write`]: bounded writing.
-//! - [`server`], [`tools_read`], [`tools_write`]: the MCP surface; [`doctor`].
+//! - [`server`]: the MCP handler glue; [`tools`]: every tool beside its parameters
+//!   and handler (`tools/read.rs`, `tools/write.rs`); [`doctor`].
+//! - [`code_language`]: fenced code's language mapped onto Notion's list.
 
 pub mod blocks_to_md;
 pub mod client;
+pub mod code_language;
 pub mod config;
 pub mod doctor;
 pub mod fetch;
@@ -26,6 +29,5 @@ pub mod prompt;
 pub mod properties;
 pub mod rich_text;
 pub mod server;
-pub mod tools_read;
-pub mod tools_write;
+pub mod tools;
 pub mod write;

@@ -1,6 +1,7 @@
-//! The MCP face of notion-server: the read tools (always) and the write tools (only
-//! with `--allow-write`; otherwise not even listed), sharing one Notion client, and
-//! the `summarize_page` prompt.
+//! The MCP face of notion-server: the `ServerHandler` glue that routes the read
+//! tools (always) and the write tools (only with `--allow-write`; otherwise not even
+//! listed) declared in [`crate::tools`], sharing one Notion client, and the
+//! `summarize_page` prompt.
 
 use std::sync::Arc;
 

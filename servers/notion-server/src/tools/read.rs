@@ -19,6 +19,8 @@ use crate::properties;
 use crate::rich_text;
 use crate::server::NotionServer;
 
+use super::{id_arg, json_arg};
+
 /// Input of `search`.
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct SearchParams {
@@ -96,23 +98,6 @@ pub struct ListCommentsParams {
     /// The cursor from a previous call.
     #[serde(default)]
     pub cursor: Option<String>,
-}
-
-/// An id argument, or an error saying what an id looks like.
-pub(crate) fn id_arg(raw: &str) -> Result<String, ToolError> {
-    crate::ids::parse(raw).map_err(ToolError::new)
-}
-
-/// A JSON argument that may arrive as a JSON-encoded string.
-pub(crate) fn json_arg(name: &str, v: Option<Value>) -> Result<Option<Value>, ToolError> {
-    match v {
-        Some(Value::String(s)) if s.trim().is_empty() => Ok(None),
-        Some(Value::String(s)) => serde_json::from_str(&s)
-            .map(Some)
-            .map_err(|e| ToolError::new(format!("`{name}` is not valid JSON: {e}"))),
-        Some(Value::Null) | None => Ok(None),
-        other => Ok(other),
-    }
 }
 
 fn footer(listing: &Listing, what: &str) -> String {

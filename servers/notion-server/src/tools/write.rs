@@ -18,8 +18,9 @@ use shared::upstream::{Method, UpstreamError};
 use crate::md_to_blocks::{self, Node};
 use crate::properties;
 use crate::server::NotionServer;
-use crate::tools_read::id_arg;
 use crate::write::{self, Context, Progress};
+
+use super::id_arg;
 
 /// Input of `create_page`.
 #[derive(Debug, Deserialize, JsonSchema)]
