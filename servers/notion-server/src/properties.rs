@@ -148,8 +148,9 @@ pub fn title(object: &Value) -> String {
         .unwrap_or_default()
 }
 
-/// Types Notion computes, which a write cannot set.
-const READ_ONLY: &[&str] = &[
+/// Types Notion computes, which a write cannot set. The fake Notion keeps its own
+/// copy; `tests/fake_drift.rs` fails when the two differ.
+pub const READ_ONLY: &[&str] = &[
     "formula",
     "rollup",
     "created_time",

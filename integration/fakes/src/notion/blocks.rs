@@ -62,9 +62,12 @@ const OTHER_KINDS: &[&str] = &[
     "template",
 ];
 
-/// The languages a `code` block accepts.
+/// The languages a `code` block accepts (those Notion's validation error lists).
+/// notion-server keeps its own copy; its `tests/fake_drift.rs` fails when the two
+/// differ.
 pub const LANGUAGES: &[&str] = &[
     "abap",
+    "abc",
     "agda",
     "arduino",
     "ascii art",

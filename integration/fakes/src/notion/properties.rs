@@ -28,7 +28,9 @@ pub struct PropSchema {
     pub formula: Option<FormulaFn>,
 }
 
-/// Properties Notion computes; writing them is refused.
+/// Properties Notion computes or sets only in its app (`button`, `verification`);
+/// writing them is refused. notion-server keeps its own copy; its
+/// `tests/fake_drift.rs` fails when the two differ.
 pub const READ_ONLY: &[&str] = &[
     "formula",
     "rollup",
@@ -37,6 +39,8 @@ pub const READ_ONLY: &[&str] = &[
     "last_edited_time",
     "last_edited_by",
     "unique_id",
+    "button",
+    "verification",
 ];
 
 impl PropSchema {
