@@ -479,6 +479,18 @@ async fn tools_list_is_small_and_writes_are_opt_in() {
         .map(|t| t.name.to_string())
         .collect();
     assert!(!names.is_empty());
+    // Without --allow-write exactly the read tools are listed (sorted by name).
+    assert_eq!(
+        names,
+        [
+            "get_data_source",
+            "get_page",
+            "list_comments",
+            "query_data_source",
+            "search"
+        ],
+        "the read tools, and nothing else, without --allow-write"
+    );
     for w in WRITES {
         assert!(
             !names.iter().any(|n| n == w),
