@@ -294,17 +294,26 @@ const SUBCOMMANDS: [(Command, &str, &str); 2] = [
 /// Parsed command line: the command and the server's options.
 #[derive(Debug)]
 pub struct Invocation<T> {
+    /// What the invocation asks for (serve, doctor, healthcheck).
     pub command: Command,
+    /// The parsed options.
     pub args: T,
 }
 
 /// Why configuration could not be loaded.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
+    /// A flag, environment variable or file value clap refused.
     #[error(transparent)]
     Clap(#[from] clap::Error),
+    /// The `--config` file could not be read or parsed.
     #[error("config file {path}: {message}")]
-    File { path: PathBuf, message: String },
+    File {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong with it.
+        message: String,
+    },
 }
 
 /// Parses the process arguments, environment and config file; on error prints the

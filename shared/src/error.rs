@@ -16,6 +16,7 @@ use rmcp::model::{ContentBlock, IntoContents};
 pub struct ToolError(pub String);
 
 impl ToolError {
+    /// An error with this message for the model.
     pub fn new(message: impl Into<String>) -> Self {
         Self(message.into())
     }

@@ -28,6 +28,7 @@ pub enum Outcome {
 }
 
 impl Outcome {
+    /// The label value of this outcome.
     pub fn as_str(self) -> &'static str {
         match self {
             Outcome::Ok => "ok",
@@ -210,34 +211,42 @@ impl Metrics {
             .inc();
     }
 
+    /// Sets the number of open HTTP connections.
     pub fn set_connections_open(&self, open: usize) {
         self.transport.connections_open.set(gauge_value(open));
     }
 
+    /// Counts a connection closed to make room.
     pub fn count_connection_evicted(&self) {
         self.transport.connections_evicted.inc();
     }
 
+    /// Counts a connection refused because all were busy.
     pub fn count_connection_refused(&self) {
         self.transport.connections_refused.inc();
     }
 
+    /// Sets the number of live (not hibernated) sessions.
     pub fn set_sessions_live(&self, live: usize) {
         self.transport.sessions_live.set(gauge_value(live));
     }
 
+    /// Counts a session closed to make room.
     pub fn count_session_evicted(&self) {
         self.transport.sessions_evicted.inc();
     }
 
+    /// Counts a session refused because all were busy.
     pub fn count_session_refused(&self) {
         self.transport.sessions_refused.inc();
     }
 
+    /// Counts a failed authentication.
     pub fn count_auth_failure(&self) {
         self.transport.auth_failures.inc();
     }
 
+    /// Counts a request refused by the failed-authentication throttle.
     pub fn count_auth_throttled(&self) {
         self.transport.auth_throttled.inc();
     }

@@ -35,10 +35,16 @@ pub enum Refusal {
     /// A token that is not valid here (401 `invalid_token`); the text says why.
     Invalid(String),
     /// A valid token without a scope the request needs (403 `insufficient_scope`).
-    InsufficientScope { needed: Vec<String>, detail: String },
+    InsufficientScope {
+        /// The scopes to ask for.
+        needed: Vec<String>,
+        /// Which call needed them, and why.
+        detail: String,
+    },
 }
 
 impl Refusal {
+    /// The HTTP status this refusal is answered with (401 or 403).
     pub fn status(&self) -> StatusCode {
         match self {
             Self::InsufficientScope { .. } => StatusCode::FORBIDDEN,

@@ -24,10 +24,12 @@ pub enum ModeError {
     #[error(
         "per-user tokens need --http: over stdio no request carries a caller's token (set the server's own token instead)"
     )]
+    /// Per-user mode over stdio.
     NotHttp,
     #[error(
         "per-user tokens: unset {0}; in this mode the server holds no token of its own and acts for each caller with theirs"
     )]
+    /// Per-user mode beside a server-held token (its variable).
     ServerToken(&'static str),
 }
 
@@ -71,6 +73,7 @@ pub struct PerUserTokens {
 }
 
 impl PerUserTokens {
+    /// Checks tokens with `identity`, remembering accepted ones for a few minutes.
     pub fn new(identity: Arc<dyn UpstreamIdentity>) -> Self {
         Self {
             identity,

@@ -9,17 +9,24 @@ use serde::Deserialize;
 /// The fields of the metadata this server uses.
 #[derive(Debug, Clone, Deserialize)]
 pub struct AuthServerMetadata {
+    /// The issuer identifier; must equal the configured one exactly.
     pub issuer: String,
+    /// Where the signing keys (JWKS) are published.
     #[serde(default)]
     pub jwks_uri: Option<String>,
+    /// The RFC 7662 introspection endpoint, if offered.
     #[serde(default)]
     pub introspection_endpoint: Option<String>,
+    /// Where clients send the user to sign in.
     #[serde(default)]
     pub authorization_endpoint: Option<String>,
+    /// Where clients exchange codes for tokens.
     #[serde(default)]
     pub token_endpoint: Option<String>,
+    /// Dynamic client registration (RFC 7591), if offered.
     #[serde(default)]
     pub registration_endpoint: Option<String>,
+    /// PKCE methods supported (MCP clients need `S256`).
     #[serde(default)]
     pub code_challenge_methods_supported: Option<Vec<String>>,
 }
@@ -27,21 +34,33 @@ pub struct AuthServerMetadata {
 /// Why the metadata could not be had.
 #[derive(Debug, thiserror::Error)]
 pub enum DiscoveryError {
+    /// The HTTP client could not be built.
     #[error("could not build an HTTP client: {0}")]
     Client(String),
     #[error(
         "no authorization server metadata for issuer {issuer}: tried {}; check --oauth-issuer (it must be the issuer exactly as its tokens carry it in `iss`) and that the server is reachable from here",
         tried.join(", ")
     )]
-    NotFound { issuer: String, tried: Vec<String> },
+    /// No candidate URL answered with metadata.
+    NotFound {
+        /// The issuer configured.
+        issuer: String,
+        /// Each URL tried, with why it failed.
+        tried: Vec<String>,
+    },
     #[error(
         "the metadata at {url} names issuer {found:?}, not the configured {expected:?}; set --oauth-issuer to the exact issuer"
     )]
+    /// The metadata names another issuer.
     IssuerMismatch {
+        /// Where the metadata was found.
         url: String,
+        /// The issuer configured.
         expected: String,
+        /// The issuer the metadata names.
         found: String,
     },
+    /// The key set could not be fetched or read.
     #[error("the authorization server's signing keys: {0}")]
     Keys(String),
 }

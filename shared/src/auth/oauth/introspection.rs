@@ -27,7 +27,9 @@ pub const REMEMBER_FOR: Duration = Duration::from_secs(30);
 pub struct IntrospectionSettings {
     /// The endpoint; `None` takes the metadata's `introspection_endpoint`.
     pub url: Option<String>,
+    /// This server's client id at the authorization server.
     pub client_id: String,
+    /// Its client secret (never logged).
     pub client_secret: String,
 }
 
@@ -68,6 +70,7 @@ struct Answer {
 }
 
 impl Introspector {
+    /// An introspection client for `settings`, falling back to the metadata's endpoint.
     pub fn new(
         http: reqwest::Client,
         settings: IntrospectionSettings,

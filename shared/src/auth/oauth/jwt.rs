@@ -33,10 +33,13 @@ pub const ALLOWED: [Algorithm; 9] = [
 /// The claims of an access token this server reads.
 #[derive(Debug, Default, Deserialize)]
 pub struct AccessClaims {
+    /// The subject: who the token stands for.
     #[serde(default)]
     pub sub: Option<String>,
+    /// The OAuth client the token was issued to.
     #[serde(default)]
     pub client_id: Option<String>,
+    /// The authorized party (OpenID's name for the client).
     #[serde(default)]
     pub azp: Option<String>,
     /// Space-separated scopes (RFC 9068 `scope`).

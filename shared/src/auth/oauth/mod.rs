@@ -38,7 +38,9 @@ pub struct OAuthSettings {
     pub issuer: String,
     /// This server's canonical resource URI: the MCP endpoint URL clients use.
     pub resource: String,
+    /// The scope needed to use the server at all.
     pub read_scope: String,
+    /// The scope needed for tools that change things.
     pub write_scope: String,
     /// Whether this server has tools that change things (then the write scope is
     /// offered).
@@ -57,9 +59,12 @@ pub enum SetupError {
     #[error(
         "--public-url {0:?} is not an absolute http(s) URL: give the MCP endpoint URL clients use, e.g. https://mcp.example.com/mcp"
     )]
+    /// `--public-url` is not an absolute http(s) URL.
     PublicUrl(String),
+    /// `--oauth-issuer` is not an absolute http(s) URL.
     #[error("--oauth-issuer {0:?} is not an absolute http(s) URL, e.g. https://auth.example.com")]
     Issuer(String),
+    /// The authorization server's metadata or keys could not be had.
     #[error("{0}")]
     Discovery(#[from] discovery::DiscoveryError),
 }

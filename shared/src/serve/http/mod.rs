@@ -64,17 +64,23 @@ pub enum HttpError {
     #[error(
         "refusing to listen on {0} without authentication: a non-loopback address is reachable by other machines. Set MCP_AUTH_TOKEN (or --auth-token), or --oauth-issuer with --public-url, or bind 127.0.0.1."
     )]
+    /// A non-loopback bind without any authentication.
     TokenRequired(SocketAddr),
     #[error(
         "per-user upstream tokens and --oauth-issuer both want the Authorization header: in per-user mode each request's bearer token is the caller's own upstream token; drop one of them"
     )]
+    /// Per-user tokens and OAuth both configured.
     PerUserWithOAuth,
+    /// The OAuth resource server could not be set up.
     #[error("{0}")]
     OAuth(#[from] crate::auth::oauth::SetupError),
+    /// `--auth-token` is empty.
     #[error("the auth token is empty; set a long random value (e.g. `openssl rand -hex 32`)")]
     EmptyToken,
+    /// `--rate-limit` set with a zero burst.
     #[error("--rate-burst must be at least 1 when --rate-limit is set")]
     ZeroBurst,
+    /// A limit that must be at least 1 is 0 (its flag's name).
     #[error("--{0} must be at least 1")]
     Zero(&'static str),
 }
@@ -82,20 +88,33 @@ pub enum HttpError {
 /// Everything the HTTP transport needs, validated.
 #[derive(Debug, Clone)]
 pub struct HttpSettings {
+    /// Where to listen.
     pub addr: SocketAddr,
+    /// The static bearer token, if any.
     pub auth_token: Option<String>,
     /// OAuth 2.1 resource server settings (`writes_offered` is set by the server).
     pub oauth: Option<OAuthSettings>,
+    /// Browser origins allowed.
     pub allowed_origins: Vec<String>,
+    /// `Host` values accepted.
     pub allowed_hosts: Vec<String>,
+    /// Largest request body.
     pub max_body_bytes: usize,
+    /// Requests per second per client address (0: off).
     pub rate_limit: u32,
+    /// Burst above the rate.
     pub rate_burst: u32,
+    /// Failed authentications per client address per minute (0: off).
     pub auth_failures_per_minute: u32,
+    /// How long an idle session is kept.
     pub session_idle: Duration,
+    /// Most sessions, live and hibernated.
     pub max_sessions: usize,
+    /// Most sessions kept live in memory.
     pub live_sessions: usize,
+    /// Connection limits and timeouts.
     pub connections: ConnectionLimits,
+    /// Time in-flight requests get after SIGTERM/SIGINT.
     pub shutdown_grace: Duration,
 }
 
