@@ -7,7 +7,8 @@
 //!
 //! - [`config`]: options and limits.
 //! - [`dsn`]: URLs, read-only connect options, password redaction.
-//! - [`db`]: the configured databases and their pools.
+//! - [`db`]: the configured databases, their pools and held connections (one file per
+//!   engine).
 //! - [`guard`]: the SQL gate (server-faithful lexer + sqlparser rules).
 //! - [`exec`]: running one statement with caps, timeouts, cancellation, reconnects.
 //! - [`render`]: database values as JSON; [`table`]: the compact text table.
@@ -27,7 +28,6 @@ pub mod engine;
 pub mod exec;
 pub mod explain;
 pub mod guard;
-pub mod pg_pool;
 pub mod prompt;
 pub mod render;
 pub mod resources;

@@ -15,6 +15,7 @@ use super::{
 };
 use crate::config::Limits;
 use crate::db::Database;
+use crate::db::mysql::json_valid_column;
 
 const SYSTEM: &str = "('mysql', 'information_schema', 'performance_schema', 'sys')";
 
@@ -286,13 +287,7 @@ async fn json_checked_columns(
         return Vec::new();
     };
     rows.iter()
-        .filter_map(|r| {
-            let clause = text(r, 0);
-            let lower = clause.to_ascii_lowercase();
-            let start = lower.find("json_valid(")? + "json_valid(".len();
-            let end = lower[start..].find(')')? + start;
-            Some(clause[start..end].trim().trim_matches('`').to_string())
-        })
+        .filter_map(|r| json_valid_column(&text(r, 0)))
         .collect()
 }
 

@@ -22,7 +22,6 @@
 //!    million-row result is not drained).
 
 mod error;
-mod held;
 mod mysql;
 mod params;
 mod pg;

@@ -22,10 +22,11 @@ use sqlx::mysql::{MySql, MySqlConnectOptions, MySqlConnection, MySqlPool, MySqlT
 use sqlx::{AssertSqlSafe, Column as _, Connection, Executor, Row, Statement};
 use tokio_util::sync::CancellationToken;
 
-use super::held::Held;
 use super::prepare::{Driver, Prepared, prepare};
 use super::{Collector, Column, ExecError, Failure, GRACE, Race, Rows, race};
 use crate::config::Limits;
+use crate::db::held::Held;
+use crate::db::mysql::json_valid_column;
 use crate::db::{JsonColumns, MySqlFlavor};
 use crate::engine::Engine;
 use crate::render;
@@ -170,11 +171,7 @@ async fn mariadb_json_columns(conn: &mut MySqlConnection) -> JsonColumns {
             let schema: String = r.try_get(0).ok()?;
             let table: String = r.try_get(1).ok()?;
             let clause: String = r.try_get(2).ok()?;
-            let lower = clause.to_ascii_lowercase();
-            let start = lower.find("json_valid(")? + "json_valid(".len();
-            let end = lower[start..].find(')')? + start;
-            let column = clause[start..end].trim().trim_matches('`').to_string();
-            Some((schema, table, column))
+            Some((schema, table, json_valid_column(&clause)?))
         })
         .collect()
 }

@@ -2,7 +2,7 @@
 //! the extended query protocol (one statement per Parse; a second statement is a
 //! protocol error).
 //!
-//! Pooled connections already wait inside that transaction (see `pg_pool`), under the
+//! Pooled connections already wait inside that transaction (see `db::pg`), under the
 //! session's `statement_timeout`: `BEGIN READ ONLY` and a first `SELECT` that takes
 //! the transaction's snapshot, after which PostgreSQL refuses
 //! to make the transaction read-write ("must be set before any query"), so not even a
@@ -27,8 +27,8 @@ use tokio_util::sync::CancellationToken;
 use super::prepare::{Driver, Prepared, prepare};
 use super::{Collector, ExecError, Failure, GRACE, Race, Rows, params, race};
 use crate::config::Limits;
+use crate::db::pg::{CHECKS_CLIENT, Checked, PgPool};
 use crate::engine::Engine;
-use crate::pg_pool::{CHECKS_CLIENT, Checked, PgPool};
 use crate::render;
 
 impl Driver for Postgres {

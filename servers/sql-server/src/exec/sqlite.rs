@@ -16,10 +16,10 @@ use sqlx::sqlite::{Sqlite, SqliteConnection, SqlitePool};
 use sqlx::{Executor, Row, Statement, TypeInfo, ValueRef};
 use tokio_util::sync::CancellationToken;
 
-use super::held::Held;
 use super::prepare::{Driver, Prepared, prepare};
 use super::{Collector, ExecError, Failure, GRACE, Race, Rows, race};
 use crate::config::Limits;
+use crate::db::held::Held;
 use crate::engine::Engine;
 use crate::render;
 

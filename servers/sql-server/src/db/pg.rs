@@ -1,4 +1,4 @@
-//! The PostgreSQL connection pool (deadpool over sqlx's `PgConnection`).
+//! PostgreSQL connections: sql-server's own pool (deadpool over sqlx's `PgConnection`).
 //!
 //! Connections wait in the pool inside a fresh read-only transaction
 //! ([`RESET`]), so a statement starts with no round trip of its own. When a
