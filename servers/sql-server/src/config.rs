@@ -108,6 +108,7 @@ pub struct SqlArgs {
     pub pool_size: u32,
 
     #[command(flatten)]
+    /// The options every server shares (transport, logging, authentication).
     pub common: CommonArgs,
 }
 
@@ -129,8 +130,11 @@ pub enum SslMode {
 /// Bounds every call works within.
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {
+    /// Most rows a result returns.
     pub max_rows: usize,
+    /// Most bytes of JSON a result returns.
     pub max_bytes: usize,
+    /// How long a statement may run before the server stops it.
     pub timeout: Duration,
 }
 

@@ -28,12 +28,16 @@ use crate::engine::Engine;
 /// Connect options for one database, by engine.
 #[derive(Debug, Clone)]
 pub enum Target {
+    /// A SQLite file.
     Sqlite(SqliteConnectOptions),
+    /// A PostgreSQL server.
     Postgres(PgConnectOptions),
+    /// A MySQL or MariaDB server.
     MySql(MySqlConnectOptions),
 }
 
 impl Target {
+    /// The engine this target is served by.
     pub fn engine(&self) -> Engine {
         match self {
             Target::Sqlite(_) => Engine::Sqlite,
@@ -46,8 +50,11 @@ impl Target {
 /// Settings that apply to every URL.
 #[derive(Debug, Clone, Default)]
 pub struct Secrets {
+    /// The password, when not in the URL (`--password-file`).
     pub password: Option<String>,
+    /// TLS mode for server connections (`--ssl-mode`).
     pub ssl_mode: Option<SslMode>,
+    /// CA certificate to verify servers with (`--ssl-ca`).
     pub ssl_ca: Option<PathBuf>,
     /// How long an idle PostgreSQL transaction may stay open (safety net).
     pub idle_transaction: Option<Duration>,

@@ -6,8 +6,11 @@ use std::fmt;
 /// where the two differ at run time (timeouts), the connection reports which it is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Engine {
+    /// SQLite files.
     Sqlite,
+    /// PostgreSQL servers.
     Postgres,
+    /// MySQL and MariaDB servers.
     MySql,
 }
 

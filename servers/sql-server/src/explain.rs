@@ -16,10 +16,13 @@ use crate::exec::Rows;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum PlanFormat {
-    // The engine's readable text plan (default).
+    // The engine's readable text plan (default). (`//`, not `///`: a doc comment would
+    // change `explain`'s input schema.)
     #[default]
+    #[allow(missing_docs)]
     Text,
     // The engine's JSON plan (PostgreSQL, MySQL/MariaDB); SQLite always gives its tree.
+    #[allow(missing_docs)]
     Json,
 }
 

@@ -4,6 +4,7 @@
 
 use rmcp::model::{Prompt, PromptArgument};
 
+/// The prompt's name in `prompts/list`.
 pub const NAME: &str = "explore_database";
 
 /// The prompt as listed.

@@ -33,20 +33,28 @@ const SEGMENT: &AsciiSet = &CONTROLS
 /// What a `sql://` URI names.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Target {
+    /// `sql://DATABASE`: a database's overview.
     Overview {
+        /// The database.
         database: String,
     },
+    /// `sql://DATABASE/SCHEMA/TABLE`: one table's description.
     Table {
+        /// The database.
         database: String,
+        /// The table's schema.
         schema: String,
+        /// The table.
         table: String,
     },
 }
 
+/// The URI of a database's overview.
 pub fn overview_uri(database: &str) -> String {
     format!("sql://{}", utf8_percent_encode(database, SEGMENT))
 }
 
+/// The URI of one table's description.
 pub fn table_uri(database: &str, schema: &str, table: &str) -> String {
     format!(
         "sql://{}/{}/{}",
@@ -97,6 +105,7 @@ pub fn overview_template() -> ResourceTemplate {
         .with_mime_type("text/plain")
 }
 
+/// The listed resource for a database's overview.
 pub fn overview_resource(database: &str, engine: &str) -> Resource {
     Resource::new(overview_uri(database), format!("{database} overview"))
         .with_title(format!("Database {database} ({engine}): all tables"))
@@ -106,6 +115,7 @@ pub fn overview_resource(database: &str, engine: &str) -> Resource {
         .with_mime_type("text/plain")
 }
 
+/// The listed resource for one table.
 pub fn table_resource(database: &str, schema: &str, table: &str, kind: &str) -> Resource {
     Resource::new(
         table_uri(database, schema, table),

@@ -27,6 +27,7 @@ use crate::exec::{self, ExecError};
 /// A schema (PostgreSQL/MySQL) or attached database (SQLite).
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct SchemaInfo {
+    /// Its name.
     pub name: String,
     /// Tables and views in it.
     pub tables: Option<i64>,
@@ -38,7 +39,9 @@ pub struct SchemaInfo {
 /// One table or view in a listing.
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct TableInfo {
+    /// The schema it is in.
     pub schema: String,
+    /// Its name.
     pub name: String,
     /// table, view, materialized view, foreign table.
     pub kind: String,
@@ -46,6 +49,7 @@ pub struct TableInfo {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub estimated_rows: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    /// Its comment, if it has one.
     pub comment: Option<String>,
 }
 
@@ -65,22 +69,29 @@ impl TableInfo {
 /// A page of tables.
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct TablePage {
+    /// The tables on this page.
     pub tables: Vec<TableInfo>,
     /// How many tables match in all.
     pub total: i64,
+    /// How many matching tables come before this page.
     pub offset: i64,
 }
 
 /// A column of a described table.
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct ColumnDetail {
+    /// Its name.
     pub name: String,
     #[serde(rename = "type")]
+    /// Its type as the engine writes it (with length, precision, etc.).
     pub type_name: String,
+    /// Whether it accepts NULL.
     pub nullable: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
+    /// Its default, or how it is generated.
     pub default: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    /// Its comment, if it has one.
     pub comment: Option<String>,
 }
 
@@ -88,20 +99,29 @@ pub struct ColumnDetail {
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct ForeignKey {
     #[serde(skip_serializing_if = "Option::is_none")]
+    /// The constraint name, where the engine has one.
     pub name: Option<String>,
+    /// The referencing columns, in key order.
     pub columns: Vec<String>,
+    /// The schema of the referenced table.
     pub references_schema: String,
+    /// The referenced table.
     pub references_table: String,
+    /// The referenced columns, in key order.
     pub references_columns: Vec<String>,
 }
 
 /// A table that references the described one.
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Reference {
+    /// The referencing table's schema.
     pub schema: String,
+    /// The referencing table.
     pub table: String,
+    /// Its referencing columns, in key order.
     pub columns: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    /// The constraint name, where the engine has one.
     pub name: Option<String>,
 }
 
@@ -120,9 +140,13 @@ impl Reference {
 /// An index.
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct IndexInfo {
+    /// Its name.
     pub name: String,
+    /// The indexed columns (or expressions), in order.
     pub columns: Vec<String>,
+    /// Whether it enforces uniqueness.
     pub unique: bool,
+    /// Whether it is the primary key's index.
     pub primary: bool,
     /// The engine's own definition, when it gives one.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -132,26 +156,40 @@ pub struct IndexInfo {
 /// A unique or check constraint.
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Constraint {
+    /// Its name.
     pub name: String,
+    /// `unique`, `check` or `exclude`.
     pub kind: String,
+    /// Its definition, as SQL.
     pub definition: String,
 }
 
 /// Everything about one table.
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct TableDetail {
+    /// The schema it is in.
     pub schema: String,
+    /// Its name.
     pub name: String,
+    /// table, view, materialized view, foreign table.
     pub kind: String,
     #[serde(skip_serializing_if = "Option::is_none")]
+    /// The engine's row estimate from its statistics (not exact).
     pub estimated_rows: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    /// Its comment, if it has one.
     pub comment: Option<String>,
+    /// Its columns, in order.
     pub columns: Vec<ColumnDetail>,
+    /// The primary key's columns, in key order (empty without one).
     pub primary_key: Vec<String>,
+    /// Its foreign keys.
     pub foreign_keys: Vec<ForeignKey>,
+    /// Its unique, check and exclusion constraints.
     pub constraints: Vec<Constraint>,
+    /// Its indexes, the primary key's first.
     pub indexes: Vec<IndexInfo>,
+    /// The tables whose foreign keys reference it.
     pub referenced_by: Vec<Reference>,
 }
 
@@ -183,6 +221,7 @@ impl TableDetail {
 /// A catalog failure the model can act on.
 #[derive(Debug, Clone)]
 pub enum CatalogError {
+    /// A catalog query failed.
     Exec(ExecError),
     /// Not found, ambiguous, or a bad argument: the text says what to do.
     Lookup(String),
@@ -241,10 +280,13 @@ pub async fn schemas(
 /// What to list.
 #[derive(Debug, Clone, Default)]
 pub struct TableFilter {
+    /// Only this schema; all user schemas when `None`.
     pub schema: Option<String>,
     /// Case-insensitive; `%` and `_` are LIKE wildcards; plain text matches anywhere.
     pub name: Option<String>,
+    /// Tables per page.
     pub limit: i64,
+    /// Tables to skip.
     pub offset: i64,
 }
 
@@ -323,9 +365,13 @@ fn split_name(schema: Option<&str>, table: &str) -> (Option<String>, String) {
 /// One table in a database overview.
 #[derive(Debug, Clone)]
 pub struct OverviewLine {
+    /// The schema it is in.
     pub schema: String,
+    /// The table's name.
     pub table: String,
+    /// table, view, materialized view, foreign table.
     pub kind: String,
+    /// The engine's row estimate, where it keeps one.
     pub estimated_rows: Option<i64>,
     /// `col type [PK] [→ table], …`
     pub columns: String,

@@ -37,25 +37,33 @@ pub use sqlite::missing_sqlite_file;
 /// A pool per engine.
 #[derive(Debug, Clone)]
 pub enum Pool {
+    /// A SQLite file, opened read-only.
     Sqlite(SqlitePool),
+    /// A PostgreSQL server, through sql-server's own pool.
     Postgres(PgPool),
+    /// A MySQL or MariaDB server, and what it turned out to be.
     MySql(MySqlPool, Arc<MySqlFlavor>),
 }
 
 /// One configured database.
 #[derive(Debug)]
 pub struct Database {
+    /// The name calls use to pick it (`--database NAME=URL`; `default` for `--url`).
     pub name: String,
+    /// Its engine.
     pub engine: Engine,
     /// The URL with any password replaced by `***`.
     pub url: String,
+    /// Its connection pool.
     pub pool: Pool,
 }
 
 /// Pool sizing and timeouts.
 #[derive(Debug, Clone, Copy)]
 pub struct PoolSettings {
+    /// Most connections open at once (`--pool-size`).
     pub size: u32,
+    /// How long to wait for a connection (`--connect-timeout`).
     pub connect_timeout: Duration,
     /// The statement timeout a PostgreSQL connection's waiting transaction carries.
     pub statement_timeout: Duration,

@@ -39,6 +39,7 @@ pub fn json_valid_column(clause: &str) -> Option<String> {
 const JSON_COLUMNS_TTL: Duration = Duration::from_secs(60);
 
 impl MySqlFlavor {
+    /// Whether the server is MariaDB (known once a connection has been made).
     pub fn is_mariadb(&self) -> bool {
         self.is_mariadb.get().copied().unwrap_or(false)
     }
@@ -52,6 +53,7 @@ impl MySqlFlavor {
             .map(|(_, cols)| cols.clone())
     }
 
+    /// Caches `columns` as MariaDB's JSON columns for a minute, and returns them.
     pub fn set_json_columns(&self, columns: JsonColumns) -> Arc<JsonColumns> {
         let columns = Arc::new(columns);
         if let Ok(mut guard) = self.json_columns.lock() {

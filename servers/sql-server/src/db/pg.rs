@@ -165,6 +165,7 @@ pub struct Checked {
 }
 
 impl Checked {
+    /// The connection, inside its read-only transaction.
     pub fn conn(&mut self) -> &mut PgConnection {
         self.conn.as_mut().expect("connection held")
     }

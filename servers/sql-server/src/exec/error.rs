@@ -10,7 +10,12 @@ use crate::db::Database;
 #[derive(Debug, Clone)]
 pub enum ExecError {
     /// No connection could be made (or kept).
-    Unreachable { detail: String, context: String },
+    Unreachable {
+        /// The driver's reason.
+        detail: String,
+        /// Which database, once known (its name and redacted URL).
+        context: String,
+    },
     /// The SQLite file is not there (the message names it and where it was sought).
     MissingFile(String),
     /// The statement ran past its time limit and was stopped on the server.
@@ -20,7 +25,12 @@ pub enum ExecError {
     /// The parameters do not fit the statement.
     Params(String),
     /// The database refused or failed the statement.
-    Database { message: String, read_only: bool },
+    Database {
+        /// The database's message, with where in the statement when it says.
+        message: String,
+        /// Whether the refusal came from the read-only transaction or session.
+        read_only: bool,
+    },
     /// Anything else (a bug, or an unexpected driver error).
     Internal(String),
 }

@@ -45,6 +45,8 @@ const GRACE: Duration = Duration::from_secs(2);
 /// A column of a result.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, schemars::JsonSchema)]
 pub struct Column {
+    // No doc comment: it would become a description in `query`'s output schema.
+    #[allow(missing_docs)]
     pub name: String,
     /// The engine's type name, e.g. INT4, NUMERIC, TIMESTAMPTZ, VARCHAR, TEXT.
     #[serde(rename = "type")]
@@ -63,11 +65,15 @@ pub enum Cut {
 /// A statement's result, bounded.
 #[derive(Debug, Clone)]
 pub struct Rows {
+    /// The result columns, in order.
     pub columns: Vec<Column>,
+    /// The rows, each in column order.
     pub rows: Vec<Vec<Value>>,
+    /// Why rows were cut, if they were.
     pub cut: Option<Cut>,
     /// JSON size of `rows`.
     pub bytes: usize,
+    /// How long the statement took.
     pub elapsed: Duration,
 }
 

@@ -32,9 +32,15 @@ pub enum LexError {
     /// A string, quoted identifier or comment never ends.
     Unterminated(&'static str),
     /// A MySQL/MariaDB executable comment (`/*!…*/` or `/*M!…*/`): the server runs it.
-    ExecutableComment { at: usize },
+    ExecutableComment {
+        /// Byte offset where it starts.
+        at: usize,
+    },
     /// Something other than whitespace or comments follows a top-level `;`.
-    SeveralStatements { at: usize },
+    SeveralStatements {
+        /// Byte offset of what follows the `;`.
+        at: usize,
+    },
 }
 
 /// Lexes `sql` as `engine`'s server would (PostgreSQL with `standard_conforming_strings`

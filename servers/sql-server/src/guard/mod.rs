@@ -51,7 +51,9 @@ pub enum Kind {
 /// An approved statement: the text to send (a trailing `;` removed) and its kind.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Approved {
+    /// The statement to run, as approved.
     pub sql: String,
+    /// What kind of statement it is.
     pub kind: Kind,
 }
 
