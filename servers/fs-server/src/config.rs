@@ -76,3 +76,27 @@ impl FsArgs {
         all
     }
 }
+
+/// Output bounds and what the user opted into, from the command line.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    pub max_read_bytes: usize,
+    pub max_media_bytes: u64,
+    pub max_list_entries: usize,
+    /// `--allow-write`: the tools that change files are listed and callable.
+    pub allow_write: bool,
+    /// `--allow-delete` (with `--allow-write`): `delete_path` too.
+    pub allow_delete: bool,
+}
+
+impl Limits {
+    pub fn from_args(args: &FsArgs) -> Self {
+        Self {
+            max_read_bytes: args.max_read_bytes,
+            max_media_bytes: args.max_media_bytes,
+            max_list_entries: args.max_list_entries,
+            allow_write: args.allow_write,
+            allow_delete: args.allow_write && args.allow_delete,
+        }
+    }
+}

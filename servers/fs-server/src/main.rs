@@ -33,7 +33,7 @@ async fn serve(args: FsArgs) -> anyhow::Result<()> {
             .map_err(|e| anyhow::anyhow!("{e} (run `fs-server doctor` for details)"))?,
     );
     tracing::info!(roots = roots.len(), "fs-server starting");
-    let limits = fs_server::server::Limits::from_args(&args);
+    let limits = fs_server::config::Limits::from_args(&args);
     let options = shared::serve::ServeOptions {
         writes: args.allow_write,
         ..Default::default()

@@ -12,9 +12,10 @@ use rmcp::ErrorData as McpError;
 use rmcp::model::Root;
 use rmcp::model::{ReadResourceResult, ResourceContents, ResourceTemplate};
 
-use crate::read::{MediaContent, ReadTextParams};
+use crate::config::Limits;
+use crate::media::{MediaContent, read_media};
 use crate::sandbox::Sandbox;
-use crate::server::Limits;
+use crate::text::{Range, read_text};
 
 /// The one template fs-server offers.
 pub fn file_template() -> ResourceTemplate {
@@ -40,11 +41,14 @@ pub fn read(sandbox: &Sandbox, uri: &str, limits: &Limits) -> Result<ReadResourc
         )
     })?;
     let path_text = path.to_string_lossy().into_owned();
-    let params = ReadTextParams {
-        path: path_text.clone(),
-        ..Default::default()
-    };
-    match crate::read::read_text(sandbox, &params, limits.max_read_bytes) {
+    match read_text(
+        sandbox,
+        &path_text,
+        Range::WHOLE,
+        false,
+        limits.max_read_bytes,
+        false,
+    ) {
         Ok(text) => Ok(ReadResourceResult::new(vec![
             ResourceContents::TextResourceContents {
                 uri: uri.to_string(),
@@ -54,7 +58,7 @@ pub fn read(sandbox: &Sandbox, uri: &str, limits: &Limits) -> Result<ReadResourc
             },
         ])),
         Err(crate::error::FsError::NotText { .. }) => {
-            let media = crate::read::read_media(sandbox, &path_text, limits.max_media_bytes)
+            let media = read_media(sandbox, &path_text, limits.max_media_bytes)
                 .map_err(|e| not_found_or_invalid(uri, e))?;
             let (mime, blob) = match media {
                 MediaContent::Image { mime, data_base64 }

@@ -6,9 +6,10 @@ use std::sync::Arc;
 
 use fs_server::control::Control;
 use fs_server::error::FsError;
-use fs_server::grep::{CaseMode, GrepParams, grep};
 use fs_server::sandbox::Sandbox;
-use fs_server::walk::{DirectoryTreeParams, SearchFilesParams, directory_tree, search_files};
+use fs_server::tools::browse::{DirectoryTreeParams, directory_tree};
+use fs_server::tools::grep::{CaseMode, GrepParams, grep};
+use fs_server::tools::search::{SearchFilesParams, search_files};
 use tempfile::TempDir;
 use tokio_util::sync::CancellationToken;
 

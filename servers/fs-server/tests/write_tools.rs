@@ -6,11 +6,11 @@ use std::fs;
 use std::os::unix::fs::{PermissionsExt, symlink};
 use std::path::{Path, PathBuf};
 
-use fs_server::edit::{EditFileParams, EditOp, edit_file};
 use fs_server::error::FsError;
-use fs_server::read::{ReadTextParams, read_text_with_hash};
 use fs_server::sandbox::{Sandbox, TEMP_MARKER};
-use fs_server::write::{
+use fs_server::tools::edit::{EditFileParams, EditOp, edit_file};
+use fs_server::tools::read::{ReadTextParams, read_text_with_hash};
+use fs_server::tools::write::{
     AppendFileParams, CopyPathParams, CreateDirectoryParams, DeletePathParams, MovePathParams,
     WriteFileParams, append_file, copy_path, create_directory, delete_path, move_path, write_file,
 };

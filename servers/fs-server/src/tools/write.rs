@@ -1,28 +1,36 @@
-//! Changing files: write, append, create directories, move, copy and delete.
+//! The tools that change files, routed only when the user opted in
+//! (`--allow-write`; `delete_path` also needs `--allow-delete`): `write_file`,
+//! `append_file`, `create_directory`, `move_path`, `copy_path` and `delete_path`,
+//! each with its parameters and its handler.
 //!
-//! Every function here is synchronous (callers run it on a blocking thread), resolves
+//! Every handler is synchronous (the tool runs it on a blocking thread), resolves
 //! its paths with the sandbox's write-side rules ([`Sandbox::resolve_for_write`],
 //! [`Sandbox::resolve_entry`]), acts through a [`Slot`] (the parent directory's
 //! handle and one name), and holds a [`PathLock`] on the paths it touches, so a
 //! hash check and the write that follows it are atomic with respect to this
 //! server's other calls. Each returns a text saying exactly what changed.
+//! Annotations follow what a call can do at worst: a tool that may replace or remove
+//! existing data is destructive; one whose repetition with the same arguments
+//! changes nothing more is idempotent.
 
-use std::collections::BTreeSet;
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
-use std::sync::{Condvar, Mutex, PoisonError};
 
+use rmcp::handler::server::wrapper::Parameters;
+use rmcp::{tool, tool_router};
 use schemars::JsonSchema;
 use serde::Deserialize;
+use shared::ToolError;
 
 use crate::error::{FsError, FsResult};
 use crate::format::{human_size, plural};
+use crate::guard::{PathLock, parse_sha256, verify_unchanged};
 use crate::hash::{sha256_of, sha256_of_reader};
 use crate::sandbox::{
-    CopyReport, EntryKind, FileLock, Resolved, Sandbox, Slot, TreeStats, WriteOptions, Written,
+    CopyReport, EntryKind, Resolved, Sandbox, Slot, TreeStats, WriteOptions, Written,
 };
+use crate::server::FsServer;
 
-/// Most entries one `copy_path` call copies.
 pub const MAX_COPY_ENTRIES: u64 = 100_000;
 /// Most skipped entries a copy report lists one by one.
 const MAX_LISTED_SKIPS: usize = 50;
@@ -122,90 +130,6 @@ pub struct DeletePathParams {
     pub dry_run: Option<bool>,
 }
 
-// ---------------------------------------------------------------------------
-// Locks and hashes
-// ---------------------------------------------------------------------------
-
-/// Paths some call of this server is changing now.
-static HELD: Mutex<BTreeSet<PathBuf>> = Mutex::new(BTreeSet::new());
-static RELEASED: Condvar = Condvar::new();
-
-/// Holds a set of host paths against this server's other changes (every client and
-/// session of this process), taken all at once so two calls never deadlock.
-#[must_use = "the lock is released when dropped"]
-pub struct PathLock {
-    paths: Vec<PathBuf>,
-}
-
-impl PathLock {
-    /// Waits until none of `paths` is held, then holds them all.
-    pub fn acquire(paths: &[&Path]) -> Self {
-        let mut held = HELD.lock().unwrap_or_else(PoisonError::into_inner);
-        while paths.iter().any(|p| held.contains(*p)) {
-            held = RELEASED.wait(held).unwrap_or_else(PoisonError::into_inner);
-        }
-        let paths: Vec<PathBuf> = paths.iter().map(|p| p.to_path_buf()).collect();
-        held.extend(paths.iter().cloned());
-        Self { paths }
-    }
-}
-
-impl Drop for PathLock {
-    fn drop(&mut self) {
-        let mut held = HELD.lock().unwrap_or_else(PoisonError::into_inner);
-        for p in &self.paths {
-            held.remove(p);
-        }
-        RELEASED.notify_all();
-    }
-}
-
-/// Normalises a client's expected hash: 64 hex digits, any case, with or without a
-/// `sha256:` prefix.
-pub fn parse_sha256(input: &str) -> FsResult<String> {
-    let trimmed = input.trim();
-    let digits = trimmed
-        .strip_prefix("sha256:")
-        .unwrap_or(trimmed)
-        .trim()
-        .to_ascii_lowercase();
-    if digits.len() == 64 && digits.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return Ok(digits);
-    }
-    Err(FsError::InvalidArgument(format!(
-        "expected_sha256 {input:?} is not a SHA-256: pass the 64 hex digits shown after `sha256:` by read_text_file or get_file_info, or omit it"
-    )))
-}
-
-/// Refuses unless the file at `slot` exists with content hashing to `expected`.
-/// Returns the file's lock (see [`Slot::lock_file`]): hold it, and the slot's
-/// [`PathLock`], until the write is done, so the check and the write are one step
-/// for every fs-server process.
-pub fn verify_unchanged(slot: &Slot, expected: &str, action: &'static str) -> FsResult<FileLock> {
-    let Some(mut lock) = slot.lock_file(action)? else {
-        return Err(conflict(
-            slot,
-            expected,
-            "missing: the file does not exist any more".into(),
-        ));
-    };
-    let reader = lock.reader().map_err(|e| FsError::io(slot.path(), e))?;
-    let actual = sha256_of_reader(reader).map_err(|e| FsError::io(slot.path(), e))?;
-    if actual != expected {
-        return Err(conflict(slot, expected, actual));
-    }
-    Ok(lock)
-}
-
-/// The error for a file whose hash is `actual` where `expected` was required.
-pub fn conflict(slot: &Slot, expected: &str, actual: String) -> FsError {
-    FsError::Conflict {
-        path: slot.path().display().to_string(),
-        expected: expected.to_string(),
-        actual,
-    }
-}
-
 /// The hash of the file at `slot` now (for reporting after an in-place change), if
 /// it is a regular file no larger than `limit`.
 fn current_sha256(slot: &Slot, limit: u64) -> Option<String> {
@@ -215,6 +139,108 @@ fn current_sha256(slot: &Slot, limit: u64) -> Option<String> {
     }
     let file = slot.open_read("hashing").ok()??;
     sha256_of_reader(file).ok()
+}
+
+#[tool_router(router = write_router, vis = "pub(crate)")]
+impl FsServer {
+    #[tool(
+        description = "Create a file or replace its whole content, atomically (a crash leaves the old or the new file); keeps its permissions; never replaces a directory. Example: {\"path\": \"notes/todo.md\", \"content\": \"# TODO\\n- tests\\n\", \"create_parents\": true}. To change part of a file use edit_file.",
+        annotations(
+            read_only_hint = false,
+            destructive_hint = true,
+            idempotent_hint = true,
+            open_world_hint = false
+        )
+    )]
+    async fn write_file(
+        &self,
+        Parameters(p): Parameters<WriteFileParams>,
+    ) -> Result<String, ToolError> {
+        self.blocking(move |sb| write_file(sb, &p)).await
+    }
+
+    #[tool(
+        description = "Create a directory and any missing parents; fine if it exists. Example: {\"path\": \"src/utils/helpers\"}",
+        annotations(
+            read_only_hint = false,
+            destructive_hint = false,
+            idempotent_hint = true,
+            open_world_hint = false
+        )
+    )]
+    async fn create_directory(
+        &self,
+        Parameters(p): Parameters<CreateDirectoryParams>,
+    ) -> Result<String, ToolError> {
+        self.blocking(move |sb| create_directory(sb, &p)).await
+    }
+
+    #[tool(
+        description = "Move or rename a file, directory or symbolic link (the link itself, not its target). Example: {\"source\": \"draft.md\", \"destination\": \"docs/final.md\"}",
+        annotations(
+            read_only_hint = false,
+            destructive_hint = true,
+            idempotent_hint = false,
+            open_world_hint = false
+        )
+    )]
+    async fn move_path(
+        &self,
+        Parameters(p): Parameters<MovePathParams>,
+    ) -> Result<String, ToolError> {
+        self.blocking(move |sb| move_path(sb, &p)).await
+    }
+
+    #[tool(
+        description = "Copy a file or a whole directory. Example: {\"source\": \"templates/basic\", \"destination\": \"projects/new\"}",
+        annotations(
+            read_only_hint = false,
+            destructive_hint = true,
+            idempotent_hint = true,
+            open_world_hint = false
+        )
+    )]
+    async fn copy_path(
+        &self,
+        Parameters(p): Parameters<CopyPathParams>,
+    ) -> Result<String, ToolError> {
+        self.blocking(move |sb| copy_path(sb, &p)).await
+    }
+
+    #[tool(
+        description = "Append text to the end of a file, creating it if missing. Example: {\"path\": \"CHANGELOG.md\", \"content\": \"- fixed the parser\\n\"}",
+        annotations(
+            read_only_hint = false,
+            destructive_hint = false,
+            idempotent_hint = false,
+            open_world_hint = false
+        )
+    )]
+    async fn append_file(
+        &self,
+        Parameters(p): Parameters<AppendFileParams>,
+    ) -> Result<String, ToolError> {
+        self.blocking(move |sb| append_file(sb, &p)).await
+    }
+}
+
+#[tool_router(router = delete_router, vis = "pub(crate)")]
+impl FsServer {
+    #[tool(
+        description = "Delete a file, a symbolic link (never its target) or a directory. Cannot be undone; roots are never deleted. Example: {\"path\": \"build/old.log\", \"dry_run\": true}",
+        annotations(
+            read_only_hint = false,
+            destructive_hint = true,
+            idempotent_hint = false,
+            open_world_hint = false
+        )
+    )]
+    async fn delete_path(
+        &self,
+        Parameters(p): Parameters<DeletePathParams>,
+    ) -> Result<String, ToolError> {
+        self.blocking(move |sb| delete_path(sb, &p)).await
+    }
 }
 
 // ---------------------------------------------------------------------------
@@ -647,44 +673,6 @@ fn delete_preview(sb: &Sandbox, slot: &Slot, recursive: bool) -> FsResult<String
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn sha256_input_is_normalised() {
-        let hex = "ab".repeat(32);
-        assert_eq!(parse_sha256(&hex).unwrap(), hex);
-        assert_eq!(
-            parse_sha256(&format!(" sha256:{} ", hex.to_uppercase())).unwrap(),
-            hex
-        );
-        let err = parse_sha256("abc").unwrap_err();
-        assert!(err.to_string().contains("64 hex digits"), "{err}");
-        assert!(parse_sha256(&"g".repeat(64)).is_err());
-    }
-
-    #[test]
-    fn locks_exclude_each_other_and_release() {
-        use std::sync::Arc;
-        use std::sync::atomic::{AtomicUsize, Ordering};
-        let inside = Arc::new(AtomicUsize::new(0));
-        let path = PathBuf::from("/lock-test/same");
-        let threads: Vec<_> = (0..8)
-            .map(|_| {
-                let inside = inside.clone();
-                let path = path.clone();
-                std::thread::spawn(move || {
-                    for _ in 0..50 {
-                        let _l = PathLock::acquire(&[&path, Path::new("/lock-test/other")]);
-                        assert_eq!(inside.fetch_add(1, Ordering::SeqCst), 0);
-                        inside.fetch_sub(1, Ordering::SeqCst);
-                    }
-                })
-            })
-            .collect();
-        for t in threads {
-            t.join().unwrap();
-        }
-        let _again = PathLock::acquire(&[&path]);
-    }
 
     #[test]
     fn stats_read_naturally() {

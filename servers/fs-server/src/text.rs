@@ -1,5 +1,5 @@
-//! Reading files: text (whole, head, tail or a line range) bounded by a byte cap,
-//! media as base64, several text files at once, and file metadata.
+//! Reading a text file, whole or in part, bounded by a byte cap: the engine behind
+//! `read_text_file`, `read_multiple_files` and text resources.
 //!
 //! Every function here is synchronous (callers run it on a blocking thread) and
 //! opens files only through the [`Sandbox`]. Text is read as a stream: head and
@@ -8,16 +8,10 @@
 //! notice, a byte scan to count its lines when it is not enormous).
 
 use std::io::{self, BufRead, BufReader, Read, Seek, SeekFrom};
-use std::path::Path;
-
-use base64::Engine;
-use schemars::JsonSchema;
-use serde::Deserialize;
 
 use crate::error::{FsError, FsResult};
-use crate::format::{human_size, iso8601, kind_name};
-use crate::hash::{HASH_LIMIT, sha256_of, sha256_of_file};
-use crate::sandbox::{Resolved, Sandbox};
+use crate::hash::{HASH_LIMIT, sha256_of};
+use crate::sandbox::Sandbox;
 
 /// Size of the read buffer for text, and of the backwards steps of `tail`.
 pub const CHUNK: usize = 64 * 1024;
@@ -27,133 +21,27 @@ const SNIFF_BYTES: usize = 8 * 1024;
 const COUNT_LIMIT: u64 = 1 << 30;
 /// Width of the right-aligned line number (as `cat -n`).
 const NUMBER_WIDTH: usize = 6;
-/// `read_multiple` bounds its whole output at this many times the per-file cap.
-pub const MULTIPLE_TOTAL_FACTOR: usize = 4;
-
-/// Read a UTF-8 text file, whole or in part.
-///
-/// With only `path`, the whole file is returned (up to the server's size cap; a
-/// longer file ends with a `[truncated: ...]` line that says exactly which call
-/// reads the rest). To read part of a file use ONE of:
-/// - `head`: the first N lines, e.g. `{"path": "README.md", "head": 50}`
-/// - `tail`: the last N lines, e.g. `{"path": "logs/app.log", "tail": 100}`
-/// - `offset` and/or `limit`: a range of lines, e.g. `{"path": "src/main.rs", "offset": 120, "limit": 40}`
-///   reads lines 120 to 159.
-///
-/// Binary files are refused: use `read_media_file` for images, audio and other binaries.
-#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
-pub struct ReadTextParams {
-    /// File to read.
-    pub path: String,
-    /// Only the first N lines.
-    pub head: Option<usize>,
-    /// Only the last N lines.
-    pub tail: Option<usize>,
-    /// First line to return, counting from 1.
-    pub offset: Option<usize>,
-    /// Most lines to return from `offset`.
-    pub limit: Option<usize>,
-    /// Prefix each line with its number and a tab, like `cat -n`.
-    pub line_numbers: Option<bool>,
-}
-
-impl ReadTextParams {
-    /// Parameters that read the whole of `path`.
-    pub fn for_path(path: &str) -> Self {
-        Self {
-            path: path.to_string(),
-            ..Default::default()
-        }
-    }
-}
-
-/// Read an image, audio or other binary file, returned as base64 with its MIME type.
-/// Example: `{"path": "docs/diagram.png"}`. For text files use `read_text_file`.
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
-pub struct ReadMediaParams {
-    /// File to read.
-    pub path: String,
-}
-
-/// Read several text files in one call; each appears under a `==> path <==` header.
-/// A file that cannot be read shows its error in its place and does not stop the others.
-/// Example: `{"paths": ["Cargo.toml", "src/lib.rs"]}`. For one file, or to read part
-/// of a large file, use `read_text_file`.
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
-pub struct ReadMultipleParams {
-    /// Files to read.
-    pub paths: Vec<String>,
-}
-
-/// Show metadata of a file, directory or symbolic link: type (and link target), size,
-/// modified/accessed/created times (UTC), permissions, and for files up to 8 MiB a
-/// `sha256:` content hash. Example: `{"path": "src/main.rs"}`.
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
-pub struct FileInfoParams {
-    /// File, directory or link.
-    pub path: String,
-}
-
-/// The content of a media file, ready to become an MCP content item.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum MediaContent {
-    Image {
-        mime: String,
-        data_base64: String,
-    },
-    Audio {
-        mime: String,
-        data_base64: String,
-    },
-    /// Anything else, as an embedded resource.
-    Blob {
-        mime: String,
-        data_base64: String,
-        /// `file://` URI of the file (percent-encoded absolute path).
-        uri: String,
-    },
-}
-
-// ---------------------------------------------------------------------------
-// Text
-// ---------------------------------------------------------------------------
 
 /// Which lines a text read returns.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Range {
+pub enum Range {
     /// From line `offset` (1-based), at most `limit` lines.
-    From { offset: usize, limit: Option<usize> },
+    From {
+        /// First line, counting from 1.
+        offset: usize,
+        /// Most lines to return.
+        limit: Option<usize>,
+    },
     /// The last N lines.
     Tail(usize),
 }
 
 impl Range {
-    fn from_params(p: &ReadTextParams) -> FsResult<Self> {
-        let ranged = p.offset.is_some() || p.limit.is_some();
-        match (p.head, p.tail) {
-            (Some(_), Some(_)) => Err(FsError::InvalidArgument(
-                "use either head or tail, not both; to read a middle section use offset and limit"
-                    .into(),
-            )),
-            (Some(_), None) | (None, Some(_)) if ranged => Err(FsError::InvalidArgument(
-                "head and tail cannot be combined with offset/limit: use head (first N lines), tail (last N lines), or offset with limit (a range of lines)".into(),
-            )),
-            (Some(n), None) => Ok(Range::From {
-                offset: 1,
-                limit: Some(n),
-            }),
-            (None, Some(n)) => Ok(Range::Tail(n)),
-            (None, None) => match p.offset {
-                Some(0) => Err(FsError::InvalidArgument(
-                    "offset counts from 1: the first line is offset 1".into(),
-                )),
-                offset => Ok(Range::From {
-                    offset: offset.unwrap_or(1),
-                    limit: p.limit,
-                }),
-            },
-        }
-    }
+    /// The whole file.
+    pub const WHOLE: Range = Range::From {
+        offset: 1,
+        limit: None,
+    };
 }
 
 /// Everything a text read needs besides the file.
@@ -188,34 +76,26 @@ enum LineEnd {
     Cut,
 }
 
-/// Reads a text file (or part of it): the text alone (for resources and
-/// read_multiple_files).
-pub fn read_text(sb: &Sandbox, p: &ReadTextParams, max_bytes: usize) -> FsResult<String> {
-    read_text_as(sb, p, max_bytes, false)
-}
-
-/// The read_text_file tool's output: like [`read_text`], followed by a
-/// `[sha256: HEX]` line for the whole file (files up to [`HASH_LIMIT`]), which the
-/// write tools accept as `expected_sha256`.
-pub fn read_text_with_hash(sb: &Sandbox, p: &ReadTextParams, max_bytes: usize) -> FsResult<String> {
-    read_text_as(sb, p, max_bytes, true)
-}
-
-fn read_text_as(
+/// Reads the lines `range` of the text file at `path` (as the client gave it), at
+/// most `max_bytes` of them; with `report_hash`, followed by a `[sha256: HEX]` line
+/// for the whole file (files up to [`HASH_LIMIT`]), which the write tools accept as
+/// `expected_sha256`.
+pub fn read_text(
     sb: &Sandbox,
-    p: &ReadTextParams,
+    path: &str,
+    range: Range,
+    line_numbers: bool,
     max_bytes: usize,
     report_hash: bool,
 ) -> FsResult<String> {
-    let range = Range::from_params(p)?;
-    let r = sb.resolve(&p.path)?;
+    let r = sb.resolve(path)?;
     let file = sb.open_file(&r)?;
     let display = r.abs.display().to_string();
     let req = TextRequest {
         range,
-        arg: &p.path,
+        arg: path,
         display: &display,
-        line_numbers: p.line_numbers.unwrap_or(false),
+        line_numbers,
         max_bytes,
         chunk: CHUNK,
     };
@@ -680,243 +560,6 @@ fn continuation(arg: &str, fields: &[String]) -> String {
     all.extend(fields.iter().cloned());
     format!("{{{}}}", all.join(", "))
 }
-
-// ---------------------------------------------------------------------------
-// Several files
-// ---------------------------------------------------------------------------
-
-/// Reads each file as text under a `==> path <==` header. A failing file shows its
-/// error in its place. The whole output is bounded at
-/// `max_bytes_each * MULTIPLE_TOTAL_FACTOR`; files past that are listed in a notice.
-pub fn read_multiple(sb: &Sandbox, paths: &[String], max_bytes_each: usize) -> String {
-    if paths.is_empty() {
-        return "No paths given: pass {\"paths\": [\"a.txt\", \"b.txt\"]}.\n".into();
-    }
-    let total_cap = max_bytes_each.saturating_mul(MULTIPLE_TOTAL_FACTOR);
-    let mut out = String::new();
-    for (i, path) in paths.iter().enumerate() {
-        let left = total_cap.saturating_sub(out.len());
-        if left == 0 {
-            out.push_str(&multiple_notice(&paths[i..], total_cap));
-            break;
-        }
-        if i > 0 {
-            out.push('\n');
-        }
-        out.push_str(&format!("==> {path} <==\n"));
-        match read_text(
-            sb,
-            &ReadTextParams::for_path(path),
-            max_bytes_each.min(left),
-        ) {
-            Ok(text) => {
-                out.push_str(&text);
-                if !text.is_empty() && !text.ends_with('\n') {
-                    out.push('\n');
-                }
-            }
-            Err(e) => out.push_str(&format!("error: {e}\n")),
-        }
-    }
-    out
-}
-
-fn multiple_notice(rest: &[String], cap: usize) -> String {
-    format!(
-        "\n[output cap of {cap} bytes reached; {} file(s) not read: {}. Read them with read_text_file, or in a smaller read_multiple_files call]\n",
-        rest.len(),
-        rest.join(", ")
-    )
-}
-
-// ---------------------------------------------------------------------------
-// Media
-// ---------------------------------------------------------------------------
-
-/// Reads a whole file as base64 with its MIME type (from the extension, else from
-/// magic numbers). Files over `max_bytes` are refused with `TooLarge`.
-pub fn read_media(sb: &Sandbox, path: &str, max_bytes: u64) -> FsResult<MediaContent> {
-    let r = sb.resolve(path)?;
-    let file = sb.open_file(&r)?;
-    let size = file.metadata().map_err(|e| FsError::io(&r.abs, e))?.len();
-    let too_large = |size| {
-        FsError::TooLarge {
-        path: r.abs.display().to_string(),
-        size,
-        limit: max_bytes,
-        tool: "read_media_file",
-        hint: "Media is returned whole; use get_file_info to inspect it, or ask the user for a smaller version.".into(),
-    }
-    };
-    if size > max_bytes {
-        return Err(too_large(size));
-    }
-    let mut data = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
-    file.take(max_bytes.saturating_add(1))
-        .read_to_end(&mut data)
-        .map_err(|e| FsError::io(&r.abs, e))?;
-    if data.len() as u64 > max_bytes {
-        return Err(too_large(data.len() as u64));
-    }
-    let mime = guess_mime(&r.rel, &data);
-    let data_base64 = base64::engine::general_purpose::STANDARD.encode(&data);
-    Ok(classify(mime, data_base64, &r))
-}
-
-fn classify(mime: String, data_base64: String, r: &Resolved) -> MediaContent {
-    if mime.starts_with("image/") {
-        MediaContent::Image { mime, data_base64 }
-    } else if mime.starts_with("audio/") {
-        MediaContent::Audio { mime, data_base64 }
-    } else {
-        MediaContent::Blob {
-            mime,
-            data_base64,
-            uri: file_uri(&r.abs),
-        }
-    }
-}
-
-/// `file://` URI of an absolute path, percent-encoded.
-pub fn file_uri(abs: &Path) -> String {
-    url::Url::from_file_path(abs)
-        .map(String::from)
-        .unwrap_or_else(|_| {
-            let text = abs.to_string_lossy();
-            let enc =
-                percent_encoding::utf8_percent_encode(&text, percent_encoding::NON_ALPHANUMERIC);
-            format!("file://{}", enc.to_string().replace("%2F", "/"))
-        })
-}
-
-/// MIME type from the extension; when unknown, from the first bytes.
-fn guess_mime(path: &Path, data: &[u8]) -> String {
-    match mime_guess::from_path(path).first_raw() {
-        Some(m) => m.to_string(),
-        None => sniff_mime(data)
-            .unwrap_or("application/octet-stream")
-            .to_string(),
-    }
-}
-
-/// A few well-known magic numbers.
-fn sniff_mime(data: &[u8]) -> Option<&'static str> {
-    const MAGIC: &[(&[u8], &str)] = &[
-        (b"\x89PNG\r\n\x1a\n", "image/png"),
-        (b"\xff\xd8\xff", "image/jpeg"),
-        (b"GIF87a", "image/gif"),
-        (b"GIF89a", "image/gif"),
-        (b"BM", "image/bmp"),
-        (b"%PDF-", "application/pdf"),
-        (b"ID3", "audio/mpeg"),
-        (b"OggS", "audio/ogg"),
-        (b"fLaC", "audio/flac"),
-        (b"PK\x03\x04", "application/zip"),
-        (b"\x1f\x8b", "application/gzip"),
-    ];
-    if data.len() >= 12 && &data[..4] == b"RIFF" {
-        return match &data[8..12] {
-            b"WEBP" => Some("image/webp"),
-            b"WAVE" => Some("audio/wav"),
-            _ => None,
-        };
-    }
-    if data.len() >= 2 && data[0] == 0xff && data[1] & 0xe0 == 0xe0 {
-        return Some("audio/mpeg");
-    }
-    MAGIC
-        .iter()
-        .find(|(magic, _)| data.starts_with(magic))
-        .map(|(_, mime)| *mime)
-}
-
-// ---------------------------------------------------------------------------
-// File info
-// ---------------------------------------------------------------------------
-
-/// Renders metadata of a path; a link is described as a link, with its target's
-/// details when the target stays inside the root.
-pub fn file_info(sb: &Sandbox, path: &str) -> FsResult<String> {
-    let link = sb.resolve_no_follow(path)?;
-    let md = sb.symlink_metadata(&link)?;
-    let mut out = format!("path: {}\n", link.abs.display());
-    if !md.is_symlink() {
-        out.push_str(&format!("type: {}\n", kind_name(&md.file_type())));
-        out.push_str(&describe(sb, &link, &md));
-        return Ok(out);
-    }
-    let target = sb.shown_link_target(&link.abs, &sb.read_link(&link)?);
-    let followed = sb
-        .resolve(path)
-        .and_then(|r| sb.metadata(&r).map(|m| (r, m)));
-    match followed {
-        Ok((r, tmd)) => {
-            out.push_str(&format!(
-                "type: symlink -> {} (resolves to {})\ntarget type: {}\n",
-                target,
-                r.abs.display(),
-                kind_name(&tmd.file_type())
-            ));
-            out.push_str(&describe(sb, &r, &tmd));
-        }
-        Err(e) => {
-            let why = match e {
-                FsError::Escape { .. } | FsError::OutsideRoots { .. } => {
-                    "points outside the allowed roots; not followed".to_string()
-                }
-                FsError::NotFound { .. } => "dangling: the target does not exist".to_string(),
-                other => format!("cannot be followed: {other}"),
-            };
-            out.push_str(&format!("type: symlink -> {target} ({why})\n"));
-            out.push_str(&describe(sb, &link, &md));
-        }
-    }
-    Ok(out)
-}
-
-/// Size, times, permissions and (for small regular files) the content hash.
-fn describe(sb: &Sandbox, r: &Resolved, md: &cap_std::fs::Metadata) -> String {
-    use cap_std::fs::PermissionsExt;
-    let mut out = format!("size: {} bytes ({})\n", md.len(), human_size(md.len()));
-    let times = [
-        ("modified", md.modified()),
-        ("accessed", md.accessed()),
-        ("created", md.created()),
-    ];
-    for (name, t) in times {
-        let value = t.map_or_else(|_| "unavailable".to_string(), |t| iso8601(t.into_std()));
-        out.push_str(&format!("{name}: {value}\n"));
-    }
-    let mode = md.permissions().mode() & 0o7777;
-    out.push_str(&format!("permissions: {mode:04o} ({})\n", rwx(mode)));
-    if md.is_file() && md.len() <= HASH_LIMIT {
-        let line = match sha256_of_file(sb, r) {
-            Ok(hex) => format!("sha256: {hex}\n"),
-            Err(e) => format!("sha256: unavailable ({e})\n"),
-        };
-        out.push_str(&line);
-    }
-    out
-}
-
-/// `rwxr-xr-x` for the permission bits (setuid, setgid, sticky shown as s/s/t).
-fn rwx(mode: u32) -> String {
-    let mut s = String::with_capacity(9);
-    for (shift, special, letter) in [(6, 0o4000, 's'), (3, 0o2000, 's'), (0, 0o1000, 't')] {
-        let bits = (mode >> shift) & 0o7;
-        s.push(if bits & 4 != 0 { 'r' } else { '-' });
-        s.push(if bits & 2 != 0 { 'w' } else { '-' });
-        let exec = bits & 1 != 0;
-        s.push(match (mode & special != 0, exec) {
-            (true, true) => letter,
-            (true, false) => letter.to_ascii_uppercase(),
-            (false, true) => 'x',
-            (false, false) => '-',
-        });
-    }
-    s
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1246,239 +889,5 @@ mod tests {
                 assert_eq!(run(&text, all(), false, BIG, 5).unwrap(), text);
             }
         }
-    }
-
-    #[test]
-    fn params_are_mutually_exclusive() {
-        let p = |head, tail, offset, limit| ReadTextParams {
-            path: "x".into(),
-            head,
-            tail,
-            offset,
-            limit,
-            line_numbers: None,
-        };
-        assert!(Range::from_params(&p(Some(1), Some(1), None, None)).is_err());
-        assert!(Range::from_params(&p(Some(1), None, Some(1), None)).is_err());
-        assert!(Range::from_params(&p(None, Some(1), None, Some(3))).is_err());
-        assert!(Range::from_params(&p(None, None, Some(0), None)).is_err());
-        assert_eq!(
-            Range::from_params(&p(None, None, None, Some(3))).unwrap(),
-            from(1, Some(3))
-        );
-        assert_eq!(
-            Range::from_params(&p(Some(4), None, None, None)).unwrap(),
-            head(4)
-        );
-    }
-
-    #[test]
-    fn mime_sniffing() {
-        assert_eq!(guess_mime(Path::new("a.png"), b""), "image/png");
-        assert_eq!(
-            guess_mime(Path::new("noext"), b"\x89PNG\r\n\x1a\nrest"),
-            "image/png"
-        );
-        assert_eq!(
-            guess_mime(Path::new("noext"), b"RIFF\0\0\0\0WAVEfmt "),
-            "audio/wav"
-        );
-        assert_eq!(
-            guess_mime(Path::new("noext"), b"hello"),
-            "application/octet-stream"
-        );
-    }
-
-    #[test]
-    fn rwx_strings() {
-        assert_eq!(rwx(0o644), "rw-r--r--");
-        assert_eq!(rwx(0o755), "rwxr-xr-x");
-        assert_eq!(rwx(0o4755), "rwsr-xr-x");
-        assert_eq!(rwx(0o1777), "rwxrwxrwt");
-    }
-
-    #[test]
-    fn uri_is_percent_encoded() {
-        assert_eq!(
-            file_uri(Path::new("/a b/ü.txt")),
-            "file:///a%20b/%C3%BC.txt"
-        );
-    }
-}
-
-#[cfg(test)]
-mod sandbox_tests {
-    use super::*;
-    use std::os::unix::fs::symlink;
-
-    fn setup() -> (tempfile::TempDir, Sandbox) {
-        let t = tempfile::tempdir().unwrap();
-        let root = t.path().join("root");
-        std::fs::create_dir_all(root.join("sub")).unwrap();
-        std::fs::write(root.join("a.txt"), "one\ntwo\nthree\n").unwrap();
-        std::fs::write(root.join("bin.dat"), b"\x89PNG\r\n\x1a\n\0\0").unwrap();
-        std::fs::write(root.join("pic.png"), b"\x89PNG\r\n\x1a\n\0\0").unwrap();
-        std::fs::write(t.path().join("secret"), "SECRET").unwrap();
-        symlink("a.txt", root.join("link")).unwrap();
-        symlink(t.path().join("secret"), root.join("out")).unwrap();
-        symlink("gone.txt", root.join("dangling")).unwrap();
-        let sb = Sandbox::open(&[root]).unwrap();
-        (t, sb)
-    }
-
-    fn params(path: &str) -> ReadTextParams {
-        ReadTextParams {
-            path: path.into(),
-            ..Default::default()
-        }
-    }
-
-    #[test]
-    fn read_text_through_sandbox() {
-        let (_t, sb) = setup();
-        assert_eq!(
-            read_text(&sb, &params("a.txt"), 1000).unwrap(),
-            "one\ntwo\nthree\n"
-        );
-        let p = ReadTextParams {
-            tail: Some(1),
-            line_numbers: Some(true),
-            ..params("link")
-        };
-        assert_eq!(read_text(&sb, &p, 1000).unwrap(), "     3\tthree\n");
-        assert!(matches!(
-            read_text(&sb, &params("out"), 1000),
-            Err(FsError::Escape { .. })
-        ));
-        assert!(matches!(
-            read_text(&sb, &params("bin.dat"), 1000),
-            Err(FsError::NotText { .. })
-        ));
-        assert!(matches!(
-            read_text(&sb, &params("sub"), 1000),
-            Err(FsError::IsADirectory { .. })
-        ));
-    }
-
-    #[test]
-    fn tool_calls_end_with_the_whole_file_hash_and_internal_reads_do_not() {
-        let (t, sb) = setup();
-        const HASH: &str = "b6285c57e8797db5d4c51c80d6f11938afda9b11c6a003549709189e9b4b92a2";
-        let p: ReadTextParams = serde_json::from_str(r#"{"path": "a.txt"}"#).unwrap();
-        assert_eq!(
-            read_text_with_hash(&sb, &p, 1000).unwrap(),
-            format!("one\ntwo\nthree\n[sha256: {HASH}]\n")
-        );
-        // The hash is of the whole file, whatever part is shown.
-        let p: ReadTextParams = serde_json::from_str(r#"{"path": "a.txt", "tail": 1}"#).unwrap();
-        assert_eq!(
-            read_text_with_hash(&sb, &p, 1000).unwrap(),
-            format!("three\n[sha256: {HASH}]\n")
-        );
-        // Internal reads (resources, read_multiple) return the text alone.
-        assert_eq!(
-            read_text(&sb, &params("a.txt"), 1000).unwrap(),
-            "one\ntwo\nthree\n"
-        );
-        std::fs::write(t.path().join("root/nonl.txt"), "x\ny").unwrap();
-        let p: ReadTextParams = serde_json::from_str(r#"{"path": "nonl.txt"}"#).unwrap();
-        let out = read_text_with_hash(&sb, &p, 1000).unwrap();
-        assert!(
-            out.starts_with("x\ny\n[sha256: ") && out.ends_with("; no newline at end of file]\n"),
-            "{out:?}"
-        );
-    }
-
-    #[test]
-    fn media_kinds_and_cap() {
-        let (_t, sb) = setup();
-        match read_media(&sb, "pic.png", 100).unwrap() {
-            MediaContent::Image { mime, data_base64 } => {
-                assert_eq!(mime, "image/png");
-                assert_eq!(data_base64, "iVBORw0KGgoAAA==");
-            }
-            other => panic!("{other:?}"),
-        }
-        match read_media(&sb, "a.txt", 100).unwrap() {
-            MediaContent::Blob { mime, uri, .. } => {
-                assert_eq!(mime, "text/plain");
-                assert!(
-                    uri.starts_with("file:///") && uri.ends_with("/root/a.txt"),
-                    "{uri}"
-                );
-            }
-            other => panic!("{other:?}"),
-        }
-        let err = read_media(&sb, "pic.png", 4).unwrap_err();
-        assert!(
-            matches!(
-                err,
-                FsError::TooLarge {
-                    size: 10,
-                    limit: 4,
-                    ..
-                }
-            ),
-            "{err}"
-        );
-        assert!(read_media(&sb, "out", 100).is_err());
-    }
-
-    #[test]
-    fn multiple_reports_each_file() {
-        let (_t, sb) = setup();
-        let paths = vec![
-            "a.txt".to_string(),
-            "missing".into(),
-            "out".into(),
-            "link".into(),
-        ];
-        let out = read_multiple(&sb, &paths, 1000);
-        assert!(
-            out.starts_with("==> a.txt <==\none\ntwo\nthree\n\n==> missing <==\nerror: not found"),
-            "{out}"
-        );
-        assert!(out.contains("==> out <==\nerror: access denied"), "{out}");
-        assert!(out.ends_with("==> link <==\none\ntwo\nthree\n"), "{out}");
-        assert!(!out.contains("SECRET"));
-    }
-
-    #[test]
-    fn multiple_bounds_total_output() {
-        let (_t, sb) = setup();
-        let paths = vec!["a.txt".to_string(); 10];
-        let out = read_multiple(&sb, &paths, 8);
-        assert!(out.len() < 8 * MULTIPLE_TOTAL_FACTOR + 400, "{out}");
-        assert!(out.contains("file(s) not read"), "{out}");
-    }
-
-    #[test]
-    fn file_info_of_file_link_and_escaping_link() {
-        let (_t, sb) = setup();
-        let info = file_info(&sb, "a.txt").unwrap();
-        assert!(info.contains("type: file\n"), "{info}");
-        assert!(info.contains("size: 14 bytes (14 B)\n"), "{info}");
-        assert!(info.contains("modified: 20"), "{info}");
-        assert!(info.contains("permissions: 0"), "{info}");
-        // sha256 of "one\ntwo\nthree\n"
-        assert!(
-            info.contains(
-                "sha256: b6285c57e8797db5d4c51c80d6f11938afda9b11c6a003549709189e9b4b92a2"
-            ),
-            "{info}"
-        );
-        let info = file_info(&sb, "link").unwrap();
-        assert!(
-            info.contains("type: symlink -> a.txt (resolves to "),
-            "{info}"
-        );
-        assert!(info.contains("target type: file"), "{info}");
-        let info = file_info(&sb, "out").unwrap();
-        assert!(info.contains("points outside the allowed roots"), "{info}");
-        assert!(!info.contains("sha256"), "{info}");
-        let info = file_info(&sb, "dangling").unwrap();
-        assert!(info.contains("dangling"), "{info}");
-        let info = file_info(&sb, "sub").unwrap();
-        assert!(info.contains("type: directory"), "{info}");
     }
 }

@@ -1,4 +1,5 @@
-//! Content search ("grep") built on ripgrep's crates.
+//! The `grep` tool: content search built on ripgrep's crates, with its parameters
+//! and its handler.
 //!
 //! [`grep`] walks the start path with `ignore`'s parallel walker (ripgrep's ignore
 //! rules and `-g` glob semantics), opens every candidate file through the sandbox's
@@ -19,11 +20,17 @@ use ignore::{DirEntry, ParallelVisitor, ParallelVisitorBuilder, WalkState};
 use schemars::JsonSchema;
 use serde::Deserialize;
 
+use rmcp::handler::server::wrapper::Parameters;
+use rmcp::service::RequestContext;
+use rmcp::{RoleServer, tool, tool_router};
+use shared::ToolError;
+
 use crate::control::Control;
 use crate::error::{FsError, FsResult};
 use crate::sandbox::Sandbox;
-use crate::walk::{
-    ErrorLog, Filters, build_overrides, no_match_hint, plural, raise_hint, start_points,
+use crate::server::FsServer;
+use crate::walker::{
+    ErrorLog, Filters, build_overrides, no_match_hint, plural_s, raise_hint, start_points,
     walk_builder, walk_threads,
 };
 
@@ -548,27 +555,32 @@ fn summary(t: &Tally, opts: &Options, p: &GrepParams) -> String {
         format!(
             "No matches ({} file{} searched).",
             t.searched,
-            plural(t.searched)
+            plural_s(t.searched)
         )
     } else if opts.files_only {
         format!(
             "{} matching file{} ({} searched).",
             t.files,
-            plural(t.files),
+            plural_s(t.files),
             t.searched
         )
     } else {
         format!(
             "{} matching line{} in {} file{} ({} searched).",
             t.lines,
-            plural(t.lines),
+            plural_s(t.lines),
             t.files,
-            plural(t.files),
+            plural_s(t.files),
             t.searched
         )
     };
     if t.binary > 0 {
-        let _ = write!(s, " {} binary file{} skipped.", t.binary, plural(t.binary));
+        let _ = write!(
+            s,
+            " {} binary file{} skipped.",
+            t.binary,
+            plural_s(t.binary)
+        );
     }
     if t.files == 0 {
         s.push_str(&no_match_hint(opts.filters));
@@ -606,6 +618,26 @@ fn truncation_notice(opts: &Options, output_full: bool) -> String {
     format!(
         "\nTruncated: {reason}; more matches exist, and which files were reached first depends on search order. To get the rest: narrow `path` to a subdirectory or file, add a `glob` (e.g. [\"*.rs\"] or [\"!tests/**\"]), make `pattern` more specific, use files_only: true to see which files match{raise}."
     )
+}
+
+#[tool_router(router = grep_router, vis = "pub(crate)")]
+impl FsServer {
+    #[tool(
+        description = "Search file contents with a regex or literal text, like ripgrep: .gitignore-aware, binary files skipped, results capped. Examples: {\"pattern\": \"TODO|FIXME\", \"glob\": [\"*.rs\"], \"context\": 2}; {\"pattern\": \"a.b(c)\", \"literal\": true, \"case\": \"insensitive\"}",
+        annotations(
+            read_only_hint = true,
+            destructive_hint = false,
+            idempotent_hint = true,
+            open_world_hint = false
+        )
+    )]
+    async fn grep(
+        &self,
+        Parameters(p): Parameters<GrepParams>,
+        ctx: RequestContext<RoleServer>,
+    ) -> Result<String, ToolError> {
+        self.walk(ctx, move |sb, ctl| grep(sb, &p, ctl)).await
+    }
 }
 
 #[cfg(test)]

@@ -14,14 +14,18 @@ use std::borrow::Cow;
 use std::io::{Read, Write};
 use std::time::Duration;
 
+use rmcp::handler::server::wrapper::Parameters;
+use rmcp::{tool, tool_router};
 use schemars::JsonSchema;
 use serde::Deserialize;
+use shared::ToolError;
 use similar::{ChangeTag, TextDiff};
 
 use crate::error::{FsError, FsResult};
+use crate::guard::{PathLock, conflict, parse_sha256};
 use crate::hash::sha256_of;
 use crate::sandbox::{FileLock, Sandbox, Slot, WriteOptions};
-use crate::write::{PathLock, conflict, parse_sha256};
+use crate::server::FsServer;
 
 /// Largest file edit_file works on.
 pub const EDIT_LIMIT: u64 = 32 * 1024 * 1024;
@@ -611,6 +615,26 @@ fn read_text(slot: &Slot, lock: &mut FileLock) -> FsResult<String> {
             e.utf8_error().valid_up_to()
         ),
     })
+}
+
+#[tool_router(router = edit_router, vis = "pub(crate)")]
+impl FsServer {
+    #[tool(
+        description = "Edit a text file by replacing exact text; edits apply in order, all or none, and the result shows a unified diff. Example: {\"path\": \"src/main.rs\", \"edits\": [{\"old_text\": \"let x = 1;\", \"new_text\": \"let x = 2;\"}], \"dry_run\": true}",
+        annotations(
+            read_only_hint = false,
+            destructive_hint = true,
+            idempotent_hint = false,
+            open_world_hint = false
+        )
+    )]
+    async fn edit_file(
+        &self,
+        Parameters(p): Parameters<EditFileParams>,
+    ) -> Result<String, ToolError> {
+        let max = self.limits().max_read_bytes;
+        self.blocking(move |sb| edit_file(sb, &p, max)).await
+    }
 }
 
 #[cfg(test)]
