@@ -60,6 +60,7 @@ pub struct FsArgs {
     )]
     pub max_list_entries: usize,
 
+    /// The options every server of the bundle shares (transport, logging, auth).
     #[command(flatten)]
     pub common: CommonArgs,
 }
@@ -80,8 +81,11 @@ impl FsArgs {
 /// Output bounds and what the user opted into, from the command line.
 #[derive(Debug, Clone)]
 pub struct Limits {
+    /// `--max-read-bytes`: most bytes of text one read returns.
     pub max_read_bytes: usize,
+    /// `--max-media-bytes`: largest file returned as media.
     pub max_media_bytes: u64,
+    /// `--max-list-entries`: most entries `list_directory` shows.
     pub max_list_entries: usize,
     /// `--allow-write`: the tools that change files are listed and callable.
     pub allow_write: bool,
@@ -90,6 +94,7 @@ pub struct Limits {
 }
 
 impl Limits {
+    /// The limits the command line sets.
     pub fn from_args(args: &FsArgs) -> Self {
         Self {
             max_read_bytes: args.max_read_bytes,

@@ -22,6 +22,7 @@ pub struct Control {
 }
 
 impl Control {
+    /// A control cancelled with `cancel`, calling `on_progress` with the running count.
     pub fn new(cancel: CancellationToken, on_progress: Arc<dyn Fn(u64) + Send + Sync>) -> Self {
         Self {
             cancel,
@@ -35,6 +36,7 @@ impl Control {
         Self::new(CancellationToken::new(), Arc::new(|_| {}))
     }
 
+    /// Whether the client cancelled the operation.
     pub fn is_cancelled(&self) -> bool {
         self.cancel.is_cancelled()
     }
@@ -48,6 +50,7 @@ impl Control {
         }
     }
 
+    /// Entries examined so far.
     pub fn examined(&self) -> u64 {
         self.examined.load(Ordering::Relaxed)
     }

@@ -6,7 +6,9 @@ use crate::config::FsArgs;
 
 /// One finding: a root and what is wrong with it (`None` when healthy).
 pub struct Finding {
+    /// The root as configured.
     pub root: String,
+    /// What is wrong with it, `None` when healthy.
     pub problem: Option<String>,
 }
 

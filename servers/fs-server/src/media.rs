@@ -12,17 +12,25 @@ use crate::sandbox::{Resolved, Sandbox};
 /// The content of a media file, ready to become an MCP content item.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum MediaContent {
+    /// An image (`image/*`).
     Image {
+        /// Its MIME type.
         mime: String,
+        /// Its bytes, base64.
         data_base64: String,
     },
+    /// Audio (`audio/*`).
     Audio {
+        /// Its MIME type.
         mime: String,
+        /// Its bytes, base64.
         data_base64: String,
     },
     /// Anything else, as an embedded resource.
     Blob {
+        /// Its MIME type.
         mime: String,
+        /// Its bytes, base64.
         data_base64: String,
         /// `file://` URI of the file (percent-encoded absolute path).
         uri: String,

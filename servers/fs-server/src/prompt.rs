@@ -4,6 +4,7 @@
 
 use rmcp::model::{Prompt, PromptArgument};
 
+/// The prompt's name.
 pub const NAME: &str = "explore_folder";
 
 /// The prompt as listed.

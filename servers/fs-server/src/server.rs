@@ -38,6 +38,7 @@ pub struct FsServer {
 }
 
 impl FsServer {
+    /// A server for `configured` roots, with the tools `limits` allow routed.
     pub fn new(configured: Arc<Sandbox>, limits: Limits) -> Self {
         // Tools the user did not opt into are not routed, so they are neither listed
         // nor callable.

@@ -63,13 +63,17 @@ pub type UpdateSender = mpsc::UnboundedSender<String>;
 /// Why a watch could not be set up.
 #[derive(Debug, thiserror::Error)]
 pub enum WatchError {
+    /// The file has no parent directory (its path is given).
     #[error("{0} has no parent directory to watch")]
     NoParent(String),
+    /// The OS watcher refused the watch.
     #[error(
         "cannot watch {path} for changes: {source}. The system's limit on file watches may be reached (on Linux: fs.inotify.max_user_watches and max_user_instances)."
     )]
     Notify {
+        /// The directory that could not be watched.
         path: String,
+        /// What the watcher said.
         #[source]
         source: notify::Error,
     },
@@ -100,9 +104,13 @@ struct Subscriber {
 /// What the hub holds now. For tests and diagnostics.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct HubStats {
+    /// Whether the OS watcher runs.
     pub watcher_running: bool,
+    /// Directories watched.
     pub watched_dirs: usize,
+    /// Files subscribed to.
     pub watched_files: usize,
+    /// Subscribers, over every file.
     pub subscribers: usize,
 }
 
@@ -329,6 +337,7 @@ pub struct Coalescer {
 }
 
 impl Coalescer {
+    /// A coalescer notifying a continuously changing path every `interval`.
     pub fn new(interval: Duration) -> Self {
         Self {
             interval,
@@ -462,6 +471,7 @@ struct Legacy {
 }
 
 impl SessionWatches {
+    /// A session's empty set of watches on `hub`.
     pub fn new(hub: Arc<WatchHub>) -> Self {
         Self {
             hub,

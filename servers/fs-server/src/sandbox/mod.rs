@@ -94,6 +94,7 @@ impl Sandbox {
         Ok(Self { roots })
     }
 
+    /// The roots, in the order they were given.
     pub fn roots(&self) -> &[Root] {
         &self.roots
     }

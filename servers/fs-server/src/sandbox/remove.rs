@@ -6,6 +6,7 @@ use super::*;
 /// What [`Slot::remove`] removed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Removed {
+    /// What the entry was.
     pub kind: EntryKind,
     /// For a directory: what was inside it.
     pub contents: TreeStats,

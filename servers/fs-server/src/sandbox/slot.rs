@@ -21,8 +21,11 @@ const SETID_BITS: u32 = 0o6000;
 /// What an entry is, not following a final symbolic link.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EntryKind {
+    /// A regular file.
     File,
+    /// A directory.
     Dir,
+    /// A symbolic link.
     Symlink,
     /// FIFO, socket or device, with its name.
     Special(&'static str),
@@ -43,12 +46,17 @@ impl EntryKind {
 /// An existing entry's type and the metadata a rewrite preserves.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct EntryInfo {
+    /// What the entry is.
     pub kind: EntryKind,
+    /// Its size in bytes.
     pub size: u64,
     /// Permission bits (`& 0o7777`).
     pub mode: u32,
+    /// Owner.
     pub uid: u32,
+    /// Group.
     pub gid: u32,
+    /// Number of hard links.
     pub nlink: u64,
 }
 
@@ -102,6 +110,7 @@ pub struct WriteOptions {
 pub struct Written {
     /// Whether the file was new (else an existing file was replaced).
     pub created: bool,
+    /// Bytes written.
     pub bytes: u64,
     /// Size of the file replaced.
     pub previous_size: Option<u64>,
@@ -134,8 +143,11 @@ const LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
 /// What an append did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Appended {
+    /// The file did not exist and was created.
     pub created: bool,
+    /// Its size before the append.
     pub previous_size: u64,
+    /// Bytes appended.
     pub bytes: u64,
     /// The file was not empty and its last byte was not `\n` before the append.
     pub joined_last_line: bool,
@@ -571,6 +583,7 @@ impl Slot {
         }
     }
 
+    /// Error for an entry that is not there (any more).
     pub fn not_found(&self) -> FsError {
         FsError::NotFound {
             path: display(self.path()),

@@ -6,10 +6,15 @@ use super::*;
 /// Counts over a directory tree.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct TreeStats {
+    /// Regular files.
     pub files: u64,
+    /// Directories (the top one not counted).
     pub dirs: u64,
+    /// Symbolic links.
     pub links: u64,
+    /// FIFOs, sockets and devices.
     pub special: u64,
+    /// Bytes in the regular files.
     pub bytes: u64,
     /// Counting stopped at the limit; the real numbers are larger.
     pub incomplete: bool,
@@ -25,6 +30,7 @@ impl TreeStats {
 /// What [`Sandbox::copy_tree`] copied and left out.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CopyReport {
+    /// What was copied.
     pub stats: TreeStats,
     /// Entries not copied, each with the reason.
     pub skipped: Vec<String>,

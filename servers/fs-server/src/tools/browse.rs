@@ -55,6 +55,9 @@ pub struct ListDirectoryParams {
 /// How entries are ordered.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
+// Plain comments on the variants, not doc comments: those would become schema
+// descriptions and change tools/list.
+#[allow(missing_docs)]
 pub enum SortBy {
     // Alphabetical, ignoring case.
     #[default]

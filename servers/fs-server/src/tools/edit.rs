@@ -71,7 +71,9 @@ pub struct EditFileParams {
 /// Line-ending style of a file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Eol {
+    /// `\n`.
     Lf,
+    /// `\r\n`.
     Crlf,
 }
 
@@ -112,6 +114,7 @@ fn to_eol(text: &str, eol: Eol) -> Cow<'_, str> {
 /// The result of applying a list of edits in memory.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Applied {
+    /// The text after every edit.
     pub text: String,
     /// Things worth telling the caller (tolerant matches, replace_all counts, ...).
     pub notes: Vec<String>,
@@ -120,7 +123,9 @@ pub struct Applied {
 /// Why one edit failed: its 1-based index and the reason.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EditError {
+    /// Which edit failed, counting from 1.
     pub index: usize,
+    /// Why.
     pub reason: String,
 }
 

@@ -91,6 +91,9 @@ pub struct GrepParams {
 /// How letter case is matched.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
+// Plain comments on the variants, not doc comments: those would become schema
+// descriptions and change tools/list.
+#[allow(missing_docs)]
 pub enum CaseMode {
     // `Foo` matches only `Foo`.
     #[default]

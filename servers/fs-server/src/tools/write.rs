@@ -31,6 +31,7 @@ use crate::sandbox::{
 };
 use crate::server::FsServer;
 
+/// Most entries one `copy_path` call copies.
 pub const MAX_COPY_ENTRIES: u64 = 100_000;
 /// Most skipped entries a copy report lists one by one.
 const MAX_LISTED_SKIPS: usize = 50;
