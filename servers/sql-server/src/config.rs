@@ -8,8 +8,10 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use clap::{Parser, ValueEnum};
+use clap::Parser;
 use shared::config::{CommonArgs, SOURCES_HELP};
+
+pub use crate::dsn::SslMode;
 
 /// Command-line options of sql-server (each also from its environment variable or the
 /// TOML file given with --config).
@@ -110,21 +112,6 @@ pub struct SqlArgs {
     #[command(flatten)]
     /// The options every server shares (transport, logging, authentication).
     pub common: CommonArgs,
-}
-
-/// TLS modes, named as in libpq.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum SslMode {
-    /// No TLS.
-    Disable,
-    /// TLS if the server offers it (no certificate check).
-    Prefer,
-    /// TLS or fail (no certificate check).
-    Require,
-    /// TLS, and the server certificate must chain to --ssl-ca (or the system roots).
-    VerifyCa,
-    /// As verify-ca, and the certificate must name the host.
-    VerifyFull,
 }
 
 /// Bounds every call works within.

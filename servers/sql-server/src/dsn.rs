@@ -17,12 +17,12 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::time::Duration;
 
+use clap::ValueEnum;
 use sqlx::ConnectOptions;
 use sqlx::mysql::{MySqlConnectOptions, MySqlSslMode};
 use sqlx::postgres::{PgConnectOptions, PgSslMode};
 use sqlx::sqlite::SqliteConnectOptions;
 
-use crate::config::SslMode;
 use crate::engine::Engine;
 
 /// Connect options for one database, by engine.
@@ -45,6 +45,21 @@ impl Target {
             Target::MySql(_) => Engine::MySql,
         }
     }
+}
+
+/// TLS modes, named as in libpq.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SslMode {
+    /// No TLS.
+    Disable,
+    /// TLS if the server offers it (no certificate check).
+    Prefer,
+    /// TLS or fail (no certificate check).
+    Require,
+    /// TLS, and the server certificate must chain to --ssl-ca (or the system roots).
+    VerifyCa,
+    /// As verify-ca, and the certificate must name the host.
+    VerifyFull,
 }
 
 /// Settings that apply to every URL.

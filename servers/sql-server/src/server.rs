@@ -1,5 +1,5 @@
 //! The MCP glue of sql-server: the session type, its tool router (assembled from the
-//! groups in [`crate::tools`]), the server's instructions, the schema resources and
+//! groups in the `tools` module), the server's instructions, the schema resources and
 //! the exploration prompt.
 //!
 //! Every tool resolves its database, checks SQL with the gate where there is SQL, and

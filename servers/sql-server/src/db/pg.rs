@@ -1,9 +1,9 @@
 //! PostgreSQL connections: sql-server's own pool (deadpool over sqlx's `PgConnection`).
 //!
 //! Connections wait in the pool inside a fresh read-only transaction
-//! ([`RESET`]), so a statement starts with no round trip of its own. When a
+//! (`RESET`), so a statement starts with no round trip of its own. When a
 //! statement is done, [`Checked::release`] sends one combined reset
-//! ([`RESET`]) in the background and puts the connection back
+//! (`RESET`) in the background and puts the connection back
 //! only when that succeeded; the reset is the liveness check, so a connection that
 //! died (a server restart) is closed instead of returned.
 //!

@@ -10,7 +10,7 @@
 //!    restart;
 //! 2. prepare the statement through the single-statement protocol (PostgreSQL extended
 //!    protocol, MySQL `COM_STMT_PREPARE`), bind the parameters as real parameters, and
-//!    stream rows into a [`Collector`] that stops at the row or byte cap (preparing,
+//!    stream rows into a `Collector` that stops at the row or byte cap (preparing,
 //!    the placeholder-count check and the result columns' names are shared, in
 //!    `prepare`: an engine implements its `Driver` trait);
 //! 3. race all of that against the client's cancellation and a deadline; when either
