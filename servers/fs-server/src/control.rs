@@ -1,9 +1,9 @@
 //! Cancellation and progress for long operations (tree walks, name search, grep).
 //!
 //! The walking code is synchronous and runs on a blocking thread; it polls
-//! [`Control::is_cancelled`] between entries and calls [`Control::progress`]
-//! with the running count of entries examined. The tool layer turns those calls
-//! into MCP progress notifications.
+//! [`Control::is_cancelled`] between entries and calls [`Control::tick`] for each
+//! entry, which reports the running count of entries examined. The tool layer turns
+//! those reports into MCP progress notifications.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};

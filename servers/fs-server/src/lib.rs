@@ -12,7 +12,7 @@
 //! - Engines the tools use: [`text`] (reading text, head/tail/ranges), [`media`]
 //!   (base64 and MIME sniffing), [`file_info`], [`walker`] (the walk set-up every
 //!   recursive walk shares), [`guard`] (path locks and expected-hash checks),
-//!   [`hash`] (SHA-256 to hex), [`format`] (sizes, dates, kinds of file).
+//!   [`hash`] (SHA-256 to hex), [`format`](mod@format) (sizes, dates, kinds of file).
 //! - [`control`]: cancellation and progress for long operations.
 //! - [`resources`]: the `file://` template; [`resource_list`]: `resources/list` of
 //!   the roots' top-level files, paginated; [`watch`]: resource subscriptions.

@@ -1,7 +1,7 @@
 //! The walk set-up every recursive walk shares (`directory_tree`, `search_files`,
-//! `grep`): which ignore rules apply ([`walk_builder`]), exclude/include globs
-//! ([`build_overrides`]), where a walk starts ([`start_points`]) and how many threads
-//! it uses ([`walk_threads`]).
+//! `grep`): which ignore rules apply (`walk_builder`), exclude/include globs
+//! (`build_overrides`), where a walk starts (`start_points`) and how many threads
+//! it uses (`walk_threads`).
 //!
 //! Walkers list directories through host paths (that is how `ignore` works), but
 //! they never follow symbolic links, and every file whose *contents* are read is

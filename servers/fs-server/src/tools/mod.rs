@@ -5,7 +5,7 @@
 //! - [`read`]: `read_text_file`, `read_media_file`, `read_multiple_files`,
 //!   `get_file_info`.
 //! - [`search`]: `search_files` (by name); [`grep`]: `grep` (by content).
-//! - [`write`]: `write_file`, `append_file`, `create_directory`, `move_path`,
+//! - [`write`](mod@write): `write_file`, `append_file`, `create_directory`, `move_path`,
 //!   `copy_path` (with `--allow-write`) and `delete_path` (with `--allow-delete`).
 //! - [`edit`]: `edit_file` (with `--allow-write`).
 //!
@@ -13,8 +13,8 @@
 //! adds them up into the server's router. A new tool goes into the file of its
 //! group (or a new file with its own router, added in `FsServer::new`).
 //!
-//! All filesystem work runs on a blocking thread ([`FsServer::blocking`]); long
-//! walks (tree, name search, grep) run through [`FsServer::walk`], which reports
+//! All filesystem work runs on a blocking thread (`FsServer::blocking`); long
+//! walks (tree, name search, grep) run through `FsServer::walk`, which reports
 //! progress when the client asked for it and stops when the client cancels.
 
 pub mod browse;
