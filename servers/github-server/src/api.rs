@@ -23,6 +23,7 @@ pub const DIFF: &str = "application/vnd.github.diff";
 /// The client and the output bound, shared by every session.
 #[derive(Clone, Debug)]
 pub struct Api {
+    /// The shared upstream client, configured for GitHub.
     pub client: UpstreamClient,
     /// Most bytes one tool result may hold.
     pub max_output: usize,
@@ -32,6 +33,7 @@ impl Api {
     /// The smallest output bound: room for a header, a notice and some content.
     pub const MIN_OUTPUT: usize = 4096;
 
+    /// Calls through `client`, bounding outputs at `max_output` bytes (at least [`Self::MIN_OUTPUT`]).
     pub fn new(client: UpstreamClient, max_output: usize) -> Self {
         Self {
             client,
@@ -185,10 +187,12 @@ impl RepoRef {
     }
 }
 
-/// The schema of a [`comma_list`] field: one string or a list of strings.
+/// The schema of a [`comma_list`] field: one string (`"bug,ui"`) or a list of
+/// strings (`["bug", "ui"]`). Its variants carry no docs on purpose: schemars
+/// would turn them into schema descriptions and change tools/list.
 #[derive(JsonSchema)]
 #[serde(untagged)]
-#[allow(dead_code)]
+#[allow(dead_code, missing_docs)]
 pub enum CommaList {
     One(String),
     Many(Vec<String>),
@@ -224,11 +228,13 @@ impl Query {
         Self::default().set("per_page", "100")
     }
 
+    /// Adds `key=value`.
     pub fn set(mut self, key: &str, value: impl ToString) -> Self {
         self.pairs.push((key.to_string(), value.to_string()));
         self
     }
 
+    /// Adds `key=value` when `value` is set and not blank.
     pub fn opt(self, key: &str, value: Option<impl ToString>) -> Self {
         match value.map(|v| v.to_string()) {
             Some(v) if !v.trim().is_empty() => self.set(key, v.trim()),

@@ -35,8 +35,11 @@ const MAX_MESSAGE_CHARS: usize = 300;
 /// The three settings of app mode, all given.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AppSettings {
+    /// The App's id (`--app-id`).
     pub app_id: u64,
+    /// The installation to act for (`--app-installation-id`).
     pub installation_id: u64,
+    /// The App's PEM private key (`--app-private-key-file`).
     pub private_key_file: PathBuf,
 }
 

@@ -127,6 +127,7 @@ pub struct GithubArgs {
     #[arg(long, env = "GITHUB_APP_INSTALLATION_ID", value_name = "ID")]
     pub app_installation_id: Option<u64>,
 
+    /// The options every server of the bundle shares (transport, HTTP, logging).
     #[command(flatten)]
     pub common: CommonArgs,
 }

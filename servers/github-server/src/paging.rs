@@ -28,6 +28,7 @@ const ENVELOPE_BYTES: usize = 800;
 pub struct Listing {
     /// Shaped items, each one compact JSON text.
     pub items: Vec<String>,
+    /// True when more items exist beyond these.
     pub more: bool,
     /// Where to continue, when `more`.
     pub cursor: Option<String>,

@@ -6,6 +6,7 @@
 
 use rmcp::model::{Prompt, PromptArgument};
 
+/// The prompt's name.
 pub const NAME: &str = "review_pull_request";
 
 /// The tools the prompt's steps use; without them it is not offered.

@@ -25,6 +25,7 @@ pub struct GithubServer {
 }
 
 impl GithubServer {
+    /// A server routing the tools of `selection`, calling GitHub through `api`.
     pub fn new(api: Api, selection: &Selection) -> Self {
         Self {
             api,

@@ -13,6 +13,7 @@ pub struct Obj {
 }
 
 impl Obj {
+    /// An empty object.
     pub fn new() -> Self {
         Self::default()
     }

@@ -18,7 +18,9 @@ use crate::rich_text::{self, Mode, longest_run};
 /// A block with its children as far as they were fetched.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BlockNode {
+    /// The block's JSON as Notion returned it.
     pub block: Value,
+    /// Its children, as far as they were fetched.
     pub children: Children,
 }
 
@@ -27,6 +29,7 @@ pub struct BlockNode {
 pub enum Children {
     /// The block has none (or they are never shown, as for child pages).
     None,
+    /// Fetched: these (possibly none).
     Loaded(Vec<BlockNode>),
     /// It has some that were not fetched; the text says why and how to read them.
     NotFetched(String),
@@ -41,6 +44,7 @@ impl BlockNode {
         }
     }
 
+    /// A block with its fetched children.
     pub fn with_children(block: Value, children: Vec<BlockNode>) -> Self {
         Self {
             block,
@@ -102,6 +106,7 @@ pub struct Renderer {
 /// One block's Markdown with the separator that joins it to the previous one.
 #[derive(Debug)]
 pub struct Piece {
+    /// The block's Markdown.
     pub text: String,
     group: Option<u8>,
     number: u64,
@@ -146,10 +151,12 @@ impl Renderer {
         self.out.len()
     }
 
+    /// True when nothing was written.
     pub fn is_empty(&self) -> bool {
         self.out.is_empty()
     }
 
+    /// The Markdown written.
     pub fn finish(self) -> String {
         self.out
     }

@@ -119,6 +119,7 @@ pub struct NotionArgs {
     )]
     pub max_output_bytes: usize,
 
+    /// The options every server of the bundle shares (transport, HTTP, logging).
     #[command(flatten)]
     pub common: CommonArgs,
 }
@@ -126,21 +127,32 @@ pub struct NotionArgs {
 /// What the server runs with, derived from the options.
 #[derive(Debug, Clone)]
 pub struct Settings {
+    /// The integration token, when set (`NOTION_TOKEN`).
     pub token: Option<String>,
     /// Each HTTP caller's own token is used (see `--per-user-tokens`).
     pub per_user: bool,
+    /// The `Notion-Version` header sent.
     pub notion_version: String,
+    /// The API base URL.
     pub api_url: String,
+    /// Requests per second to Notion (at least 1).
     pub rate_limit: u32,
+    /// Requests at once after a quiet spell (at least 1).
     pub burst: u32,
+    /// Whether the write tools are listed and allowed.
     pub allow_write: bool,
+    /// How deep `get_page` follows nested blocks.
     pub max_depth: usize,
+    /// Block-children requests in flight at once.
     pub concurrency: usize,
+    /// Most blocks one `get_page` call fetches.
     pub max_blocks: usize,
+    /// Most bytes of one tool result.
     pub max_output_bytes: usize,
 }
 
 impl NotionArgs {
+    /// The settings these options make.
     pub fn settings(&self) -> Settings {
         Settings {
             token: self

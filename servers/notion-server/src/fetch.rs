@@ -57,6 +57,7 @@ pub struct Fetcher<S> {
 }
 
 impl<S: BlockSource> Fetcher<S> {
+    /// A fetcher reading from `source` within `limits`.
     pub fn new(source: S, limits: FetchLimits) -> Self {
         Self {
             source,

@@ -13,6 +13,7 @@ use crate::client::{PAGE_SIZE, decode_token, encode_token};
 /// Lines for the items read, and where to continue.
 #[derive(Debug, Default)]
 pub struct Listing {
+    /// One line per item.
     pub lines: Vec<String>,
     /// Pass back as `cursor` for the rest; `None` at the end of the list.
     pub next: Option<String>,

@@ -27,7 +27,9 @@ use crate::rich_text::{self, MAX_ITEMS, Marks, Span};
 /// One block to write: its JSON (no `children`), its children, its source line.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Node {
+    /// The block's JSON, without `children`.
     pub block: Value,
+    /// The blocks nested under it.
     pub children: Vec<Node>,
     /// 1-based line of the Markdown this block starts on.
     pub line: usize,

@@ -16,6 +16,7 @@ use crate::properties;
 /// The Markdown of a page's (or block's) children from a cursor, and where to go on.
 #[derive(Debug)]
 pub struct Body {
+    /// The page (or this part of it) as Markdown.
     pub markdown: String,
     /// Top-level blocks rendered.
     pub blocks: usize,

@@ -4,6 +4,7 @@
 
 use rmcp::model::{Prompt, PromptArgument};
 
+/// The prompt's name.
 pub const NAME: &str = "summarize_page";
 
 /// Example arguments, shown when one is missing.

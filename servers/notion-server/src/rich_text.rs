@@ -16,27 +16,39 @@ pub const MAX_URL: usize = 2000;
 /// Inline formatting of one span.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Marks {
+    /// `**bold**`.
     pub bold: bool,
+    /// `*italic*`.
     pub italic: bool,
+    /// `~~strikethrough~~`.
     pub strike: bool,
+    /// Underlined (`<u>…</u>`).
     pub underline: bool,
+    /// `` `code` ``.
     pub code: bool,
 }
 
 /// One run of inline content with the same formatting.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Span {
+    /// Text with its marks and optional link.
     Text {
+        /// The characters.
         text: String,
+        /// Its annotations.
         marks: Marks,
+        /// The URL it links to.
         link: Option<String>,
     },
+    /// An inline equation.
     Equation {
+        /// Its LaTeX.
         expression: String,
     },
 }
 
 impl Span {
+    /// Unmarked, unlinked text.
     pub fn plain(text: impl Into<String>) -> Self {
         Span::Text {
             text: text.into(),

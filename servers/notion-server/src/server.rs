@@ -25,6 +25,7 @@ pub struct NotionServer {
 }
 
 impl NotionServer {
+    /// A server with the read tools, and the write tools when `settings.allow_write`.
     pub fn new(client: NotionClient, settings: Settings) -> Self {
         let mut tool_router = Self::read_tools();
         if settings.allow_write {

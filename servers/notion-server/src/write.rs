@@ -112,6 +112,7 @@ pub struct Progress {
 /// Where a write stopped.
 #[derive(Debug)]
 pub struct Stopped {
+    /// Why the write stopped.
     pub error: UpstreamError,
     /// The block (or page) the failing request appended to.
     pub parent: String,
@@ -119,6 +120,7 @@ pub struct Stopped {
     pub parent_line: Option<usize>,
     /// The first block that did not land: its line and a short description.
     pub first_missing_line: usize,
+    /// A short excerpt of that block, for the message.
     pub first_missing: String,
     /// When the failure was inside a nested block: the line of the next top-level
     /// block, which was not written either.
@@ -206,7 +208,9 @@ pub fn append_all<'a, S: BlockSink>(
 pub struct Context {
     /// True for follow-up requests filling a block this write created.
     pub nested: bool,
+    /// The line of the block being filled, when it is one this write created.
     pub parent_line: Option<usize>,
+    /// When nested: the line of the next top-level block, not yet written.
     pub next_top_line: Option<usize>,
 }
 

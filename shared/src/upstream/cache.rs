@@ -17,7 +17,9 @@ use reqwest::header::{
 /// One kept response.
 #[derive(Debug, Clone)]
 pub struct CachedResponse {
+    /// The response's headers, validators included.
     pub headers: HeaderMap,
+    /// The body.
     pub body: Bytes,
 }
 
@@ -56,10 +58,12 @@ impl ResponseCache {
         Self { entries }
     }
 
+    /// The entry for `key`, if cached.
     pub async fn get(&self, key: &str) -> Option<Arc<CachedResponse>> {
         self.entries.get(key).await
     }
 
+    /// Caches a response under `key` (evicting others past the bound).
     pub async fn put(&self, key: &str, headers: HeaderMap, body: Bytes) {
         let entry = Arc::new(CachedResponse { headers, body });
         self.entries.insert(key.to_string(), entry).await;

@@ -16,7 +16,10 @@ pub enum UpstreamError {
         "{url}: the upstream rejected the token (401): it is invalid or expired; \
          set a valid token and retry"
     )]
-    Unauthorized { url: String },
+    Unauthorized {
+        /// The URL requested.
+        url: String,
+    },
     /// Per-user mode, and the request carried no upstream token of its own.
     #[error(
         "this server acts for each caller with their own token, and this request carried none: \
@@ -31,24 +34,38 @@ pub enum UpstreamError {
         list_or(.granted, "no scopes")
     )]
     MissingScope {
+        /// The URL requested.
         url: String,
+        /// The scopes the request needs (those the token lacks, when known).
         required: Vec<String>,
+        /// The scopes the token has.
         granted: Vec<String>,
     },
     /// 403 without scope information.
     #[error("{url}: access forbidden (403): {message}")]
-    Forbidden { url: String, message: String },
+    Forbidden {
+        /// The URL requested.
+        url: String,
+        /// The upstream's message.
+        message: String,
+    },
     /// 404: GitHub and Notion also answer 404 for resources the token cannot see.
     #[error(
         "{url}: not found (404), or the token has no access to it; check the name \
          and that the token (or integration) was granted access"
     )]
-    NotFound { url: String },
+    NotFound {
+        /// The URL requested.
+        url: String,
+    },
     /// 422 (or Notion's 400 validation_error): the request's fields were refused.
     #[error("{url}: the upstream refused the request's fields ({status}): {}", .errors.join("; "))]
     Validation {
+        /// The URL requested.
         url: String,
+        /// The status (422, or 400).
         status: u16,
+        /// One entry per field refused.
         errors: Vec<String>,
     },
     /// 429 or a 403 rate limit whose wait is too long to sit out.
@@ -57,8 +74,11 @@ pub enum UpstreamError {
         .retry_after.as_secs(), epoch_after(*.retry_after)
     )]
     RateLimited {
+        /// The URL requested.
         url: String,
+        /// The status (429 or 403).
         status: u16,
+        /// How long to wait before retrying.
         retry_after: Duration,
     },
     /// A non-idempotent request timed out: it may or may not have taken effect.
@@ -67,32 +87,61 @@ pub enum UpstreamError {
          changed) before retrying, since the upstream may have applied it and a blind retry \
          could create a duplicate"
     )]
-    OutcomeUnknown { method: Method, url: String },
+    OutcomeUnknown {
+        /// The request's method.
+        method: Method,
+        /// The URL requested.
+        url: String,
+    },
     /// An idempotent request kept timing out within the retry budget.
     #[error(
         "{url}: timed out after {attempts} attempt(s); the upstream is slow or unreachable, retry later"
     )]
-    Timeout { url: String, attempts: u32 },
+    Timeout {
+        /// The URL requested.
+        url: String,
+        /// Attempts made.
+        attempts: u32,
+    },
     /// The connection failed (DNS, refused, TLS); nothing was received.
     #[error("{url}: could not reach the upstream: {detail}; check the base URL and the network")]
-    Network { url: String, detail: String },
+    Network {
+        /// The URL requested.
+        url: String,
+        /// The transport's error chain, scrubbed of the token.
+        detail: String,
+    },
     /// Any other error status, after retries where they apply.
     #[error("{url}: the upstream answered {status} after {attempts} attempt(s): {message}")]
     Status {
+        /// The URL requested.
         url: String,
+        /// The status.
         status: u16,
+        /// Attempts made.
         attempts: u32,
+        /// The body's message, or its start.
         message: String,
     },
     /// A path or continuation URL that cannot be requested.
     #[error("invalid upstream URL {url:?}: {reason}")]
-    InvalidUrl { url: String, reason: String },
+    InvalidUrl {
+        /// The path or URL given.
+        url: String,
+        /// Why it cannot be requested.
+        reason: String,
+    },
     /// The client could not be built from its configuration.
     #[error("invalid upstream configuration: {0}")]
     Config(String),
     /// The body was not the JSON the caller expected.
     #[error("{url}: unexpected response body: {detail}")]
-    Decode { url: String, detail: String },
+    Decode {
+        /// The URL requested.
+        url: String,
+        /// What did not fit.
+        detail: String,
+    },
 }
 
 fn list_or(items: &[String], empty: &str) -> String {

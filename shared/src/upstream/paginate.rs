@@ -19,6 +19,7 @@ use super::error::UpstreamError;
 /// Up to a bound of items, and where to continue.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Page<T> {
+    /// The items collected.
     pub items: Vec<T>,
     /// True when the upstream holds more items than were returned.
     pub more: bool,
@@ -32,9 +33,12 @@ pub struct Page<T> {
 /// One Notion list response.
 #[derive(Debug, Clone, Deserialize)]
 pub struct CursorPage<T> {
+    /// This page's items.
     pub results: Vec<T>,
+    /// Where the next page starts, when there is one.
     #[serde(default)]
     pub next_cursor: Option<String>,
+    /// True when another page follows.
     #[serde(default)]
     pub has_more: bool,
 }

@@ -60,9 +60,15 @@ pub enum Failure {
     Transient,
     /// A 5xx that said when to come back (`Retry-After` on a 503, Notion's 529):
     /// transient, but waited out as asked.
-    Unavailable { wait: Duration },
+    Unavailable {
+        /// The wait asked for.
+        wait: Duration,
+    },
     /// The upstream asked to slow down; `wait` is how long, when it said so.
-    RateLimited { wait: Option<Duration> },
+    RateLimited {
+        /// The wait asked for, when named.
+        wait: Option<Duration>,
+    },
 }
 
 impl Failure {

@@ -57,28 +57,35 @@ fn job_item(v: &Value) -> String {
         .finish()
 }
 
+/// Input of `list_workflow_runs`.
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct ListRunsParams {
+    /// The repository (`owner`, `repo`).
     #[serde(flatten)]
     pub repo: RepoRef,
     /// Only runs of this branch.
     pub branch: Option<String>,
     /// e.g. completed, in_progress, queued, success, failure.
     pub status: Option<String>,
+    /// How many items to return, and the cursor to continue from.
     #[serde(flatten)]
     pub page: ListArgs,
 }
 
+/// Input of `get_workflow_run`.
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct GetRunParams {
+    /// The repository (`owner`, `repo`).
     #[serde(flatten)]
     pub repo: RepoRef,
     /// Workflow run id (from list_workflow_runs).
     pub run_id: u64,
 }
 
+/// Input of `get_job_logs`.
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct GetJobLogsParams {
+    /// The repository (`owner`, `repo`).
     #[serde(flatten)]
     pub repo: RepoRef,
     /// Job id (from get_workflow_run, or a check run id).

@@ -74,8 +74,10 @@ pub fn comment(v: &Value, max: usize, how: &str) -> Obj {
         .put("body", shown)
 }
 
+/// Input of `list_issues`.
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct ListIssuesParams {
+    /// The repository (`owner`, `repo`).
     #[serde(flatten)]
     pub repo: RepoRef,
     /// open (default), closed or all.
@@ -94,12 +96,15 @@ pub struct ListIssuesParams {
     pub sort: Option<String>,
     /// desc (default) or asc.
     pub direction: Option<String>,
+    /// How many items to return, and the cursor to continue from.
     #[serde(flatten)]
     pub page: ListArgs,
 }
 
+/// Input of `get_issue`.
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct GetIssueParams {
+    /// The repository (`owner`, `repo`).
     #[serde(flatten)]
     pub repo: RepoRef,
     /// Issue or pull request number.
@@ -114,16 +119,20 @@ pub struct GetIssueParams {
     pub text_bytes: Option<usize>,
 }
 
+/// Input of `search_issues`.
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct SearchParams {
     /// GitHub search syntax.
     pub q: String,
+    /// How many items to return, and the cursor to continue from.
     #[serde(flatten)]
     pub page: ListArgs,
 }
 
+/// Input of `create_issue`.
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct CreateIssueParams {
+    /// The repository (`owner`, `repo`).
     #[serde(flatten)]
     pub repo: RepoRef,
     /// Issue title.
@@ -138,8 +147,10 @@ pub struct CreateIssueParams {
     pub milestone: Option<u64>,
 }
 
+/// Input of `update_issue`.
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct UpdateIssueParams {
+    /// The repository (`owner`, `repo`).
     #[serde(flatten)]
     pub repo: RepoRef,
     /// Issue number.
@@ -160,8 +171,10 @@ pub struct UpdateIssueParams {
     pub milestone: Option<u64>,
 }
 
+/// Input of `add_issue_comment`.
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct AddIssueCommentParams {
+    /// The repository (`owner`, `repo`).
     #[serde(flatten)]
     pub repo: RepoRef,
     /// Issue or pull request number.

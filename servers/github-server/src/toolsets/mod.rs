@@ -23,7 +23,9 @@ type Router = ToolRouter<GithubServer>;
 
 /// One toolset: its name, what it covers, and its routers.
 pub struct Toolset {
+    /// Its name, as `--toolsets` takes it.
     pub name: &'static str,
+    /// What it covers, for help texts.
     pub about: &'static str,
     read: fn() -> Router,
     write: Option<fn() -> Router>,
@@ -105,6 +107,7 @@ pub struct Selection {
     pub toolsets: Vec<&'static str>,
     /// Every tool served, sorted.
     pub tools: BTreeSet<String>,
+    /// Whether write tools may be served (`--allow-write`).
     pub allow_write: bool,
 }
 

@@ -33,6 +33,7 @@ fn notification(v: &Value) -> String {
         .finish()
 }
 
+/// Input of `list_notifications`.
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct ListNotificationsParams {
     /// Include read notifications too.
@@ -41,10 +42,12 @@ pub struct ListNotificationsParams {
     /// Only where you are directly involved (mentioned, assigned, author...).
     #[serde(default)]
     pub participating: bool,
+    /// How many items to return, and the cursor to continue from.
     #[serde(flatten)]
     pub page: ListArgs,
 }
 
+/// Input of `mark_notification_read`.
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct MarkReadParams {
     /// Thread id from list_notifications.

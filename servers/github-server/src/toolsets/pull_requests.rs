@@ -49,6 +49,7 @@ fn branch(v: &Value, key: &str) -> Obj {
 /// flattened into them.
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct PullRef {
+    /// The repository (`owner`, `repo`).
     #[serde(flatten)]
     pub repo: RepoRef,
     /// Pull request number.
@@ -62,8 +63,10 @@ impl PullRef {
     }
 }
 
+/// Input of `list_pull_requests`.
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct ListPullRequestsParams {
+    /// The repository (`owner`, `repo`).
     #[serde(flatten)]
     pub repo: RepoRef,
     /// open (default), closed or all.
@@ -72,12 +75,15 @@ pub struct ListPullRequestsParams {
     pub head: Option<String>,
     /// Base branch name.
     pub base: Option<String>,
+    /// How many items to return, and the cursor to continue from.
     #[serde(flatten)]
     pub page: ListArgs,
 }
 
+/// Input of `get_pull_request`.
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct GetPullRequestParams {
+    /// The pull request (`owner`, `repo`, `pull_number`).
     #[serde(flatten)]
     pub pull: PullRef,
     /// Byte offset in the body (from a cut notice).
@@ -86,8 +92,10 @@ pub struct GetPullRequestParams {
     pub text_bytes: Option<usize>,
 }
 
+/// Input of `get_pull_request_diff`.
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct GetDiffParams {
+    /// The pull request (`owner`, `repo`, `pull_number`).
     #[serde(flatten)]
     pub pull: PullRef,
     /// Only the files whose path starts with this (a file or directory).
@@ -98,19 +106,24 @@ pub struct GetDiffParams {
     pub max_bytes: Option<usize>,
 }
 
+/// Input of `list_pull_request_files`.
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct ListFilesParams {
+    /// The pull request (`owner`, `repo`, `pull_number`).
     #[serde(flatten)]
     pub pull: PullRef,
     /// Include each file's patch (cut to 1500 bytes).
     #[serde(default)]
     pub include_patch: bool,
+    /// How many items to return, and the cursor to continue from.
     #[serde(flatten)]
     pub page: ListArgs,
 }
 
+/// Input of `get_pull_request_reviews`.
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct GetReviewsParams {
+    /// The pull request (`owner`, `repo`, `pull_number`).
     #[serde(flatten)]
     pub pull: PullRef,
     /// Most reviews and most comments (default 30 each, max 1000).
@@ -123,14 +136,18 @@ pub struct GetReviewsParams {
     pub text_bytes: Option<usize>,
 }
 
+/// Input of `get_pull_request_status`.
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct PullParams {
+    /// The pull request (`owner`, `repo`, `pull_number`).
     #[serde(flatten)]
     pub pull: PullRef,
 }
 
+/// Input of `create_pull_request`.
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct CreatePullRequestParams {
+    /// The repository (`owner`, `repo`).
     #[serde(flatten)]
     pub repo: RepoRef,
     /// Pull request title.
@@ -147,9 +164,12 @@ pub struct CreatePullRequestParams {
     pub maintainer_can_modify: Option<bool>,
 }
 
-/// A review verdict.
+/// A review verdict: approve, ask for changes, or comment without a verdict. Its
+/// variants carry no docs on purpose: schemars would turn the schema's `enum` into
+/// a `oneOf` and change tools/list.
 #[derive(Debug, Clone, Copy, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[allow(missing_docs)]
 pub enum ReviewEvent {
     Approve,
     RequestChanges,
@@ -173,8 +193,10 @@ pub struct ReviewComment {
     pub body: String,
 }
 
+/// Input of `create_pull_request_review`.
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct CreateReviewParams {
+    /// The pull request (`owner`, `repo`, `pull_number`).
     #[serde(flatten)]
     pub pull: PullRef,
     /// The verdict.
@@ -187,8 +209,10 @@ pub struct CreateReviewParams {
     pub commit_id: Option<String>,
 }
 
+/// Input of `merge_pull_request`.
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct MergeParams {
+    /// The pull request (`owner`, `repo`, `pull_number`).
     #[serde(flatten)]
     pub pull: PullRef,
     /// merge (default), squash or rebase.

@@ -68,6 +68,7 @@ pub struct RepoParams {
     pub repo: String,
 }
 
+/// Input of `list_repositories`.
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct ListRepositoriesParams {
     /// List this user's public repositories (omit both user and org for your own, private included).
@@ -76,12 +77,15 @@ pub struct ListRepositoriesParams {
     pub org: Option<String>,
     /// created, updated, pushed or full_name.
     pub sort: Option<String>,
+    /// How many items to return, and the cursor to continue from.
     #[serde(flatten)]
     pub page: ListArgs,
 }
 
+/// Input of `get_file_contents`.
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct GetFileContentsParams {
+    /// The repository (`owner`, `repo`).
     #[serde(flatten)]
     pub repo: RepoRef,
     /// File or directory path; "" for the root.
@@ -100,16 +104,21 @@ pub struct GetFileContentsParams {
     pub max_bytes: Option<usize>,
 }
 
+/// Input of `list_branches`, `list_tags`.
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct ListParams {
+    /// The repository (`owner`, `repo`).
     #[serde(flatten)]
     pub repo: RepoRef,
+    /// How many items to return, and the cursor to continue from.
     #[serde(flatten)]
     pub page: ListArgs,
 }
 
+/// Input of `list_commits`.
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct ListCommitsParams {
+    /// The repository (`owner`, `repo`).
     #[serde(flatten)]
     pub repo: RepoRef,
     /// Branch, tag or sha to start from (default branch if omitted).
@@ -122,12 +131,15 @@ pub struct ListCommitsParams {
     pub since: Option<String>,
     /// ISO 8601 time.
     pub until: Option<String>,
+    /// How many items to return, and the cursor to continue from.
     #[serde(flatten)]
     pub page: ListArgs,
 }
 
+/// Input of `get_commit`.
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct GetCommitParams {
+    /// The repository (`owner`, `repo`).
     #[serde(flatten)]
     pub repo: RepoRef,
     /// Commit sha, branch or tag.
@@ -137,19 +149,24 @@ pub struct GetCommitParams {
     pub patch_bytes: Option<usize>,
 }
 
+/// Input of `list_releases`.
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct ListReleasesParams {
+    /// The repository (`owner`, `repo`).
     #[serde(flatten)]
     pub repo: RepoRef,
     /// true: only the latest published release, with its full notes.
     #[serde(default)]
     pub latest: bool,
+    /// How many items to return, and the cursor to continue from.
     #[serde(flatten)]
     pub page: ListArgs,
 }
 
+/// Input of `get_tree`.
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct GetTreeParams {
+    /// The repository (`owner`, `repo`).
     #[serde(flatten)]
     pub repo: RepoRef,
     /// Branch, tag, commit or tree sha (default branch if omitted).

@@ -38,9 +38,12 @@ pub struct SearchParams {
     pub cursor: Option<String>,
 }
 
-/// Which kind of object a search returns.
+/// Which kind of object a search returns: pages or data sources. Its variants carry
+/// no docs on purpose: schemars would turn the schema's `enum` into a `oneOf` and
+/// change tools/list.
 #[derive(Debug, Clone, Copy, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
+#[allow(missing_docs)]
 pub enum ObjectKind {
     Page,
     DataSource,
