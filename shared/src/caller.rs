@@ -16,7 +16,6 @@ use std::future::Future;
 use std::sync::Arc;
 
 use rmcp::service::{RequestContext, RoleServer};
-use sha2::{Digest, Sha256};
 
 tokio::task_local! {
     static CURRENT: Arc<Caller>;
@@ -57,7 +56,7 @@ impl Caller {
     /// server, or, when the API could not name them, a digest of their upstream token.
     pub fn binding_key(&self) -> String {
         match (&self.subject, &self.upstream_token) {
-            (None, Some(token)) => crate::upstream::credentials::digest(token),
+            (None, Some(token)) => crate::digest::key(token),
             _ => self.tag(),
         }
     }
@@ -70,7 +69,7 @@ impl Caller {
             self.subject.as_deref().unwrap_or(""),
             self.client_id.as_deref().unwrap_or("")
         );
-        short_hash(&identity)
+        crate::digest::short(&identity)
     }
 }
 
@@ -82,14 +81,6 @@ impl std::fmt::Debug for Caller {
             .field("may_write", &self.may_write)
             .finish_non_exhaustive()
     }
-}
-
-/// 12 hex digits of SHA-256 of `text`.
-pub fn short_hash(text: &str) -> String {
-    Sha256::digest(text.as_bytes())[..6]
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
 }
 
 /// The caller the HTTP layer attached to this request (none over stdio, or when

@@ -9,6 +9,10 @@
 //!   checked against the schema with errors that name the argument.
 //! - [`error`]: how domain failures become MCP tool errors.
 //! - [`config`]: flags, environment variables and the TOML file, in that precedence.
+//! - [`auth`]: who may use the HTTP transport (static token, OAuth 2.1, per-user
+//!   upstream tokens) and the `doctor` report on it.
+//! - [`caller`]: the authenticated caller, carried from the HTTP layer to the tools.
+//! - [`digest`]: SHA-256 keys and tags standing in for secrets and identities.
 //! - [`logging`]: tracing to stderr, text or JSON.
 //! - [`memory`]: giving freed heap memory back to the system.
 //! - [`metrics`]: Prometheus counters and histograms served at `/metrics`.
@@ -22,6 +26,7 @@ pub mod auth;
 pub mod caller;
 pub mod client_log;
 pub mod config;
+pub mod digest;
 pub mod error;
 pub mod healthcheck;
 pub mod logging;

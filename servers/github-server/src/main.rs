@@ -5,10 +5,10 @@ use github_server::config::GithubArgs;
 use github_server::doctor;
 use github_server::server::GithubServer;
 use github_server::toolsets::Selection;
+use shared::auth::whoami::WhoAmI;
 use shared::config::{self, Command};
 use shared::serve::ServeOptions;
 use shared::upstream::UpstreamClient;
-use shared::upstream::whoami::WhoAmI;
 
 fn main() -> anyhow::Result<()> {
     let invocation = config::parse::<GithubArgs>();

@@ -3,8 +3,8 @@
 use notion_server::client::NotionClient;
 use notion_server::config::NotionArgs;
 use notion_server::{doctor, server::NotionServer};
+use shared::auth::whoami::WhoAmI;
 use shared::config::{self, Command};
-use shared::upstream::whoami::WhoAmI;
 
 fn main() -> anyhow::Result<()> {
     let invocation = config::parse::<NotionArgs>();

@@ -4,28 +4,18 @@
 //! PKCE, introspection). Prints `✓`/`⚠`/`✗` lines; never prints a secret.
 
 use crate::config::CommonArgs;
-use crate::serve::HttpSettings;
 
-use super::oauth::Verifier;
+use super::oauth::{OAuthSettings, Verifier};
 
 /// Prints the report's lines; returns false when something would stop the server.
 pub async fn report(common: &CommonArgs) -> bool {
-    let Some(addr) = common.http else {
-        if common.oauth_issuer.is_some() {
-            println!("⚠ --oauth-issuer applies to HTTP only; over stdio no one signs in");
-        }
+    let Some(oauth) = OAuthSettings::from_args(common) else {
         return true;
     };
-    let settings = match HttpSettings::from_args(addr, common) {
-        Ok(settings) => settings,
-        Err(e) => {
-            println!("✗ HTTP: {e}");
-            return false;
-        }
-    };
-    let Some(oauth) = settings.oauth else {
+    if common.http.is_none() {
+        println!("⚠ --oauth-issuer applies to HTTP only; over stdio no one signs in");
         return true;
-    };
+    }
     match Verifier::discover(oauth).await {
         Ok(verifier) => {
             describe(&verifier).await;

@@ -8,7 +8,7 @@
 //!   person and the scopes they granted;
 //! - per-user upstream tokens ([`per_user`], github-server and notion-server): each
 //!   request's bearer token is the caller's own GitHub or Notion token, checked once
-//!   against the API and then used upstream as theirs.
+//!   against the API ([`whoami`]) and then used upstream as theirs.
 //!
 //! A refusal ([`Refusal`]) becomes 401 (no or bad token) or 403 (a scope missing),
 //! with the `WWW-Authenticate` challenge RFC 6750 and RFC 9728 describe
@@ -17,6 +17,7 @@
 pub mod doctor;
 pub mod oauth;
 pub mod per_user;
+pub mod whoami;
 
 use std::sync::Arc;
 

@@ -16,7 +16,7 @@ use moka::future::Cache;
 
 use super::Refusal;
 use crate::caller::Caller;
-use crate::upstream::credentials::digest;
+use crate::digest::key as digest;
 
 /// Why per-user mode cannot start as configured.
 #[derive(Debug, thiserror::Error)]

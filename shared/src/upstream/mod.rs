@@ -8,7 +8,6 @@
 //!   backoff for idempotent requests and rate-limit waits. A new retry rule goes there.
 //! - [`limiter`]: a rate limiter per upstream credential, awaited before each request.
 //! - [`cache`]: GET responses revalidated with ETag / Last-Modified.
-//! - [`whoami`]: asking the API whose token a request carries (per-user mode).
 //! - [`paginate`]: `link: rel="next"` and `next_cursor` pagination up to a bound.
 //!
 //! Nothing here knows one API: github-server and notion-server each build their
@@ -21,7 +20,6 @@ pub mod error;
 pub mod limiter;
 pub mod paginate;
 pub mod retry;
-pub mod whoami;
 
 pub use axum::body::Bytes;
 pub use client::{

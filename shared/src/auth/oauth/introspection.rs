@@ -17,7 +17,7 @@ use super::OAuthSettings;
 use super::discovery::AuthServerMetadata;
 use super::jwt::AccessClaims;
 use crate::auth::Refusal;
-use crate::upstream::credentials::digest;
+use crate::digest::key as digest;
 
 /// How long an introspection answer is reused.
 pub const REMEMBER_FOR: Duration = Duration::from_secs(30);

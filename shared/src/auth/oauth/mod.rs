@@ -24,6 +24,7 @@ use serde_json::{Value, json};
 
 use super::Refusal;
 use crate::caller::Caller;
+use crate::config::CommonArgs;
 
 /// Path of the Protected Resource Metadata document (RFC 9728).
 pub const RESOURCE_METADATA_PATH: &str = "/.well-known/oauth-protected-resource";
@@ -51,6 +52,32 @@ pub struct OAuthSettings {
     pub leeway_seconds: u64,
     /// RFC 7662 introspection for opaque tokens, when set.
     pub introspection: Option<introspection::IntrospectionSettings>,
+}
+
+impl OAuthSettings {
+    /// The settings the flags give, when `--oauth-issuer` is set (`writes_offered`
+    /// true until the server says otherwise).
+    pub fn from_args(args: &CommonArgs) -> Option<Self> {
+        let issuer = args.oauth_issuer.clone()?;
+        let introspection =
+            args.oauth_client_id
+                .clone()
+                .map(|client_id| introspection::IntrospectionSettings {
+                    url: args.oauth_introspection_url.clone(),
+                    client_id,
+                    client_secret: args.oauth_client_secret.clone().unwrap_or_default(),
+                });
+        Some(Self {
+            issuer,
+            resource: args.public_url.clone().unwrap_or_default(),
+            read_scope: args.oauth_read_scope.clone(),
+            write_scope: args.oauth_write_scope.clone(),
+            writes_offered: true,
+            jwks_cooldown: Duration::from_secs(args.oauth_jwks_cooldown),
+            leeway_seconds: args.oauth_leeway,
+            introspection,
+        })
+    }
 }
 
 /// Why the resource server could not be set up.

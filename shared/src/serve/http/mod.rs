@@ -38,7 +38,6 @@ use rmcp::ServerHandler;
 use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, StreamableHttpService};
 use tokio_util::sync::CancellationToken;
 
-use crate::auth::oauth::introspection::IntrospectionSettings;
 use crate::auth::oauth::{OAuthSettings, Verifier};
 use crate::auth::{Authenticator, PerUserTokens};
 use crate::config::CommonArgs;
@@ -148,7 +147,7 @@ impl HttpSettings {
         Ok(Self {
             addr,
             auth_token: args.auth_token.clone(),
-            oauth: oauth_settings(args),
+            oauth: OAuthSettings::from_args(args),
             allowed_origins,
             allowed_hosts,
             max_body_bytes: args.max_body_bytes,
@@ -166,29 +165,6 @@ impl HttpSettings {
             shutdown_grace: Duration::from_secs(args.shutdown_grace),
         })
     }
-}
-
-/// The OAuth settings the flags give, when `--oauth-issuer` is set.
-fn oauth_settings(args: &CommonArgs) -> Option<OAuthSettings> {
-    let issuer = args.oauth_issuer.clone()?;
-    let introspection = args
-        .oauth_client_id
-        .clone()
-        .map(|client_id| IntrospectionSettings {
-            url: args.oauth_introspection_url.clone(),
-            client_id,
-            client_secret: args.oauth_client_secret.clone().unwrap_or_default(),
-        });
-    Some(OAuthSettings {
-        issuer,
-        resource: args.public_url.clone().unwrap_or_default(),
-        read_scope: args.oauth_read_scope.clone(),
-        write_scope: args.oauth_write_scope.clone(),
-        writes_offered: true,
-        jwks_cooldown: Duration::from_secs(args.oauth_jwks_cooldown),
-        leeway_seconds: args.oauth_leeway,
-        introspection,
-    })
 }
 
 /// The authenticators for `/mcp` and for `/metrics`, as the settings and the server's

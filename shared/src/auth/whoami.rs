@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 
-use crate::auth::per_user::{IdentityError, UpstreamIdentity};
+use super::per_user::{IdentityError, UpstreamIdentity};
 
 /// How long the identity check may take.
 const TIMEOUT: Duration = Duration::from_secs(10);
