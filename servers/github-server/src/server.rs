@@ -13,27 +13,17 @@ use rmcp::{ServerHandler, tool_handler};
 
 use crate::api::Api;
 use crate::prompt;
-use crate::toolsets::Selection;
 
 /// One client's session: the shared API client and the selected tools.
 #[derive(Clone)]
 pub struct GithubServer {
     pub(crate) api: Api,
     /// Built once and shared by every session (schemas are large).
-    tool_router: std::sync::Arc<ToolRouter<Self>>,
-    allow_write: bool,
+    pub(crate) tool_router: std::sync::Arc<ToolRouter<Self>>,
+    pub(crate) allow_write: bool,
 }
 
 impl GithubServer {
-    /// A server routing the tools of `selection`, calling GitHub through `api`.
-    pub fn new(api: Api, selection: &Selection) -> Self {
-        Self {
-            api,
-            tool_router: std::sync::Arc::new(selection.router()),
-            allow_write: selection.allow_write,
-        }
-    }
-
     /// The tools this server lists, as `tools/list` would return them.
     pub fn tools(&self) -> Vec<rmcp::model::Tool> {
         self.tool_router.list_all()
@@ -116,6 +106,7 @@ impl ServerHandler for GithubServer {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::toolsets::Selection;
     use shared::upstream::UpstreamClient;
 
     fn server(sets: &[&str], write: bool) -> GithubServer {

@@ -222,6 +222,19 @@ impl Selection {
     }
 }
 
+impl GithubServer {
+    /// A server routing the tools of `selection`, calling GitHub through `api`. It
+    /// lives here, beside the toolsets it assembles, so `server.rs` (the MCP glue)
+    /// does not import the toolsets that implement tools on it.
+    pub fn new(api: crate::api::Api, selection: &Selection) -> Self {
+        Self {
+            api,
+            tool_router: std::sync::Arc::new(selection.router()),
+            allow_write: selection.allow_write,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
