@@ -33,9 +33,14 @@ test-interop: build
 test-conformance: build
 	integration/conformance/run.sh
 
+## Format, clippy with warnings denied (missing_docs included, see [workspace.lints]),
+## and unused dependencies (cargo-machete, installed pinned when missing).
+MACHETE_VERSION := 0.9.2
 lint:
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
+	@command -v cargo-machete >/dev/null || $(CARGO) install --locked cargo-machete --version $(MACHETE_VERSION)
+	$(CARGO) machete
 
 ## Benchmarks side by side with the references they name (rg, find; sqlx and
 ## @modelcontextprotocol/server-postgres, which needs npm and POSTGRES_URL;

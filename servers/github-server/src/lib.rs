@@ -16,8 +16,6 @@
 //! - [`server`]: the MCP server handler.
 //! - [`doctor`]: the `doctor` command.
 
-#![warn(missing_docs)]
-
 pub mod api;
 pub mod app_auth;
 pub mod config;

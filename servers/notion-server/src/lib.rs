@@ -15,8 +15,6 @@
 //!   and handler (`tools/read.rs`, `tools/write.rs`); [`doctor`].
 //! - [`code_language`]: fenced code's language mapped onto Notion's list.
 
-#![warn(missing_docs)]
-
 pub mod blocks_to_md;
 pub mod client;
 pub mod code_language;
