@@ -594,3 +594,26 @@ pub fn fake_github_on_own_thread() -> fake_apis::github::FakeGithub {
     });
     rx.recv().expect("the fake started")
 }
+
+#[cfg(test)]
+mod layout {
+    /// The e2e tests are listed one by one in Cargo.toml (`autotests = false`): a file
+    /// added to `e2e/` without its `[[test]]` entry would never run.
+    #[test]
+    fn every_file_in_e2e_is_a_test_target() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let manifest = std::fs::read_to_string(dir.join("Cargo.toml")).unwrap();
+        let mut files = 0;
+        for entry in std::fs::read_dir(dir.join("e2e")).unwrap() {
+            let name = entry.unwrap().file_name().to_string_lossy().to_string();
+            if let Some(stem) = name.strip_suffix(".rs") {
+                files += 1;
+                assert!(
+                    manifest.contains(&format!("path = \"e2e/{stem}.rs\"")),
+                    "tests/e2e/{name} has no [[test]] entry in tests/Cargo.toml"
+                );
+            }
+        }
+        assert!(files >= 20, "found only {files} test files");
+    }
+}

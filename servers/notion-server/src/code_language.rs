@@ -4,7 +4,7 @@
 //! `plain text`.
 
 /// Notion's code languages (the API refuses others), as its validation error lists
-/// them. The fake Notion keeps its own copy; `tests/tests/notion_fake_drift.rs`
+/// them. The fake Notion keeps its own copy; `tests/e2e/notion_fake_drift.rs`
 /// fails when the two differ.
 pub const LANGUAGES: &[&str] = &[
     "abap",

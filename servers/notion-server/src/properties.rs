@@ -149,7 +149,7 @@ pub fn title(object: &Value) -> String {
 }
 
 /// Types Notion computes, which a write cannot set. The fake Notion keeps its own
-/// copy; `tests/tests/notion_fake_drift.rs` fails when the two differ.
+/// copy; `tests/e2e/notion_fake_drift.rs` fails when the two differ.
 pub const READ_ONLY: &[&str] = &[
     "formula",
     "rollup",

@@ -37,7 +37,7 @@
 //!
 //! Nothing in `tools/`, `server.rs`, `resources.rs` or `prompt.rs` changes: they see
 //! only [`crate::db::Database`] and the functions above. Then run the e2e suites the
-//! other engines have (`tests/tests/sql_*.rs`: the attacks must fail on it too).
+//! other engines have (`tests/e2e/sql_*.rs`: the attacks must fail on it too).
 
 use std::fmt;
 

@@ -63,7 +63,7 @@ const OTHER_KINDS: &[&str] = &[
 ];
 
 /// The languages a `code` block accepts (those Notion's validation error lists).
-/// notion-server keeps its own copy; `tests/tests/notion_fake_drift.rs` fails when
+/// notion-server keeps its own copy; `tests/e2e/notion_fake_drift.rs` fails when
 /// the two differ.
 pub const LANGUAGES: &[&str] = &[
     "abap",

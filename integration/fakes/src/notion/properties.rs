@@ -30,7 +30,7 @@ pub struct PropSchema {
 
 /// Properties Notion computes or sets only in its app (`button`, `verification`);
 /// writing them is refused. notion-server keeps its own copy;
-/// `tests/tests/notion_fake_drift.rs` fails when the two differ.
+/// `tests/e2e/notion_fake_drift.rs` fails when the two differ.
 pub const READ_ONLY: &[&str] = &[
     "formula",
     "rollup",
