@@ -38,19 +38,10 @@ pub async fn run(args: &GithubArgs) -> i32 {
     println!("API base URL: {}", config.base_url);
     if args.per_user_tokens {
         let server_token = args.token_with_source().map(|(_, variable)| variable);
-        return match shared::auth::per_user::check_mode(args.common.http.is_some(), server_token) {
-            Ok(()) => {
-                println!(
-                    "✓ per-user tokens: each HTTP caller's own GitHub token is used, checked at the door with GET {}/user",
-                    config.base_url
-                );
-                i32::from(!healthy)
-            }
-            Err(e) => {
-                println!("✗ {e}");
-                1
-            }
-        };
+        let check_url = format!("{}/user", config.base_url);
+        let http = args.common.http.is_some();
+        let ready = shared::auth::per_user::report_mode("GitHub", &check_url, http, server_token);
+        return i32::from(!(ready && healthy));
     }
     let token = args.token_with_source();
     let mut minted = true;

@@ -31,19 +31,10 @@ pub async fn run(args: &NotionArgs) -> i32 {
     }
     if settings.per_user {
         let server_token = settings.token.is_some().then_some("NOTION_TOKEN");
-        return match shared::auth::per_user::check_mode(args.common.http.is_some(), server_token) {
-            Ok(()) => {
-                println!(
-                    "✓ per-user tokens: each HTTP caller's own Notion token is used, checked at the door with GET {}/users/me",
-                    settings.api_url
-                );
-                0
-            }
-            Err(e) => {
-                println!("✗ {e}");
-                1
-            }
-        };
+        let check_url = format!("{}/users/me", settings.api_url);
+        let http = args.common.http.is_some();
+        let ready = shared::auth::per_user::report_mode("Notion", &check_url, http, server_token);
+        return i32::from(!ready);
     }
     if settings.token.is_none() {
         println!(

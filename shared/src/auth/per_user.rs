@@ -45,6 +45,29 @@ pub fn check_mode(http: bool, server_token_set: Option<&'static str>) -> Result<
     }
 }
 
+/// `doctor`'s report on per-user mode: whether it can work as configured, and how
+/// tokens will be checked (`api` names the upstream, `check_url` the door's GET).
+/// Returns false when the mode cannot start.
+pub fn report_mode(
+    api: &str,
+    check_url: &str,
+    http: bool,
+    server_token_set: Option<&'static str>,
+) -> bool {
+    match check_mode(http, server_token_set) {
+        Ok(()) => {
+            println!(
+                "✓ per-user tokens: each HTTP caller's own {api} token is used, checked at the door with GET {check_url}"
+            );
+            true
+        }
+        Err(e) => {
+            println!("✗ {e}");
+            false
+        }
+    }
+}
+
 /// How long a token the API accepted is trusted at the door without asking again.
 const REMEMBER_FOR: Duration = Duration::from_secs(300);
 /// Most tokens remembered at once.

@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+use crate::upstream::client::default_headers;
 
 use super::per_user::{IdentityError, UpstreamIdentity};
 
@@ -28,12 +28,7 @@ impl WhoAmI {
         headers: &[(String, String)],
         fields: Vec<&'static str>,
     ) -> Result<Self, String> {
-        let mut defaults = HeaderMap::new();
-        for (name, value) in headers {
-            let name = HeaderName::from_bytes(name.as_bytes()).map_err(|e| e.to_string())?;
-            let value = HeaderValue::from_str(value).map_err(|e| e.to_string())?;
-            defaults.insert(name, value);
-        }
+        let defaults = default_headers(headers).map_err(|e| e.to_string())?;
         let http = reqwest::Client::builder()
             .timeout(TIMEOUT)
             .user_agent(concat!("mcp-bundle/", env!("CARGO_PKG_VERSION")))

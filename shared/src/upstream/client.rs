@@ -532,7 +532,8 @@ fn cache_key(credential: &str, url: &Url, headers: &[(String, String)]) -> Strin
     key
 }
 
-fn default_headers(extra: &[(String, String)]) -> Result<HeaderMap, UpstreamError> {
+/// `extra` as a header map, each name and value checked.
+pub(crate) fn default_headers(extra: &[(String, String)]) -> Result<HeaderMap, UpstreamError> {
     let mut headers = HeaderMap::new();
     for (name, value) in extra {
         let name = HeaderName::from_bytes(name.as_bytes())
