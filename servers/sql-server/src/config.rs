@@ -109,6 +109,19 @@ pub struct SqlArgs {
     )]
     pub pool_size: u32,
 
+    /// TOML file of operator-defined tools (`[[tools]]` entries: name, description,
+    /// one SQL statement with `:name` parameters and their JSON types, database,
+    /// optional max_rows), each served as a tool of its own. Every statement must pass
+    /// the read-only gate, or the server does not start. See configs/sql-server-tools.toml.
+    #[arg(long, env = "SQL_SERVER_TOOLS_FILE", value_name = "FILE")]
+    pub tools_file: Option<PathBuf>,
+
+    /// List only the operator-defined tools (from --tools-file): free `query`,
+    /// `explain` and the catalog tools are hidden, so the model runs only the
+    /// documented statements.
+    #[arg(long, env = "SQL_SERVER_CUSTOM_TOOLS_ONLY")]
+    pub custom_tools_only: bool,
+
     #[command(flatten)]
     /// The options every server shares (transport, logging, authentication).
     pub common: CommonArgs,

@@ -76,6 +76,7 @@ pub async fn run(args: &SqlArgs) -> i32 {
             }
         }
     }
+    healthy &= custom_tools(args, &registry, &limits).await;
     if healthy {
         println!(
             "sql-server is ready ({} database(s)).",
@@ -91,6 +92,64 @@ pub async fn run(args: &SqlArgs) -> i32 {
         println!("Fix the errors above; tool calls to those databases would fail.");
         1
     }
+}
+
+/// Reports the operator's tools: each statement through the gate, then planned (not
+/// run) on its database with NULL arguments, which finds missing tables and columns.
+/// `false` when any is refused or cannot be planned.
+async fn custom_tools(args: &SqlArgs, registry: &Registry, limits: &Limits) -> bool {
+    if args.tools_file.is_none() && !args.custom_tools_only {
+        return true;
+    }
+    println!("Custom tools");
+    let tools = match crate::custom::from_args(args, registry) {
+        Ok(t) => t,
+        Err(e) => {
+            for line in e.lines() {
+                println!("  ✗ {line}");
+            }
+            return false;
+        }
+    };
+    let mut healthy = true;
+    for tool in &tools {
+        let db = &tool.database;
+        if tool.approved.kind != crate::guard::Kind::Query {
+            println!(
+                "  ✓ {} on {}: passes the read-only gate",
+                tool.spec.name, db.name
+            );
+            continue;
+        }
+        let plan = crate::explain::statement(
+            db.engine,
+            &tool.approved.sql,
+            crate::explain::PlanFormat::Text,
+        );
+        let nulls = vec![Value::Null; tool.slots.len()];
+        match exec::run(db, &plan, &nulls, limits, &CancellationToken::new()).await {
+            Ok(_) => println!(
+                "  ✓ {} on {}: passes the read-only gate and the database plans it ({} parameter(s))",
+                tool.spec.name,
+                db.name,
+                tool.spec.params.len()
+            ),
+            Err(e) => {
+                healthy = false;
+                println!(
+                    "  ✗ {} on {}: passes the gate, but the database cannot plan it: {e}",
+                    tool.spec.name, db.name
+                );
+            }
+        }
+    }
+    if args.custom_tools_only {
+        println!(
+            "  ✓ --custom-tools-only: the model sees only these {} tool(s), not query",
+            tools.len()
+        );
+    }
+    healthy
 }
 
 async fn rows(db: &Database, sql: &str, limits: &Limits) -> Result<Vec<Vec<Value>>, String> {

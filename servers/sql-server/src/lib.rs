@@ -17,10 +17,12 @@
 //! - [`tools`]: each tool beside its parameters and handler, grouped by job;
 //!   [`server`]: the `ServerHandler` glue; [`resources`], [`prompt`]: the rest of the
 //!   MCP surface.
+//! - [`custom`]: operator-defined tools (`--tools-file`), checked by the gate at start.
 //! - [`doctor`]: the `doctor` command.
 
 pub mod catalog;
 pub mod config;
+pub mod custom;
 pub mod db;
 pub mod doctor;
 pub mod dsn;

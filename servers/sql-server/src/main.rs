@@ -40,13 +40,14 @@ async fn run(command: Command, args: SqlArgs) -> anyhow::Result<()> {
     let registry = Registry::open(&specs, &secrets, settings).map_err(|e| anyhow::anyhow!(e))?;
     tracing::info!(databases = %registry.describe(), "sql-server starting");
     let limits = args.limits();
+    let custom = sql_server::custom::from_args(&args, &registry).map_err(|e| anyhow::anyhow!(e))?;
     let options = shared::serve::ServeOptions {
         writes: false,
         ..Default::default()
     };
     shared::serve::run_with(
         {
-            let server = SqlServer::new(registry, limits);
+            let server = SqlServer::with_custom(registry, limits, &custom, args.custom_tools_only);
             move || server.clone()
         },
         &args.common,

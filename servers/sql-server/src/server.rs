@@ -15,14 +15,17 @@ use tokio_util::sync::CancellationToken;
 
 use crate::catalog::{self, TableFilter};
 use crate::config::Limits;
+use crate::custom::CustomTool;
 use crate::db::{Database, Registry};
-use crate::{prompt, resources};
+use crate::{prompt, resources, tools};
 
 /// One client's session: the shared databases and limits.
 #[derive(Clone)]
 pub struct SqlServer {
     pub(crate) registry: Registry,
     pub(crate) limits: Limits,
+    /// Only the operator's tools are listed.
+    custom_only: bool,
     /// Built once and shared by every session (schemas are large).
     tool_router: std::sync::Arc<ToolRouter<Self>>,
 }
@@ -30,11 +33,28 @@ pub struct SqlServer {
 impl SqlServer {
     /// A session serving `registry`'s databases within `limits`.
     pub fn new(registry: Registry, limits: Limits) -> Self {
-        let mut tool_router = Self::query_router() + Self::schema_router();
+        Self::with_custom(registry, limits, &[], false)
+    }
+
+    /// A session that also serves the operator's tools (see [`crate::custom`]); with
+    /// `only`, the built-in tools are not listed.
+    pub fn with_custom(
+        registry: Registry,
+        limits: Limits,
+        custom: &[std::sync::Arc<CustomTool>],
+        only: bool,
+    ) -> Self {
+        let mut tool_router = if only {
+            ToolRouter::new()
+        } else {
+            Self::query_router() + Self::schema_router()
+        };
+        tool_router.merge(tools::custom::router(custom, limits.max_rows));
         shared::schema::finish(&mut tool_router);
         Self {
             registry,
             limits,
+            custom_only: only,
             tool_router: std::sync::Arc::new(tool_router),
         }
     }
@@ -102,12 +122,19 @@ impl ServerHandler for SqlServer {
                 .build(),
         )
         .with_server_info(Implementation::new("sql-server", env!("CARGO_PKG_VERSION")))
-        .with_instructions(format!(
+        .with_instructions(if self.custom_only {
+            format!(
+                "Read-only SQL through the operator's named queries only: each tool runs one documented statement with the arguments you pass. Databases: {}. Read sql://<database> for the tables and columns.",
+                self.registry.describe()
+            )
+        } else {
+            format!(
             "Read-only SQL. Databases: {}. Start with the resource sql://<database> (all tables with columns and foreign keys) or list_tables, then describe_table, then query with placeholders and LIMIT. Every call runs one read-only statement; results are capped at {} rows and stopped after {} s.",
             self.registry.describe(),
             self.limits.max_rows,
             self.limits.timeout.as_secs()
-        ))
+        )
+        })
     }
 
     async fn list_resources(

@@ -159,7 +159,8 @@ pub fn check_explainable(sql: &str, engine: Engine) -> Result<Approved, Rejectio
     Ok(approved)
 }
 
-fn dialect(engine: Engine) -> Box<dyn Dialect> {
+/// sqlparser's dialect for `engine`.
+pub fn dialect(engine: Engine) -> Box<dyn Dialect> {
     match engine {
         Engine::Postgres => Box::new(PostgreSqlDialect {}),
         Engine::MySql => Box::new(MySqlDialect {}),

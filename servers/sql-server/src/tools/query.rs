@@ -197,6 +197,16 @@ fn next_hint(cut: Cut, shown: usize) -> String {
 
 /// The structured output and its compact text form.
 pub fn query_output(database: &str, rows: Rows) -> (QueryOutput, String) {
+    query_output_with(database, rows, next_hint)
+}
+
+/// [`query_output`] with another way to say how to get the rest after a cut (`hint`
+/// gets the cut and the rows shown).
+pub fn query_output_with(
+    database: &str,
+    rows: Rows,
+    hint: impl Fn(Cut, usize) -> String,
+) -> (QueryOutput, String) {
     let header: Vec<String> = rows.columns.iter().map(|c| c.name.clone()).collect();
     let mut text = if rows.columns.is_empty() {
         String::from("(statement returned no columns)\n")
@@ -204,7 +214,7 @@ pub fn query_output(database: &str, rows: Rows) -> (QueryOutput, String) {
         crate::table::render(&header, &rows.rows)
     };
     let elapsed_ms = (rows.elapsed.as_secs_f64() * 1e4).round() / 10.0;
-    let next = rows.cut.map(|c| next_hint(c, rows.rows.len()));
+    let next = rows.cut.map(|c| hint(c, rows.rows.len()));
     let _ = write!(
         text,
         "({} row{}{}, {elapsed_ms} ms)",
