@@ -10,8 +10,11 @@
 //!   limit, missing-scope errors).
 //! - [`app_auth`]: GitHub App mode's installation tokens (minted, kept, refreshed).
 //! - [`api`]: checked request paths and the calls to GitHub.
+//! - [`graphql`]: GitHub's GraphQL API through the same client (queries retried,
+//!   mutations not, the points rate limit respected, opaque cursors).
 //! - [`paging`]: list tools' pagination (limit, cursor, byte bound).
 //! - [`shape`]: compact JSON and cut text with continuation notices.
+//! - [`content`]: the one sanitiser for text people wrote, and the delimiters naming its author.
 //! - [`toolsets`]: one module per toolset, and the selection of tools to serve.
 //! - [`server`]: the MCP server handler.
 //! - [`doctor`]: the `doctor` command.
@@ -19,7 +22,9 @@
 pub mod api;
 pub mod app_auth;
 pub mod config;
+pub mod content;
 pub mod doctor;
+pub mod graphql;
 pub mod paging;
 pub mod prompt;
 pub mod server;
