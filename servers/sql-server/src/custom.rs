@@ -388,22 +388,17 @@ impl CustomTool {
         self.spec.max_rows.map_or(server, |n| n.min(server))
     }
 
-    /// The tool's input schema: one property per parameter, its type (with `null` when
-    /// optional) and description.
+    /// The tool's input schema: one property per parameter with its type and
+    /// description; the required ones listed.
     pub fn input_schema(&self) -> JsonObject {
         let mut properties = serde_json::Map::new();
         let mut required = Vec::new();
         for p in &self.spec.params {
             let mut prop = serde_json::Map::new();
             let ty = p.kind.json_name();
-            prop.insert(
-                "type".into(),
-                if p.required {
-                    json!(ty)
-                } else {
-                    json!([ty, "null"])
-                },
-            );
+            // Optional: absent from `required` (the schemas' convention; a `null` sent
+            // for it is dropped as "not given", see shared::arguments).
+            prop.insert("type".into(), json!(ty));
             if let Some(d) = p.description.as_deref().filter(|d| !d.trim().is_empty()) {
                 prop.insert("description".into(), json!(d));
             }
@@ -663,6 +658,6 @@ mod tests {
         );
         let schema = Value::Object(t.input_schema());
         assert_eq!(schema["required"], json!(["a"]));
-        assert_eq!(schema["properties"]["b"]["type"], json!(["string", "null"]));
+        assert_eq!(schema["properties"]["b"]["type"], json!("string"));
     }
 }
