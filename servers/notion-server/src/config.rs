@@ -11,6 +11,11 @@ use shared::config::{CommonArgs, SOURCES_HELP};
 /// The API version sent by default (data sources need 2025-09-03 or later).
 pub const DEFAULT_VERSION: &str = "2025-09-03";
 
+/// The first API version with the markdown endpoints (`GET`/`PATCH
+/// /v1/pages/{id}/markdown`): from it on, pages are read and edited through them,
+/// and through the block walk before it.
+pub const MARKDOWN_VERSION: &str = "2026-03-11";
+
 /// Notion's rate limit: about 3 requests per second on average per integration
 /// (the default of `--api-rate-limit`).
 pub const RATE_PER_SECOND: u32 = 3;
@@ -45,7 +50,9 @@ pub struct NotionArgs {
     #[arg(long, env = "NOTION_PER_USER_TOKENS")]
     pub per_user_tokens: bool,
 
-    /// The Notion-Version header sent with every request.
+    /// The Notion-Version header sent with every request. From 2026-03-11 on, pages
+    /// are read and edited through Notion's markdown endpoints (one request per
+    /// page); before it, through the block walk.
     #[arg(long, env = "NOTION_VERSION", default_value = DEFAULT_VERSION, value_name = "VERSION")]
     pub notion_version: String,
 
@@ -77,7 +84,8 @@ pub struct NotionArgs {
     pub api_burst: u32,
 
     /// List and allow the tools that change Notion (create_page, append_markdown,
-    /// update_page_properties, add_comment, archive_page).
+    /// update_page_content, update_page_properties, move_page, create_data_source,
+    /// add_comment, archive_page).
     #[arg(long, env = "NOTION_ALLOW_WRITE")]
     pub allow_write: bool,
 
@@ -151,6 +159,14 @@ pub struct Settings {
     pub max_output_bytes: usize,
 }
 
+impl Settings {
+    /// Whether the configured version offers the markdown endpoints (versions are
+    /// dates, so they compare as strings).
+    pub fn markdown_endpoints(&self) -> bool {
+        self.notion_version.as_str() >= MARKDOWN_VERSION
+    }
+}
+
 impl NotionArgs {
     /// The settings these options make.
     pub fn settings(&self) -> Settings {
@@ -193,6 +209,9 @@ mod tests {
         assert_eq!(s.api_url, "https://api.notion.com/v1");
         assert_eq!((s.rate_limit, s.max_depth, s.concurrency), (3, 8, 4));
         assert!(!s.allow_write);
+        assert!(!s.markdown_endpoints());
+        let newer = args(&["--notion-version", "2026-03-11"]).settings();
+        assert!(newer.markdown_endpoints());
     }
 
     #[test]

@@ -30,6 +30,7 @@ impl NotionServer {
         let mut tool_router = Self::read_tools();
         if settings.allow_write {
             tool_router.merge(Self::write_tools());
+            tool_router.merge(Self::content_tools());
         }
         shared::schema::finish(&mut tool_router);
         Self {
@@ -77,7 +78,7 @@ impl NotionServer {
             "Notion workspace access. Find pages and data sources with search, read a page as Markdown with get_page (long pages continue with the cursor it returns), learn a data source's properties with get_data_source before query_data_source. Ids may be given as UUIDs or Notion URLs.",
         );
         if self.settings.allow_write {
-            text.push_str(" Writes are enabled: create_page and append_markdown take Markdown; properties are a simple name -> value map (e.g. {\"Status\": \"Done\", \"Tags\": [\"a\"]}). If a write stops halfway, the error says which Markdown lines landed and how to finish.");
+            text.push_str(" Writes are enabled: create_page, append_markdown and update_page_content take Markdown (update_page_content never removes child pages, databases or synced blocks; try it with dry_run first); properties are a simple name -> value map (e.g. {\"Status\": \"Done\", \"Tags\": [\"a\"]}). If a write stops halfway, the error says which Markdown lines landed and how to finish.");
         } else {
             text.push_str(" All tools are read-only.");
         }

@@ -5,8 +5,10 @@
 //!   then pass the fake's own rate limit (a token bucket: `rate_per_sec` average,
 //!   `burst` at once; over it, 429 `rate_limited` with `Retry-After`), then need a
 //!   `Notion-Version` (missing: 400 `missing_version`; data-source routes before
-//!   2025-09-03: 400 `invalid_request_url`).
-//! - Routes: search, pages (create, read, update), blocks (read, update, trash,
+//!   2025-09-03: 400 `invalid_request_url`; the markdown routes before 2026-03-11:
+//!   the same).
+//! - Routes: search, pages (create, read, update, move, and as enhanced Markdown:
+//!   read and edit, see [`markdown`]), databases (create), blocks (read, update, trash,
 //!   children list and append), data sources (read, query), databases (read; query
 //!   in the legacy version), comments (list, create), users (me, list, one).
 //! - Writes are checked as Notion checks them ([`validation`]): 100 children per
@@ -24,6 +26,7 @@ pub mod blocks;
 pub mod error;
 pub mod ids;
 pub mod limiter;
+pub mod markdown;
 pub mod pagination;
 pub mod properties;
 pub mod query;

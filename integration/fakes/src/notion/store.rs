@@ -116,6 +116,7 @@ pub struct DemoIds {
 }
 
 /// Everything the fake knows.
+#[derive(Clone)]
 pub struct State {
     pub ids: IdGen,
     seq: u64,

@@ -2,13 +2,15 @@
 //! parameters and its handler, grouped by what they do:
 //!
 //! - [`read`]: `search`, `get_page`, `get_data_source`, `query_data_source`,
-//!   `list_comments`; always routed.
+//!   `list_comments`, `list_users`; always routed.
 //! - [`write`]: `create_page`, `append_markdown`, `update_page_properties`,
-//!   `add_comment`, `archive_page`; routed only with `--allow-write`.
+//!   `add_comment`, `archive_page`, `move_page`, `create_data_source`; and
+//!   [`content`]: `update_page_content`; routed only with `--allow-write`.
 //!
 //! A new tool goes into the file of its group, in that group's `#[tool_router]`
 //! impl; [`crate::server`] merges the routers and holds only the `ServerHandler` glue.
 
+pub mod content;
 pub mod read;
 pub mod write;
 

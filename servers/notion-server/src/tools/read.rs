@@ -1,5 +1,6 @@
-//! The read tools: `search`, `get_page`, `get_data_source`, `query_data_source`,
-//! `list_comments`. Their parameter doc comments are the model's manual; outputs are
+//! The read tools: `search`, `get_page` (through the markdown endpoint from
+//! Notion-Version 2026-03-11, else the block walk; its header says which),
+//! `get_data_source`, `query_data_source`, `list_comments`, `list_users`. Their parameter doc comments are the model's manual; outputs are
 //! compact text, bounded in bytes, with a cursor wherever there is more.
 
 use rmcp::handler::server::wrapper::Parameters;
@@ -13,6 +14,7 @@ use shared::error::to_tool_error;
 use shared::upstream::UpstreamError;
 
 use crate::client::{cursor_page, encode};
+use crate::enhanced;
 use crate::listing::{self, Listing};
 use crate::page;
 use crate::properties;
@@ -88,6 +90,31 @@ pub struct QueryParams {
     /// The cursor from a previous call.
     #[serde(default)]
     pub cursor: Option<String>,
+}
+
+/// Input of `list_users`.
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct ListUsersParams {
+    /// Most users (default 50, max 100).
+    #[serde(default)]
+    pub limit: Option<u32>,
+    /// The cursor from a previous call.
+    #[serde(default)]
+    pub cursor: Option<String>,
+}
+
+/// One workspace member or bot: name, kind, email, id.
+fn user_line(u: &Value) -> String {
+    let name = u["name"].as_str().unwrap_or("(no name)");
+    let kind = u["type"].as_str().unwrap_or("user");
+    let email = u["person"]["email"].as_str();
+    match email {
+        Some(e) => format!(
+            "- {name} ({kind}, {e}) — id {}",
+            u["id"].as_str().unwrap_or("?")
+        ),
+        None => format!("- {name} ({kind}) — id {}", u["id"].as_str().unwrap_or("?")),
+    }
 }
 
 /// Input of `list_comments`.
@@ -333,40 +360,184 @@ impl NotionServer {
         self.require_token()?;
         let id = id_arg(&p.page_id)?;
         let limit = p.limit.unwrap_or(50).clamp(1, 200) as usize;
+        let path = format!("comments?block_id={id}&");
+        self.get_list(&path, p.cursor.as_deref(), limit, comment_line, "comments")
+            .await
+    }
+
+    #[tool(
+        description = "List the workspace's members and bots: name, type, email, id (for people properties and mentions). Example: {\"limit\": 50}.",
+        annotations(
+            read_only_hint = true,
+            destructive_hint = false,
+            idempotent_hint = true,
+            open_world_hint = true
+        )
+    )]
+    async fn list_users(
+        &self,
+        Parameters(p): Parameters<ListUsersParams>,
+    ) -> Result<String, ToolError> {
+        self.require_token()?;
+        let limit = p.limit.unwrap_or(50).clamp(1, 100) as usize;
+        self.get_list("users?", p.cursor.as_deref(), limit, user_line, "users")
+            .await
+    }
+}
+
+impl NotionServer {
+    /// A GET list (`path` ends with `?` or `&`), bounded, one line per item.
+    async fn get_list(
+        &self,
+        path: &str,
+        cursor: Option<&str>,
+        limit: usize,
+        render: fn(&Value) -> String,
+        what: &str,
+    ) -> Result<String, ToolError> {
         let client = &self.client;
         let listing = listing::collect(
-            p.cursor.as_deref(),
+            cursor,
             limit,
             self.max_bytes(None),
             |cursor, size| {
-                let mut path = format!("comments?block_id={id}&page_size={size}");
+                let mut path = format!("{path}page_size={size}");
                 if let Some(c) = cursor {
                     path.push_str(&format!("&start_cursor={}", encode(&c)));
                 }
                 async move { cursor_page(client.get(&path).await?) }
             },
-            comment_line,
+            render,
         )
         .await
         .map_err(to_tool_error)?;
-        Ok(footer(&listing, "comments"))
+        Ok(footer(&listing, what))
     }
 }
 
+/// The page's header with the path its content was read through.
+fn header_via(page: &Value, via: &str) -> String {
+    let h = page::header(page);
+    let h = h.strip_suffix("\n---").unwrap_or(&h);
+    format!("{h}\nread_via: {via}\n---\n\n")
+}
+
+/// The prefix of a continuation cursor of the markdown path (top-level blocks shown).
+const MD_CURSOR: &str = "md:";
+
 impl NotionServer {
-    /// get_page's work: header (first call only), then the bounded body.
+    /// get_page's work: through the markdown endpoint when the version offers it,
+    /// else (or when Notion refuses the route) through the block walk.
     async fn read_page(&self, p: GetPageParams) -> Result<String, ToolError> {
         self.require_token()?;
         let id = id_arg(&p.page_id)?;
+        let md_cursor = p.cursor.as_deref().map(|c| c.strip_prefix(MD_CURSOR));
+        if self.settings.markdown_endpoints() && !matches!(md_cursor, Some(None)) {
+            let skip = match md_cursor.flatten() {
+                Some(n) => n.parse::<usize>().map_err(|_| {
+                    ToolError::new("the cursor is not one get_page returned: call get_page without it to start over")
+                })?,
+                None => 0,
+            };
+            if let Some(out) = self.read_markdown(&id, skip, p.max_bytes).await? {
+                return Ok(out);
+            }
+        }
+        self.walk_page(&id, p).await
+    }
+
+    /// The page through `GET /v1/pages/{id}/markdown`, from top-level block `skip`;
+    /// `None` when Notion does not know the route (then the block walk reads it).
+    async fn read_markdown(
+        &self,
+        id: &str,
+        skip: usize,
+        asked: Option<u32>,
+    ) -> Result<Option<String>, ToolError> {
+        let max = self.max_bytes(asked);
+        let content = match self.client.get(&format!("pages/{id}/markdown")).await {
+            Ok(c) => c,
+            Err(UpstreamError::Status { status: 400, .. }) => return Ok(None),
+            Err(e) => return Err(to_tool_error(e)),
+        };
+        let mut out = String::new();
+        if skip == 0 {
+            // The properties (the markdown endpoint has the content only); a block id
+            // has none.
+            match self.client.get(&format!("pages/{id}")).await {
+                Ok(page) => out = header_via(&page, "markdown endpoint"),
+                Err(UpstreamError::NotFound { .. } | UpstreamError::Validation { .. }) => {}
+                Err(e) => return Err(to_tool_error(e)),
+            }
+        }
+        let pieces = enhanced::pieces(content["markdown"].as_str().unwrap_or_default());
+        let budget = max
+            .saturating_sub(out.len() + page::NOTICE_RESERVE)
+            .max(1_000);
+        let mut shown = Vec::new();
+        let mut cut_block = None;
+        for piece in pieces.iter().skip(skip) {
+            let mut with = shown.clone();
+            with.push(piece.clone());
+            if enhanced::join(&with).len() > budget {
+                if shown.is_empty() {
+                    shown.push(enhanced::Piece {
+                        text: page::cut(&piece.text, budget),
+                        list_item: piece.list_item,
+                    });
+                    cut_block = Some(format!("#{}", skip + 1));
+                }
+                break;
+            }
+            shown = with;
+        }
+        let end = skip + shown.len();
+        let body = page::Body {
+            markdown: enhanced::join(&shown),
+            blocks: shown.len(),
+            next: (end < pieces.len()).then(|| format!("{MD_CURSOR}{end}")),
+            cut_block: None,
+        };
+        if body.markdown.is_empty() && body.next.is_none() && skip == 0 {
+            out.push_str("(no content)");
+        }
+        out.push_str(&body.markdown);
+        if let Some(n) = cut_block {
+            out.push_str(&format!(
+                "\n\n(Top-level block {n} alone exceeds the output limit and was cut; ask for a larger max_bytes.)"
+            ));
+        }
+        out.push_str(&page::continuation(id, &body, 0));
+        let missing: Vec<&str> = content["unknown_block_ids"]
+            .as_array()
+            .map(|a| a.iter().filter_map(Value::as_str).collect())
+            .unwrap_or_default();
+        if content["truncated"] == true || !missing.is_empty() {
+            out.push_str(&format!(
+                "\n\n(Notion left part of this page out of its Markdown{}.)",
+                if missing.is_empty() {
+                    String::new()
+                } else {
+                    format!(
+                        "; read each missing part with get_page and its id: {}",
+                        missing.join(", ")
+                    )
+                }
+            ));
+        }
+        Ok(Some(out))
+    }
+
+    /// The page through the block walk: header (first call only), then the bounded
+    /// body.
+    async fn walk_page(&self, id: &str, p: GetPageParams) -> Result<String, ToolError> {
+        let id = id.to_string();
         let max = self.max_bytes(p.max_bytes);
         let mut out = String::new();
         let mut not_a_page: Option<UpstreamError> = None;
         if p.cursor.is_none() {
             match self.client.get(&format!("pages/{id}")).await {
-                Ok(page) => {
-                    out = page::header(&page);
-                    out.push_str("\n\n");
-                }
+                Ok(page) => out = header_via(&page, "block walk"),
                 // Maybe a block id: its content is still readable through its children.
                 Err(
                     e @ (UpstreamError::NotFound { .. }

@@ -1,5 +1,7 @@
 //! The write tools, routed only with `--allow-write`: `create_page`,
-//! `append_markdown`, `update_page_properties`, `add_comment`, `archive_page`.
+//! `append_markdown`, `update_page_properties`, `add_comment`, `archive_page`,
+//! `move_page`, `create_data_source` (and `update_page_content`, in
+//! [`super::content`]).
 //!
 //! Everything that can be checked is checked before the first request (Markdown,
 //! property names and values, URLs), so a refused call writes nothing. A write that
@@ -84,6 +86,146 @@ pub struct ArchiveParams {
     /// true restores the page from the trash.
     #[serde(default)]
     pub restore: bool,
+}
+
+/// Input of `move_page`.
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct MovePageParams {
+    /// Page id or URL.
+    pub page_id: String,
+    /// The new parent page (give this or data_source_id).
+    #[serde(default)]
+    pub parent_page_id: Option<String>,
+    /// The data source the page becomes a row of.
+    #[serde(default)]
+    pub data_source_id: Option<String>,
+}
+
+/// Input of `create_data_source`.
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct CreateDataSourceParams {
+    /// The page to create the database under.
+    pub parent_page_id: String,
+    /// The database's title.
+    pub title: String,
+    /// Name -> type, or {"type", "options"} for select/multi_select/status. A title property "Name" is added when none is given.
+    pub properties: Map<String, Value>,
+    /// Show it as a block inside the page rather than as a sub-page.
+    #[serde(default)]
+    pub inline: bool,
+}
+
+/// Property types `create_data_source` accepts.
+const PROPERTY_TYPES: &[&str] = &[
+    "title",
+    "rich_text",
+    "number",
+    "select",
+    "multi_select",
+    "status",
+    "date",
+    "people",
+    "files",
+    "checkbox",
+    "url",
+    "email",
+    "phone_number",
+    "created_time",
+    "created_by",
+    "last_edited_time",
+    "last_edited_by",
+];
+
+/// The schema Notion takes from a simple `name -> type` map, or what is wrong.
+fn schema(input: &Map<String, Value>) -> Result<Map<String, Value>, String> {
+    let mut out = Map::new();
+    for (name, spec) in input {
+        if name.trim().is_empty() {
+            return Err("a property name is empty".into());
+        }
+        let (kind, options) = match spec {
+            Value::String(t) => (t.as_str(), None),
+            Value::Object(o) => (
+                o.get("type").and_then(Value::as_str).unwrap_or_default(),
+                o.get("options"),
+            ),
+            _ => ("", None),
+        };
+        if !PROPERTY_TYPES.contains(&kind) {
+            return Err(format!(
+                "property {name:?} has type {spec}; use one of {} (with \"options\" for select, multi_select, status), e.g. {{\"Status\": {{\"type\": \"select\", \"options\": [\"Todo\", \"Done\"]}}}}",
+                PROPERTY_TYPES.join(", ")
+            ));
+        }
+        let mut config = json!({});
+        if let Some(list) = options {
+            if !matches!(kind, "select" | "multi_select" | "status") {
+                return Err(format!(
+                    "property {name:?}: only select, multi_select and status take options"
+                ));
+            }
+            let names: Vec<Value> = list
+                .as_array()
+                .ok_or_else(|| format!("property {name:?}: options is a list of names"))?
+                .iter()
+                .map(|o| match o {
+                    Value::String(n) => Ok(json!({ "name": n })),
+                    _ => Err(format!(
+                        "property {name:?}: each option is a name (a string)"
+                    )),
+                })
+                .collect::<Result<_, _>>()?;
+            config["options"] = Value::Array(names);
+        }
+        out.insert(name.clone(), json!({ kind: config }));
+    }
+    let titles = out.values().filter(|v| v.get("title").is_some()).count();
+    match titles {
+        0 => {
+            if out.contains_key("Name") {
+                return Err("no title property: give one property the type \"title\"".into());
+            }
+            out.insert("Name".into(), json!({"title": {}}));
+        }
+        1 => {}
+        n => return Err(format!("{n} title properties: a database has exactly one")),
+    }
+    Ok(out)
+}
+
+/// Appends `nodes` to `id` (after block `after` when given); on a stop, the message
+/// saying which Markdown lines landed and how to finish.
+pub(crate) async fn append_placed(
+    client: &crate::client::NotionClient,
+    id: &str,
+    nodes: &[Node],
+    after: Option<String>,
+) -> Result<(), String> {
+    let mut progress = Progress::default();
+    let Err(stop) = write::append_all(
+        client,
+        id,
+        nodes,
+        after.clone(),
+        Context::default(),
+        &mut progress,
+    )
+    .await
+    else {
+        return Ok(());
+    };
+    // A placed write continues after the last block that landed.
+    let place = after
+        .as_deref()
+        .map(|a| progress.last_top.as_deref().unwrap_or(a));
+    Err(write::describe(
+        &stop,
+        id,
+        md_to_blocks::count(nodes),
+        progress.written,
+        false,
+        place,
+    ))
 }
 
 /// A request that wrote nothing (or may have, if it timed out).
@@ -220,30 +362,9 @@ impl NotionServer {
             ));
         }
         let total = md_to_blocks::count(&nodes);
-        let mut progress = Progress::default();
-        if let Err(stop) = write::append_all(
-            &self.client,
-            &id,
-            &nodes,
-            after.clone(),
-            Context::default(),
-            &mut progress,
-        )
-        .await
-        {
-            // A placed write continues after the last block that landed.
-            let place = after
-                .as_deref()
-                .map(|a| progress.last_top.as_deref().unwrap_or(a));
-            return Err(ToolError::new(write::describe(
-                &stop,
-                &id,
-                total,
-                progress.written,
-                false,
-                place,
-            )));
-        }
+        append_placed(&self.client, &id, &nodes, after)
+            .await
+            .map_err(ToolError::new)?;
         Ok(format!("Appended {total} block(s) to {id}."))
     }
 
@@ -386,5 +507,125 @@ impl NotionServer {
             ),
             (false, _) => format!("Page {id} restored from the trash."),
         })
+    }
+
+    #[tool(
+        description = "Move a page under another page, or into a data source as a row. Example: {\"page_id\": \"…\", \"parent_page_id\": \"…\"}. Its content and sub-pages move with it.",
+        annotations(
+            read_only_hint = false,
+            destructive_hint = false,
+            idempotent_hint = true,
+            open_world_hint = true
+        )
+    )]
+    async fn move_page(
+        &self,
+        Parameters(p): Parameters<MovePageParams>,
+    ) -> Result<String, ToolError> {
+        self.require_token()?;
+        let id = id_arg(&p.page_id)?;
+        let parent = match (&p.parent_page_id, &p.data_source_id) {
+            (Some(page), None) => json!({"type": "page_id", "page_id": id_arg(page)?}),
+            (None, Some(ds)) => json!({"type": "data_source_id", "data_source_id": id_arg(ds)?}),
+            _ => {
+                return Err(ToolError::new(
+                    "give exactly one of parent_page_id (a page to move under) or data_source_id (a database to move into). Nothing was written.",
+                ));
+            }
+        };
+        let moved = self
+            .client
+            .write(
+                Method::POST,
+                &format!("pages/{id}/move"),
+                json!({ "parent": parent }),
+            )
+            .await
+            .map_err(|e| nothing_written("Moving the page", e))?;
+        Ok(format!(
+            "Moved page {} (id {id}) into {}.",
+            properties::title(&moved),
+            crate::page::parent_text(&moved["parent"]).unwrap_or_else(|| "its new parent".into())
+        ))
+    }
+
+    #[tool(
+        description = "Create a database (one data source) with typed properties under a page. Example: {\"parent_page_id\": \"…\", \"title\": \"Tasks\", \"properties\": {\"Task\": \"title\", \"Status\": {\"type\": \"select\", \"options\": [\"Todo\", \"Done\"]}, \"Due\": \"date\", \"Points\": \"number\"}}. Add rows with create_page.",
+        annotations(
+            read_only_hint = false,
+            destructive_hint = false,
+            idempotent_hint = false,
+            open_world_hint = true
+        )
+    )]
+    async fn create_data_source(
+        &self,
+        Parameters(p): Parameters<CreateDataSourceParams>,
+    ) -> Result<String, ToolError> {
+        self.require_token()?;
+        let parent = id_arg(&p.parent_page_id)?;
+        let props = schema(&p.properties)
+            .map_err(|e| ToolError::new(format!("{e}. Nothing was written.")))?;
+        let names = props.keys().cloned().collect::<Vec<_>>().join(", ");
+        let title = md_to_blocks::inline_rich_text(p.title.trim()).map_err(ToolError::new)?;
+        let mut body = json!({
+            "parent": {"type": "page_id", "page_id": parent},
+            "title": title,
+            "is_inline": p.inline,
+        });
+        // Data sources arrived with 2025-09-03; before, the database held the schema.
+        if self.settings.notion_version.as_str() >= crate::config::DEFAULT_VERSION {
+            body["initial_data_source"] = json!({ "properties": props });
+        } else {
+            body["properties"] = Value::Object(props);
+        }
+        let db = self
+            .client
+            .write(Method::POST, "databases", body)
+            .await
+            .map_err(|e| nothing_written("Creating the database", e))?;
+        let db_id = db["id"].as_str().unwrap_or("?");
+        let sources: Vec<&str> = db["data_sources"]
+            .as_array()
+            .map(|a| a.iter().filter_map(|d| d["id"].as_str()).collect())
+            .unwrap_or_default();
+        let mut out = format!(
+            "Created database {} (id {db_id}); properties: {names}.",
+            p.title.trim()
+        );
+        if let Some(ds) = sources.first() {
+            out.push_str(&format!(
+                " Its data source: {ds}; add rows with create_page {{\"data_source_id\": \"{ds}\"}}."
+            ));
+        }
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn map(v: Value) -> Map<String, Value> {
+        v.as_object().cloned().unwrap()
+    }
+
+    #[test]
+    fn a_simple_schema_becomes_notions() {
+        let s = schema(&map(json!({"Task": "title", "Status": {"type": "select", "options": ["Todo", "Done"]}, "Due": "date"}))).unwrap();
+        assert_eq!(s["Task"], json!({"title": {}}));
+        assert_eq!(
+            s["Status"],
+            json!({"select": {"options": [{"name": "Todo"}, {"name": "Done"}]}})
+        );
+        let s = schema(&map(json!({"Due": "date"}))).unwrap();
+        assert_eq!(s["Name"], json!({"title": {}}));
+        assert!(schema(&map(json!({"A": "title", "B": "title"}))).is_err());
+        assert!(
+            schema(&map(json!({"A": "formula"})))
+                .unwrap_err()
+                .contains("use one of")
+        );
+        assert!(schema(&map(json!({"A": {"type": "date", "options": ["x"]}}))).is_err());
     }
 }

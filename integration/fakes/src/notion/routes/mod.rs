@@ -5,6 +5,7 @@
 mod blocks;
 mod comments;
 mod data_sources;
+mod markdown;
 mod pages;
 mod search;
 mod users;
@@ -55,6 +56,12 @@ pub fn router(app: App) -> Router {
         .route("/v1/search", post(search::search))
         .route("/v1/pages", post(pages::create))
         .route("/v1/pages/{id}", get(pages::get).patch(pages::update))
+        .route(
+            "/v1/pages/{id}/markdown",
+            get(markdown::get).patch(markdown::update),
+        )
+        .route("/v1/pages/{id}/move", post(markdown::move_page))
+        .route("/v1/databases", post(markdown::create_database))
         .route(
             "/v1/blocks/{id}",
             get(blocks::get)
@@ -127,6 +134,9 @@ pub async fn guard(State(app): State<App>, mut request: Request, next: Next) -> 
     }
     let version = Version(version);
     if version.legacy() && path.starts_with("/v1/data_sources") {
+        return ApiError::invalid_url().into_response();
+    }
+    if version.0.as_str() < markdown::MARKDOWN_VERSION && path.ends_with("/markdown") {
         return ApiError::invalid_url().into_response();
     }
     request.extensions_mut().insert(version);
