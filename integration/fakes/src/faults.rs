@@ -57,6 +57,11 @@ pub struct FaultPlan {
     pub retry_after_secs: u64,
     /// Drop the connection of the next this-many GETs mid-answer.
     pub drop_next_gets: u32,
+    /// Answer the next this-many requests of any method (a POST too) whose path
+    /// starts with `fail_path_prefix` (any path when absent) with a 502, before
+    /// they reach the API.
+    pub fail_next: u32,
+    pub fail_path_prefix: Option<String>,
 }
 
 /// One request as the fake received it.
@@ -260,6 +265,15 @@ impl Faults {
                 },
                 at_ms,
             );
+        }
+        if plan.fail_next > 0
+            && plan
+                .fail_path_prefix
+                .as_deref()
+                .is_none_or(|p| path.starts_with(p))
+        {
+            plan.fail_next -= 1;
+            return (Verdict::Fail(StatusCode::BAD_GATEWAY), at_ms);
         }
         if *method == Method::GET && plan.drop_next_gets > 0 {
             plan.drop_next_gets -= 1;

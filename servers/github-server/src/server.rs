@@ -170,6 +170,9 @@ mod tests {
             "create_pull_request_review",
             "merge_pull_request",
             "mark_notification_read",
+            "reply_to_review_thread",
+            "resolve_review_thread",
+            "unresolve_review_thread",
         ];
         for w in writes {
             assert!(!names(&read_only).iter().any(|n| n == w), "{w} listed");

@@ -1,7 +1,8 @@
 //! What GitHub does around every API answer: check the token (401 `Bad
 //! credentials`) and answer as its user (`callers`), count the request against its primary rate limit (`core`
 //! 5,000/h, `search` 30/min, `code_search` 10/min; exhausted: 403 or 429 with
-//! `x-ratelimit-remaining: 0`), tag GET answers with a weak `etag` (and
+//! `x-ratelimit-remaining: 0`; `graphql` 5,000/h, spent: a 200 with a
+//! `RATE_LIMITED` error), tag GET answers with a weak `etag` (and
 //! `last-modified` when the body has `updated_at`), answer a matching
 //! `If-None-Match` / `If-Modified-Since` with a 304 that is not counted, and put
 //! the rate-limit and OAuth-scope headers on every answer.
@@ -36,11 +37,15 @@ pub enum Resource {
     Core,
     Search,
     CodeSearch,
+    /// GitHub's GraphQL API (`POST /graphql`): 5,000 points an hour, apart from REST.
+    Graphql,
 }
 
 impl Resource {
     pub fn of(path: &str) -> Self {
-        if path.starts_with("/search/code") {
+        if path == "/graphql" {
+            Self::Graphql
+        } else if path.starts_with("/search/code") {
             Self::CodeSearch
         } else if path.starts_with("/search/") {
             Self::Search
@@ -54,11 +59,12 @@ impl Resource {
             Self::Core => "core",
             Self::Search => "search",
             Self::CodeSearch => "code_search",
+            Self::Graphql => "graphql",
         }
     }
 
     pub fn from_name(name: &str) -> Option<Self> {
-        [Self::Core, Self::Search, Self::CodeSearch]
+        [Self::Core, Self::Search, Self::CodeSearch, Self::Graphql]
             .into_iter()
             .find(|r| r.name() == name)
     }
@@ -109,6 +115,7 @@ pub struct Limits {
     core: Bucket,
     search: Bucket,
     code_search: Bucket,
+    graphql: Bucket,
     /// 403 (GitHub's usual) or 429 when a bucket is exhausted.
     pub exhausted_status: u16,
 }
@@ -119,6 +126,7 @@ impl Default for Limits {
             core: Bucket::new(5000, 3600),
             search: Bucket::new(30, 60),
             code_search: Bucket::new(10, 60),
+            graphql: Bucket::new(5000, 3600),
             exhausted_status: 403,
         }
     }
@@ -130,6 +138,7 @@ impl Limits {
             Resource::Core => &mut self.core,
             Resource::Search => &mut self.search,
             Resource::CodeSearch => &mut self.code_search,
+            Resource::Graphql => &mut self.graphql,
         }
     }
 
@@ -306,6 +315,18 @@ fn stamp_rate(headers: &mut HeaderMap, info: &RateLimitInfo) {
 fn exhausted(state: &GithubState, info: RateLimitInfo, request_id: &str) -> Response {
     let status =
         StatusCode::from_u16(state.limits().exhausted_status).unwrap_or(StatusCode::FORBIDDEN);
+    if info.resource == Resource::Graphql {
+        // GraphQL answers a spent limit with a 200 and a RATE_LIMITED error.
+        let message = format!(
+            "API rate limit already exceeded for user ID {}.",
+            state.viewer_id()
+        );
+        let body = serde_json::json!({"errors": [{"type": "RATE_LIMITED", "message": message}]});
+        let mut response = reply::json(&body);
+        stamp_rate(response.headers_mut(), &info);
+        put(response.headers_mut(), "x-github-request-id", request_id);
+        return response;
+    }
     let message = format!(
         "API rate limit exceeded for user ID {}. If you reach out to GitHub Support for help, please include the request ID {request_id}.",
         state.viewer_id()

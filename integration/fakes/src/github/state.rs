@@ -269,6 +269,11 @@ impl GithubState {
         self.limits().set_limit(Resource::CodeSearch, limit);
     }
 
+    /// Sets the `graphql` limit (points per hour) and starts a fresh window.
+    pub fn set_graphql_limit(&self, limit: u64) {
+        self.limits().set_limit(Resource::Graphql, limit);
+    }
+
     /// The status of an exhausted primary limit: 403 (default) or 429.
     pub fn set_exhausted_status(&self, status: u16) {
         self.limits().exhausted_status = status;

@@ -7,10 +7,12 @@
 
 pub mod actions;
 pub mod context;
+pub mod discussions;
 pub mod issues;
 pub mod notifications;
 pub mod pull_requests;
 pub mod repos;
+pub mod review_threads;
 pub mod search;
 
 use std::collections::BTreeSet;
@@ -53,9 +55,9 @@ pub const TOOLSETS: &[Toolset] = &[
     },
     Toolset {
         name: "pull_requests",
-        about: "pull requests, diffs, files, reviews, CI status",
-        read: GithubServer::pull_requests_read,
-        write: Some(GithubServer::pull_requests_write),
+        about: "pull requests, diffs, files, reviews, review threads, CI status",
+        read: GithubServer::pull_requests_read_all,
+        write: Some(GithubServer::pull_requests_write_all),
     },
     Toolset {
         name: "actions",
@@ -74,6 +76,12 @@ pub const TOOLSETS: &[Toolset] = &[
         about: "your notifications",
         read: GithubServer::notifications_read,
         write: Some(GithubServer::notifications_write),
+    },
+    Toolset {
+        name: "discussions",
+        about: "GitHub Discussions and their comments (GraphQL)",
+        read: GithubServer::discussions_read,
+        write: None,
     },
 ];
 
@@ -252,7 +260,7 @@ mod tests {
                 assert!(seen.insert(tool.clone()), "{tool} is defined twice");
             }
         }
-        assert_eq!(seen.len(), 33);
+        assert_eq!(seen.len(), 39);
     }
 
     #[test]
