@@ -185,30 +185,31 @@ pub fn to_dialect(md: &str) -> String {
     join(&pieces(md))
 }
 
-/// One top-level block in this server's Markdown, and whether it is a list item
-/// (list items of one list are joined by a newline, other blocks by a blank line).
+/// One top-level block in this server's Markdown, and the list it is an item of
+/// (items of one list are joined by a newline, other blocks by a blank line).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Piece {
     /// The block as `get_page` shows it.
     pub text: String,
-    /// Whether it is a list item.
-    pub list_item: bool,
+    /// The list it belongs to: `-` for bulleted and to-do items, `1` for numbered
+    /// ones, `None` for other blocks.
+    pub list: Option<char>,
 }
 
 /// Pieces joined as a page reads.
 pub fn join(pieces: &[Piece]) -> String {
     let mut out = String::new();
-    let mut prev_list = false;
+    let mut prev: Option<char> = None;
     for p in pieces {
         if !out.is_empty() {
-            out.push_str(if prev_list && p.list_item {
+            out.push_str(if p.list.is_some() && p.list == prev {
                 "\n"
             } else {
                 "\n\n"
             });
         }
         out.push_str(&p.text);
-        prev_list = p.list_item;
+        prev = p.list;
     }
     out
 }
@@ -255,7 +256,12 @@ pub fn pieces(md: &str) -> Vec<Piece> {
         }
         out.push(Piece {
             text: piece,
-            list_item: unit.kept.is_none() && marker_width(first) > 0,
+            list: match marker_width(first) {
+                _ if unit.kept.is_some() => None,
+                0 => None,
+                2 => Some('-'),
+                _ => Some('1'),
+            },
         });
     }
     out
@@ -404,6 +410,8 @@ mod tests {
     fn dialect_matches_the_block_renderer() {
         let d = to_dialect(PAGE);
         assert!(d.contains("- one\n  - nested\n- two"), "{d}");
+        let mixed = to_dialect("- a\n1. b\n2. c\n- [ ] d");
+        assert_eq!(mixed, "- a\n\n1. b\n2. c\n\n- [ ] d");
         assert!(
             d.contains("[Child page: Sub](https://www.notion.so/0123456789abcdef0123456789abcdef)"),
             "{d}"

@@ -231,7 +231,20 @@ impl NotionServer {
         let top = self.client.all_children(id).await.map_err(to_tool_error)?;
         let fetcher = self.fetcher();
         let trees = join_all(top.iter().cloned().map(|b| fetcher.subtree(b, 1))).await;
-        let shown: Vec<String> = trees.iter().map(|t| render_one(t, 1)).collect();
+        // Each block as get_page shows it (numbered items with their numbers).
+        let mut shown: Vec<String> = Vec::with_capacity(trees.len());
+        let mut number = 0;
+        let mut prev_numbered = false;
+        for t in &trees {
+            let numbered = t.block["type"] == "numbered_list_item";
+            number = if numbered && prev_numbered {
+                number + 1
+            } else {
+                1
+            };
+            shown.push(render_one(t, number));
+            prev_numbered = numbered;
+        }
         let span = content::locate(&shown, p.start_text.as_deref(), p.end_text.as_deref())
             .map_err(ToolError::new)?;
         let (first, last) = match span {

@@ -483,7 +483,7 @@ impl NotionServer {
                 if shown.is_empty() {
                     shown.push(enhanced::Piece {
                         text: page::cut(&piece.text, budget),
-                        list_item: piece.list_item,
+                        list: piece.list,
                     });
                     cut_block = Some(format!("#{}", skip + 1));
                 }
