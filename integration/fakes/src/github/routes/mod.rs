@@ -8,6 +8,7 @@ mod checks;
 mod collaborators;
 mod contents;
 mod graphql;
+mod graphql;
 mod history;
 mod issues;
 mod notifications;
@@ -102,6 +103,7 @@ pub fn api() -> Router<GithubState> {
         .route(&r("/actions/runs/{id}/jobs"), get(actions::jobs))
         .route(&r("/actions/jobs/{id}/logs"), get(actions::job_logs))
         .route("/_logs/{id}", get(actions::log_file))
+        .route("/graphql", graphql::route())
         .route("/graphql", graphql::route())
         .route("/search/issues", get(search::issues))
         .route("/search/repositories", get(search::repositories))
