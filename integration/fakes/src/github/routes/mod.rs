@@ -5,9 +5,7 @@
 mod actions;
 mod app;
 mod checks;
-mod collaborators;
 mod contents;
-mod graphql;
 mod graphql;
 mod history;
 mod issues;
@@ -28,7 +26,6 @@ use super::shapes::View;
 
 pub use actions::log_url;
 pub use app::controls as app_controls;
-pub use collaborators::is_collaborator;
 pub use pulls::hunk_up_to;
 
 /// Answers from the repository `owner/name`: `answer` gets a view of the data
@@ -73,10 +70,6 @@ pub fn api() -> Router<GithubState> {
             &r("/commits/{reference}/check-runs"),
             get(checks::check_runs),
         )
-        .route(
-            &r("/collaborators/{user}/permission"),
-            get(collaborators::permission),
-        )
         .route(&r("/tags"), get(history::tags))
         .route(&r("/releases"), get(history::releases))
         .route(&r("/releases/latest"), get(history::latest_release))
@@ -103,7 +96,6 @@ pub fn api() -> Router<GithubState> {
         .route(&r("/actions/runs/{id}/jobs"), get(actions::jobs))
         .route(&r("/actions/jobs/{id}/logs"), get(actions::job_logs))
         .route("/_logs/{id}", get(actions::log_file))
-        .route("/graphql", graphql::route())
         .route("/graphql", graphql::route())
         .route("/search/issues", get(search::issues))
         .route("/search/repositories", get(search::repositories))
