@@ -27,6 +27,8 @@ pub struct Api {
     pub client: UpstreamClient,
     /// Most bytes one tool result may hold.
     pub max_output: usize,
+    /// The `--lockdown` filter, when on.
+    pub lockdown: Option<std::sync::Arc<crate::content::lockdown::Lockdown>>,
 }
 
 impl Api {
@@ -38,7 +40,15 @@ impl Api {
         Self {
             client,
             max_output: max_output.max(Self::MIN_OUTPUT),
+            lockdown: None,
         }
+    }
+
+    /// The same, withholding text by users without push access in public
+    /// repositories when `on` (`--lockdown`, see [`crate::content::lockdown`]).
+    pub fn with_lockdown(mut self, on: bool) -> Self {
+        self.lockdown = on.then(|| std::sync::Arc::new(crate::content::lockdown::Lockdown::new()));
+        self
     }
 
     /// GETs `path` and parses the JSON body.

@@ -74,6 +74,13 @@ pub struct GithubArgs {
     #[arg(long, env = "GITHUB_ALLOW_WRITE")]
     pub allow_write: bool,
 
+    /// In public repositories, withhold text (issue and pull request bodies,
+    /// comments, reviews) by users without push access, replaced by a count; the
+    /// permission check fails closed (an author whose access cannot be checked is
+    /// withheld). Defends against prompt injection through public issues.
+    #[arg(long, env = "GITHUB_LOCKDOWN")]
+    pub lockdown: bool,
+
     /// Upstream requests per second this server sends to GitHub (0 turns the
     /// client-side limit off). Distinct from --rate-limit, which limits inbound HTTP.
     #[arg(long, env = "GITHUB_API_RATE_LIMIT", default_value_t = crate::upstream::RATE_PER_SECOND, value_name = "PER_SECOND")]

@@ -27,6 +27,8 @@
 //! it (`author_association`), so a model can tell the repository's own voice from a
 //! passer-by's.
 
+pub mod lockdown;
+
 use std::fmt::Write as _;
 
 use serde_json::Value;
@@ -86,11 +88,6 @@ impl Report {
         }
         let plural =
             |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
-        let verb = if self.shown {
-            "shown as [U+XXXX]"
-        } else {
-            "removed"
-        };
         let mut gone = Vec::new();
         if self.tag_chars > 0 {
             gone.push(format!(
@@ -98,21 +95,20 @@ impl Report {
                 plural(self.tag_chars, "tag character", "tag characters")
             ));
         }
-        if self.invisible > 0 {
-            gone.push(format!(
-                "{verb} {}",
-                plural(
-                    self.invisible,
-                    "zero-width/invisible character",
-                    "zero-width/invisible characters"
-                )
-            ));
-        }
-        if self.bidi > 0 {
-            gone.push(format!(
-                "{verb} {}",
-                plural(self.bidi, "bidirectional control", "bidirectional controls")
-            ));
+        let hidden = [
+            (
+                self.invisible,
+                "zero-width/invisible character",
+                "zero-width/invisible characters",
+            ),
+            (self.bidi, "bidirectional control", "bidirectional controls"),
+        ];
+        for (n, one, many) in hidden.into_iter().filter(|(n, _, _)| *n > 0) {
+            gone.push(if self.shown {
+                format!("{} shown as [U+XXXX]", plural(n, one, many))
+            } else {
+                format!("removed {}", plural(n, one, many))
+            });
         }
         if self.html_comments > 0 {
             gone.push(format!(
@@ -406,6 +402,45 @@ fn no_delimiters(text: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
+/// The author's login and association of a GitHub object (`user` or `author`).
+pub fn author_of(v: &Value) -> (String, Association) {
+    let login = ["user", "author"]
+        .iter()
+        .find_map(|k| v.get(*k)?.get("login")?.as_str())
+        .unwrap_or_default();
+    (login.to_string(), Association::of(v))
+}
+
+/// The body of a GitHub object (issue, pull request, comment, review) for output:
+/// sanitised, the window from byte `offset` of at most `max` bytes (with a notice
+/// naming `how` to read on, see [`crate::shape::body`]), wrapped naming its author.
+/// Empty when there is no body.
+pub fn authored_body(v: &Value, offset: usize, max: usize, how: &str) -> String {
+    let text = v.get("body").and_then(Value::as_str).unwrap_or_default();
+    if text.trim().is_empty() {
+        return String::new();
+    }
+    let clean = sanitize(text);
+    let shown = crate::shape::body(&clean.text, offset, max, how);
+    let (login, association) = author_of(v);
+    wrap_sanitized(&login, association, &shown, clean.report)
+}
+
+/// `out` with `note` (from [`raw_with_note`]) in brackets on a line before it.
+pub fn with_note(out: String, note: Option<String>) -> String {
+    match note {
+        Some(note) => format!("[{note}]\n{out}"),
+        None => out,
+    }
+}
+
+/// Raw text (a file, a diff, a log) sanitised with [`sanitize_raw`], with a note
+/// line first when anything was shown as `[U+XXXX]`.
+pub fn raw_with_note(text: &str) -> (String, Option<String>) {
+    let clean = sanitize_raw(text);
+    (clean.text, clean.report.describe())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -463,7 +498,10 @@ mod tests {
             r.text,
             "pay[U+200B]pal [U+202E]evil[U+202C] [U+2066]x[U+2069][U+FEFF][U+2060]"
         );
-        assert!(r.report.describe().unwrap().contains("shown as [U+XXXX]"));
+        assert_eq!(
+            r.report.describe().unwrap(),
+            "sanitised: 3 zero-width/invisible characters shown as [U+XXXX]; 4 bidirectional controls shown as [U+XXXX]"
+        );
         for c in [
             '\u{200C}', '\u{200D}', '\u{200E}', '\u{200F}', '\u{2064}', '\u{202A}', '\u{202D}',
             '\u{2067}', '\u{2068}',

@@ -53,7 +53,10 @@ async fn run(command: Command, args: GithubArgs) -> anyhow::Result<()> {
         tracing::warn!("no GITHUB_TOKEN set: only public data is readable, at 60 requests/hour");
     }
     let client = UpstreamClient::new(config)?;
-    let server = GithubServer::new(Api::new(client, args.max_output()), &selection);
+    let server = GithubServer::new(
+        Api::new(client, args.max_output()).with_lockdown(args.lockdown),
+        &selection,
+    );
     tracing::info!(api = %base_url, tools = %selection.describe(), "github-server starting");
     shared::serve::run_with(move || server.clone(), &args.common, options).await
 }

@@ -205,13 +205,29 @@ impl<'a> View<'a> {
         })
     }
 
+    /// GitHub's `author_association`: OWNER, MEMBER (of the owning
+    /// organization), COLLABORATOR (invited), CONTRIBUTOR (has a commit in the
+    /// repository) or NONE.
     pub fn association(&self, repo: &Repo, login: &str) -> &'static str {
-        if repo.owner.eq_ignore_ascii_case(login) {
+        let is = |other: &str| other.eq_ignore_ascii_case(login);
+        if is(&repo.owner) {
             "OWNER"
-        } else if self.data.user(&repo.owner).is_some_and(|o| o.org) {
+        } else if self
+            .data
+            .user(&repo.owner)
+            .is_some_and(|o| o.org && o.members.iter().any(|m| is(m)))
+        {
             "MEMBER"
-        } else {
+        } else if super::routes::is_collaborator(repo, login) {
+            "COLLABORATOR"
+        } else if repo
+            .commits
+            .values()
+            .any(|c| c.author.login.as_deref().is_some_and(is))
+        {
             "CONTRIBUTOR"
+        } else {
+            "NONE"
         }
     }
 

@@ -10,6 +10,7 @@ use serde_json::Value;
 use shared::ToolError;
 
 use crate::api::{Query, RepoRef};
+use crate::content;
 use crate::paging::{self, ListArgs, collect};
 use crate::server::GithubServer;
 use crate::shape::{Obj, first_line, n, s};
@@ -176,14 +177,17 @@ impl GithubServer {
         Parameters(p): Parameters<GetJobLogsParams>,
     ) -> Result<String, ToolError> {
         let path = format!("{}/actions/jobs/{}/logs", p.repo.path()?, p.job_id);
-        let log = self.api.get_text(&path).await?;
+        let (log, note) = content::raw_with_note(&self.api.get_text(&path).await?);
         let tail = p.tail_lines.unwrap_or(TAIL_LINES).clamp(1, MAX_TAIL_LINES);
-        Ok(log_tail(
-            &log,
-            p.job_id,
-            tail,
-            p.timestamps,
-            self.api.max_output.saturating_sub(400),
+        Ok(content::with_note(
+            log_tail(
+                &log,
+                p.job_id,
+                tail,
+                p.timestamps,
+                self.api.max_output.saturating_sub(400),
+            ),
+            note,
         ))
     }
 }

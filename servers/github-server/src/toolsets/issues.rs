@@ -13,9 +13,11 @@ use shared::ToolError;
 use shared::upstream::Method;
 
 use crate::api::{Query, RepoRef};
+use crate::content;
+use crate::content::lockdown::note_author;
 use crate::paging::{self, ListArgs, render_as};
 use crate::server::GithubServer;
-use crate::shape::{Obj, body, cut, first_line, labels, login, logins, n, s};
+use crate::shape::{Obj, cut, first_line, labels, login, logins, n, s};
 
 /// Default bytes of one body or comment.
 const TEXT_BYTES: usize = 4000;
@@ -35,7 +37,10 @@ pub fn issue_item(v: &Value, with_repo: bool) -> String {
         .put("repo", repo)
         .put("kind", with_repo.then(|| kind(v)))
         .put("number", n(v, "number"))
-        .put("title", s(v, "title").map(|t| first_line(t, 200)))
+        .put(
+            "title",
+            s(v, "title").map(|t| first_line(&content::clean(t), 200)),
+        )
         .put("state", s(v, "state"))
         .put("user", login(v, "user"))
         .put("labels", labels(v))
@@ -54,24 +59,34 @@ fn kind(v: &Value) -> &'static str {
     }
 }
 
-/// A comment (issue or review comment) with its body cut to `max` bytes.
+/// A comment (issue comment, review or review comment): its body sanitised, cut to
+/// `max` bytes and wrapped naming its author and their association
+/// ([`crate::content`]).
 pub fn comment(v: &Value, max: usize, how: &str) -> Obj {
     let text = s(v, "body").unwrap_or_default();
-    let (shown, was_cut) = cut(text, max);
+    let clean = content::sanitize(text);
+    let (shown, was_cut) = cut(&clean.text, max);
     let shown = if was_cut {
         format!(
             "{shown} […cut at {} of {} bytes; {how}]",
             shown.len(),
-            text.len()
+            clean.text.len()
         )
     } else {
         shown.to_string()
     };
+    let (author, association) = content::author_of(v);
+    let body = if text.trim().is_empty() {
+        String::new()
+    } else {
+        content::wrap_sanitized(&author, association, &shown, clean.report)
+    };
     Obj::new()
         .put("id", n(v, "id"))
         .put("user", login(v, "user"))
+        .put("association", s(v, "author_association"))
         .put("created_at", s(v, "created_at"))
-        .put("body", shown)
+        .put("body", body)
 }
 
 /// Input of `list_issues`.
@@ -235,20 +250,28 @@ impl GithubServer {
             .is_some_and(|c| !c.trim().is_empty());
         let mut out = Obj::new();
         let mut used = 0;
+        let repo_path = p.repo.path()?;
         if !continuing {
             let v = self.api.get(&path).await?;
-            let text = s(&v, "body").unwrap_or_default();
-            let head = issue_detail(&v)
-                .put(
+            let (author, association) = content::author_of(&v);
+            let shown = self.api.may_show(&repo_path, &author, association).await;
+            let head = if shown {
+                issue_detail(&v, true).put(
                     "body",
-                    body(
-                        text,
+                    content::authored_body(
+                        &v,
                         p.body_offset.unwrap_or(0),
                         max_text,
                         "call get_issue with body_offset=",
                     ),
                 )
-                .finish();
+            } else {
+                issue_detail(&v, false).put(
+                    "withheld",
+                    content::lockdown::withheld_notice(1, "title and body"),
+                )
+            }
+            .finish();
             used = head.len();
             out = out.raw("issue", &head);
         }
@@ -257,16 +280,23 @@ impl GithubServer {
             return Ok(out.finish());
         }
         let how = format!("raise text_bytes above {max_text} to read it whole");
-        let listing = paging::follow(
+        let authors = std::sync::Mutex::new(Vec::new());
+        let mut listing = paging::follow(
             &self.api,
             p.comments_cursor.as_deref(),
             &comments_path,
             paging::limit(Some(limit)),
             self.api.max_output.saturating_sub(used + 500),
-            |c| Some(comment(c, max_text, &how).finish()),
+            |c| {
+                note_author(&authors, c);
+                Some(comment(c, max_text, &how).finish())
+            },
         )
         .await?;
-        let comments = render_as("get_issue", "comments_cursor", listing, Obj::new());
+        let extra = self
+            .withheld(&repo_path, &mut listing, authors, "comment")
+            .await;
+        let comments = render_as("get_issue", "comments_cursor", listing, extra);
         Ok(out.raw("comments", &comments).finish())
     }
 
@@ -288,15 +318,22 @@ impl GithubServer {
     }
 }
 
-/// The fields of one issue, before its body.
-fn issue_detail(v: &Value) -> Obj {
+/// The fields of one issue, before its body; the title only when `shown`
+/// (else withheld by `--lockdown`).
+fn issue_detail(v: &Value, shown: bool) -> Obj {
+    let title = if shown {
+        s(v, "title").map(content::clean)
+    } else {
+        Some("[withheld by --lockdown]".to_string())
+    };
     Obj::new()
         .put("number", n(v, "number"))
-        .put("title", s(v, "title"))
+        .put("title", title)
         .put("kind", kind(v))
         .put("state", s(v, "state"))
         .put("state_reason", s(v, "state_reason"))
         .put("user", login(v, "user"))
+        .put("association", s(v, "author_association"))
         .put("labels", labels(v))
         .put("assignees", logins(v, "assignees"))
         .put("milestone", v.get("milestone").and_then(|m| s(m, "title")))
@@ -451,10 +488,24 @@ mod tests {
         let c: Value =
             serde_json::from_str(&comment(&v, 100, "raise text_bytes").finish()).unwrap();
         let b = c["body"].as_str().unwrap();
-        assert!(b.starts_with(&"x".repeat(100)));
         assert!(
-            b.ends_with("[…cut at 100 of 5000 bytes; raise text_bytes]"),
+            b.starts_with(&format!(
+                "⟦text by @b, UNKNOWN: association not given by GitHub⟧\n{}",
+                "x".repeat(100)
+            )),
             "{b}"
+        );
+        assert!(
+            b.ends_with("[…cut at 100 of 5000 bytes; raise text_bytes]\n⟦end of text by @b⟧"),
+            "{b}"
+        );
+        let v = json!({"id": 9, "user": {"login": "m"}, "author_association": "NONE",
+            "body": "hi <!-- obey -->\u{202E}"});
+        let c: Value = serde_json::from_str(&comment(&v, 100, "x").finish()).unwrap();
+        assert_eq!(c["association"], "NONE");
+        assert_eq!(
+            c["body"],
+            "⟦text by @m, NONE: no association with the repository⟧\nhi [hidden HTML comment: obey]\n⟦sanitised: removed 1 bidirectional control; 1 HTML comment shown as [hidden HTML comment: …]⟧\n⟦end of text by @m⟧"
         );
     }
 

@@ -25,7 +25,7 @@ fn notification(v: &Value) -> String {
         .put("id", s(v, "id"))
         .put("repo", v.get("repository").and_then(|r| s(r, "full_name")))
         .put("type", s(subject, "type"))
-        .put("title", s(subject, "title"))
+        .put("title", s(subject, "title").map(crate::content::clean))
         .put("number", number)
         .put("reason", s(v, "reason"))
         .put("unread", yes(v, "unread"))

@@ -10,9 +10,11 @@ use shared::ToolError;
 use shared::upstream::Method;
 
 use crate::api::{Query, RepoRef, seg};
+use crate::content;
+use crate::content::lockdown::note_author;
 use crate::paging::{self, ListArgs, collect, render_as};
 use crate::server::GithubServer;
-use crate::shape::{Obj, body, cut, first_line, labels, login, logins, n, s, window, yes};
+use crate::shape::{Obj, cut, first_line, labels, login, logins, n, s, window, yes};
 use crate::toolsets::issues::{comment, fields, text_bytes};
 use crate::toolsets::repos::file_change;
 
@@ -23,7 +25,10 @@ const DIFF_BYTES: usize = 30_000;
 fn pull_item(v: &Value) -> String {
     Obj::new()
         .put("number", n(v, "number"))
-        .put("title", s(v, "title").map(|t| first_line(t, 200)))
+        .put(
+            "title",
+            s(v, "title").map(|t| first_line(&content::clean(t), 200)),
+        )
         .put("state", s(v, "state"))
         .put("draft", yes(v, "draft"))
         .put("merged_at", s(v, "merged_at"))
@@ -273,16 +278,34 @@ impl GithubServer {
         let path = p.pull.path()?;
         let v = self.api.get(&path).await?;
         let max_text = text_bytes(p.text_bytes, self.api.max_output);
-        let text = s(&v, "body").unwrap_or_default();
+        let (author, association) = content::author_of(&v);
+        let shown = self
+            .api
+            .may_show(&p.pull.repo.path()?, &author, association)
+            .await;
+        let (title, text) = if shown {
+            (
+                s(&v, "title").map(content::clean),
+                content::authored_body(
+                    &v,
+                    p.body_offset.unwrap_or(0),
+                    max_text,
+                    "call get_pull_request with body_offset=",
+                ),
+            )
+        } else {
+            (Some("[withheld by --lockdown]".to_string()), String::new())
+        };
         Ok(Obj::new()
             .put("number", n(&v, "number"))
-            .put("title", s(&v, "title"))
+            .put("title", title)
             .put("state", s(&v, "state"))
             .put("draft", yes(&v, "draft"))
             .put("merged", v.get("merged"))
             .put("mergeable", v.get("mergeable"))
             .put("mergeable_state", s(&v, "mergeable_state"))
             .put("user", login(&v, "user"))
+            .put("association", s(&v, "author_association"))
             .obj("head", branch(&v, "head"))
             .obj("base", branch(&v, "base"))
             .put("labels", labels(&v))
@@ -300,14 +323,10 @@ impl GithubServer {
             .put("merged_by", login(&v, "merged_by"))
             .put("closed_at", s(&v, "closed_at"))
             .put("url", s(&v, "html_url"))
+            .put("body", text)
             .put(
-                "body",
-                body(
-                    text,
-                    p.body_offset.unwrap_or(0),
-                    max_text,
-                    "call get_pull_request with body_offset=",
-                ),
+                "withheld",
+                (!shown).then(|| content::lockdown::withheld_notice(1, "title and body")),
             )
             .finish())
     }
@@ -326,17 +345,20 @@ impl GithubServer {
         Parameters(p): Parameters<GetDiffParams>,
     ) -> Result<String, ToolError> {
         let path = p.pull.path()?;
-        let diff = self.api.get_diff(&path).await?;
+        let (diff, note) = content::raw_with_note(&self.api.get_diff(&path).await?);
         let max = p
             .max_bytes
             .unwrap_or(DIFF_BYTES)
             .clamp(1000, self.api.max_output.saturating_sub(500));
-        Ok(diff_window(
-            &diff,
-            p.pull.pull_number,
-            p.path.as_deref(),
-            p.offset.unwrap_or(0),
-            max,
+        Ok(content::with_note(
+            diff_window(
+                &diff,
+                p.pull.pull_number,
+                p.path.as_deref(),
+                p.offset.unwrap_or(0),
+                max,
+            ),
+            note,
         ))
     }
 
@@ -389,6 +411,7 @@ impl GithubServer {
         Parameters(p): Parameters<GetReviewsParams>,
     ) -> Result<String, ToolError> {
         let base = p.pull.path()?;
+        let repo_path = p.pull.repo.path()?;
         let max_text = text_bytes(p.text_bytes, self.api.max_output);
         let limit = paging::limit(p.limit);
         let given = |c: &Option<String>| c.as_deref().is_some_and(|c| !c.trim().is_empty());
@@ -403,7 +426,9 @@ impl GithubServer {
         if want_reviews {
             let path = format!("{base}/reviews");
             let cursor = p.reviews_cursor.as_deref();
-            let listing = paging::follow(&self.api, cursor, &path, limit, half, |r| {
+            let authors = std::sync::Mutex::new(Vec::new());
+            let mut listing = paging::follow(&self.api, cursor, &path, limit, half, |r| {
+                note_author(&authors, r);
                 Some(
                     comment(r, max_text, &how)
                         .put("state", s(r, "state"))
@@ -412,20 +437,20 @@ impl GithubServer {
                 )
             })
             .await?;
+            let extra = self
+                .withheld(&repo_path, &mut listing, authors, "review")
+                .await;
             out = out.raw(
                 "reviews",
-                &render_as(
-                    "get_pull_request_reviews",
-                    "reviews_cursor",
-                    listing,
-                    Obj::new(),
-                ),
+                &render_as("get_pull_request_reviews", "reviews_cursor", listing, extra),
             );
         }
         if want_comments {
             let path = format!("{base}/comments");
             let cursor = p.comments_cursor.as_deref();
-            let listing = paging::follow(&self.api, cursor, &path, limit, half, |c| {
+            let authors = std::sync::Mutex::new(Vec::new());
+            let mut listing = paging::follow(&self.api, cursor, &path, limit, half, |c| {
+                note_author(&authors, c);
                 Some(
                     comment(c, max_text, &how)
                         .put("path", s(c, "path"))
@@ -437,13 +462,16 @@ impl GithubServer {
                 )
             })
             .await?;
+            let extra = self
+                .withheld(&repo_path, &mut listing, authors, "review comment")
+                .await;
             out = out.raw(
                 "review_comments",
                 &render_as(
                     "get_pull_request_reviews",
                     "comments_cursor",
                     listing,
-                    Obj::new(),
+                    extra,
                 ),
             );
         }

@@ -13,6 +13,7 @@ use serde_json::Value;
 use shared::ToolError;
 
 use crate::api::{Query, RepoRef, file_path, login, repo_path, seg};
+use crate::content;
 use crate::paging::{self, ListArgs};
 use crate::server::GithubServer;
 use crate::shape::{Obj, cut, first_line, n, s, window, yes};
@@ -465,7 +466,10 @@ pub fn commit_item(v: &Value) -> String {
     let author = commit.get("author").unwrap_or(&Value::Null);
     Obj::new()
         .put("sha", s(v, "sha"))
-        .put("message", s(commit, "message").map(|m| first_line(m, 160)))
+        .put(
+            "message",
+            s(commit, "message").map(|m| first_line(&content::clean(m), 160)),
+        )
         .put(
             "author",
             crate::shape::login(v, "author").or(s(author, "name")),
@@ -486,7 +490,17 @@ fn commit_detail(v: &Value, patch_bytes: usize, budget: usize) -> String {
             crate::shape::login(v, "author").or(s(author, "name")),
         )
         .put("date", s(author, "date"))
-        .put("message", s(commit, "message").map(|m| cut(m, 4000).0))
+        .put(
+            "message",
+            s(commit, "message").map(|m| {
+                let clean = content::sanitize(m);
+                let who = crate::shape::login(v, "author")
+                    .or(s(author, "name"))
+                    .unwrap_or_default();
+                let (shown, _) = cut(&clean.text, 4000);
+                content::wrap_sanitized(who, content::Association::Unknown, shown, clean.report)
+            }),
+        )
         .put("parents", crate::shape::names_of(v, "parents", "sha"))
         .put("additions", n(stats, "additions"))
         .put("deletions", n(stats, "deletions"))
@@ -542,15 +556,15 @@ pub fn file_change(f: &Value, patch: &str, patch_cut: bool) -> String {
         .put("previous_path", s(f, "previous_filename"))
         .put("additions", n(f, "additions"))
         .put("deletions", n(f, "deletions"))
-        .put("patch", patch)
+        .put("patch", content::sanitize_raw(patch).text)
         .put("patch_cut", patch_cut.then_some(true))
         .finish()
 }
 
 /// A release with its notes cut to `body_bytes`.
 fn release(v: &Value, body_bytes: usize) -> String {
-    let body = s(v, "body").unwrap_or_default();
-    let (notes, was_cut) = cut(body, body_bytes);
+    let clean = content::sanitize(s(v, "body").unwrap_or_default());
+    let (notes, was_cut) = cut(&clean.text, body_bytes);
     Obj::new()
         .put("tag", s(v, "tag_name"))
         .put("name", s(v, "name"))
@@ -560,11 +574,15 @@ fn release(v: &Value, body_bytes: usize) -> String {
         .put("author", crate::shape::login(v, "author"))
         .put(
             "notes",
-            if was_cut {
-                format!("{notes}…[cut]")
-            } else {
-                notes.to_string()
-            },
+            (!notes.is_empty()).then(|| {
+                let notes = if was_cut {
+                    format!("{notes}…[cut]")
+                } else {
+                    notes.to_string()
+                };
+                let who = crate::shape::login(v, "author").unwrap_or_default();
+                content::wrap_sanitized(who, content::Association::Unknown, &notes, clean.report)
+            }),
         )
         .put("url", s(v, "html_url"))
         .finish()
@@ -658,8 +676,11 @@ fn file(v: &Value, at: &str, p: &GetFileContentsParams, max: usize) -> Result<St
             bytes.len()
         ));
     }
-    let text = String::from_utf8_lossy(&bytes);
-    Ok(text_window(&text, path, at, sha, p, max))
+    let (text, note) = content::raw_with_note(&String::from_utf8_lossy(&bytes));
+    Ok(content::with_note(
+        text_window(&text, path, at, sha, p, max),
+        note,
+    ))
 }
 
 /// The part of `text` the parameters ask for, with header and continuation notice.

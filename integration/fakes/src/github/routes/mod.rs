@@ -5,6 +5,7 @@
 mod actions;
 mod app;
 mod checks;
+mod collaborators;
 mod contents;
 mod graphql;
 mod history;
@@ -26,6 +27,7 @@ use super::shapes::View;
 
 pub use actions::log_url;
 pub use app::controls as app_controls;
+pub use collaborators::is_collaborator;
 pub use pulls::hunk_up_to;
 
 /// Answers from the repository `owner/name`: `answer` gets a view of the data
@@ -69,6 +71,10 @@ pub fn api() -> Router<GithubState> {
         .route(
             &r("/commits/{reference}/check-runs"),
             get(checks::check_runs),
+        )
+        .route(
+            &r("/collaborators/{user}/permission"),
+            get(collaborators::permission),
         )
         .route(&r("/tags"), get(history::tags))
         .route(&r("/releases"), get(history::releases))

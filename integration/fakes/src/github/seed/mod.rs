@@ -11,6 +11,8 @@
 //! - `octo-demo/many-issues`: exactly 250 open issues, no pull requests.
 //! - `octo-demo/dotfiles`, `demo-org/platform` (private), `demo-org/docs-site`.
 //! - `acme-corp/secret-plans`: exists, but the token cannot see it (404).
+//! - [`trust`]: collaborators, and the prompt-injection fixture
+//!   (`demo-org/docs-site` issue #3, a comment by `drive-by-dev`).
 //!
 //! Plus a few notifications, and two more users with tokens of their own,
 //! `alice` and `bob`, each with a private repository only they see (`private`).
@@ -23,6 +25,7 @@ pub mod logs;
 mod many;
 mod others;
 mod private;
+pub mod trust;
 
 use std::collections::BTreeMap;
 
@@ -46,11 +49,17 @@ pub fn demo() -> Data {
     for repo in &mut repos {
         ci::attach(repo, &mut ids);
     }
+    if let Some(docs) = repos
+        .iter_mut()
+        .find(|r| r.full_name() == "demo-org/docs-site")
+    {
+        trust::attach(docs, &mut ids);
+    }
     repos.extend(private::repos());
     let mut notifications = notifications();
     notifications.extend(private::notifications());
     Data {
-        users: users(),
+        users: users().into_iter().chain(trust::users()).collect(),
         repos,
         notifications,
         viewer: VIEWER.to_string(),

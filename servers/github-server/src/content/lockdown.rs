@@ -1,0 +1,239 @@
+//! `--lockdown`: in public repositories, text by users without push access is
+//! withheld (replaced with a count and how to see it), so a crafted issue or comment
+//! from a passer-by never reaches the model.
+//!
+//! What is checked, for each author of a body, comment or review shown:
+//! 1. Whether the repository is public (`GET /repos/{owner}/{repo}`, `private`).
+//!    Private repositories are not filtered: only people with access write there.
+//! 2. `author_association` `OWNER` is trusted without a lookup: GitHub documents it
+//!    as the repository's owner, who has admin rights. `MEMBER` and `COLLABORATOR`
+//!    are not enough (an organization's base role or a collaborator's role may be
+//!    read-only), so they are looked up like everyone else.
+//! 3. `GET /repos/{owner}/{repo}/collaborators/{login}/permission`: shown only
+//!    when `permission` is `admin` or `write` (or `role_name` is `maintain`).
+//!
+//! It fails closed: when either lookup fails (an error, a 403 because the token
+//! may not ask, GitHub unreachable), the text is withheld. Answers are cached per
+//! repository and per repository+user for ten minutes; failures are not cached.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use super::Association;
+use crate::api::{Api, seg};
+
+/// How long one answer is kept.
+const TTL: Duration = Duration::from_secs(600);
+/// Most answers kept (the oldest are dropped beyond).
+const MAX_ENTRIES: usize = 10_000;
+
+/// The lockdown filter and its cache.
+#[derive(Debug, Default)]
+pub struct Lockdown {
+    cache: Mutex<HashMap<String, (Instant, bool)>>,
+}
+
+impl Lockdown {
+    /// A filter with an empty cache.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn cached(&self, key: &str) -> Option<bool> {
+        let cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
+        cache
+            .get(key)
+            .filter(|(at, _)| at.elapsed() < TTL)
+            .map(|(_, v)| *v)
+    }
+
+    fn remember(&self, key: String, value: bool) {
+        let mut cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
+        if cache.len() >= MAX_ENTRIES {
+            cache.retain(|_, (at, _)| at.elapsed() < TTL);
+            if cache.len() >= MAX_ENTRIES {
+                cache.clear();
+            }
+        }
+        cache.insert(key, (Instant::now(), value));
+    }
+
+    /// Whether text by `login` in the repository at `repo_path` (`/repos/o/r`) may be
+    /// shown. False whenever a needed lookup fails.
+    pub async fn allows(
+        &self,
+        api: &Api,
+        repo_path: &str,
+        login: &str,
+        association: Association,
+    ) -> bool {
+        let repo_key = format!("repo {}", repo_path.to_ascii_lowercase());
+        let private = match self.cached(&repo_key) {
+            Some(private) => private,
+            None => match api.get(repo_path).await {
+                Ok(v) => match v.get("private").and_then(Value::as_bool) {
+                    Some(private) => {
+                        self.remember(repo_key, private);
+                        private
+                    }
+                    None => return false,
+                },
+                Err(_) => return false,
+            },
+        };
+        if private || association == Association::Owner {
+            return true;
+        }
+        if login.is_empty() {
+            return false;
+        }
+        let user_key = format!(
+            "push {} {}",
+            repo_path.to_ascii_lowercase(),
+            login.to_ascii_lowercase()
+        );
+        if let Some(push) = self.cached(&user_key) {
+            return push;
+        }
+        let path = format!("{repo_path}/collaborators/{}/permission", seg(login));
+        match api.get(&path).await {
+            Ok(v) => {
+                let push = has_push(&v);
+                self.remember(user_key, push);
+                push
+            }
+            Err(_) => false,
+        }
+    }
+}
+
+/// Whether a permission answer grants push access.
+fn has_push(v: &Value) -> bool {
+    let permission = v.get("permission").and_then(Value::as_str).unwrap_or("");
+    let role = v.get("role_name").and_then(Value::as_str).unwrap_or("");
+    matches!(permission, "admin" | "write") || matches!(role, "admin" | "maintain" | "write")
+}
+
+/// The notice that replaces withheld text: `count` items of `what` (e.g. "comment").
+pub fn withheld_notice(count: usize, what: &str) -> String {
+    let what = if count == 1 {
+        what.to_string()
+    } else {
+        format!("{what}s")
+    };
+    format!(
+        "{count} {what} by users without push access withheld by --lockdown; restart the server without --lockdown (GITHUB_LOCKDOWN=false) to see them"
+    )
+}
+
+impl Api {
+    /// Whether text by `login` may be shown: always without `--lockdown`, else as
+    /// [`Lockdown::allows`] decides.
+    pub async fn may_show(&self, repo_path: &str, login: &str, association: Association) -> bool {
+        match &self.lockdown {
+            None => true,
+            Some(lockdown) => lockdown.allows(self, repo_path, login, association).await,
+        }
+    }
+
+    /// Drops the items whose author may not be shown; `authors[i]` wrote `items[i]`.
+    /// Returns how many were dropped. Each author is checked once.
+    pub async fn withhold(
+        &self,
+        repo_path: &str,
+        items: &mut Vec<String>,
+        authors: &[(String, Association)],
+    ) -> usize {
+        if self.lockdown.is_none() {
+            return 0;
+        }
+        let mut verdicts: HashMap<(String, Association), bool> = HashMap::new();
+        let before = items.len();
+        let mut keep = Vec::with_capacity(before);
+        for (i, item) in std::mem::take(items).into_iter().enumerate() {
+            let author = authors
+                .get(i)
+                .cloned()
+                .unwrap_or((String::new(), Association::Unknown));
+            let shown = match verdicts.get(&author) {
+                Some(v) => *v,
+                None => {
+                    let v = self.may_show(repo_path, &author.0, author.1).await;
+                    verdicts.insert(author, v);
+                    v
+                }
+            };
+            if shown {
+                keep.push(item);
+            }
+        }
+        *items = keep;
+        before - items.len()
+    }
+}
+
+/// Records the author of a listed item, for [`GithubServer::withheld`] (list
+/// shapers are plain closures, so the check runs after the listing).
+pub fn note_author(authors: &Mutex<Vec<(String, Association)>>, v: &Value) {
+    authors
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .push(super::author_of(v));
+}
+
+impl crate::server::GithubServer {
+    /// Applies `--lockdown` to a listing whose items' authors were noted with
+    /// [`note_author`]: drops what may not be shown and returns the extra fields
+    /// for the rendered listing (`withheld`: the count and how to see them).
+    pub async fn withheld(
+        &self,
+        repo_path: &str,
+        listing: &mut crate::paging::Listing,
+        authors: Mutex<Vec<(String, Association)>>,
+        what: &str,
+    ) -> crate::shape::Obj {
+        let authors = authors.into_inner().unwrap_or_else(|e| e.into_inner());
+        let count = self
+            .api
+            .withhold(repo_path, &mut listing.items, &authors)
+            .await;
+        crate::shape::Obj::new().put(
+            "withheld",
+            (count > 0).then(|| withheld_notice(count, what)),
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn push_means_admin_write_or_maintain() {
+        assert!(has_push(&json!({"permission": "admin"})));
+        assert!(has_push(
+            &json!({"permission": "write", "role_name": "write"})
+        ));
+        assert!(has_push(
+            &json!({"permission": "read", "role_name": "maintain"})
+        ));
+        assert!(!has_push(
+            &json!({"permission": "read", "role_name": "triage"})
+        ));
+        assert!(!has_push(&json!({"permission": "none"})));
+        assert!(!has_push(&json!({})));
+    }
+
+    #[test]
+    fn notice_counts_and_says_how_to_see() {
+        assert_eq!(
+            withheld_notice(2, "comment"),
+            "2 comments by users without push access withheld by --lockdown; restart the server without --lockdown (GITHUB_LOCKDOWN=false) to see them"
+        );
+        assert!(withheld_notice(1, "review").starts_with("1 review by"));
+    }
+}
