@@ -486,6 +486,7 @@ async fn tools_list_is_small_and_writes_are_opt_in() {
             "get_data_source",
             "get_page",
             "list_comments",
+            "list_users",
             "query_data_source",
             "search"
         ],

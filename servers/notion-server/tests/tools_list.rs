@@ -33,6 +33,7 @@ fn tools_list_is_small_and_writes_are_opt_in() {
             "get_data_source",
             "get_page",
             "list_comments",
+            "list_users",
             "query_data_source",
             "search"
         ]
@@ -43,12 +44,16 @@ fn tools_list_is_small_and_writes_are_opt_in() {
             "add_comment",
             "append_markdown",
             "archive_page",
+            "create_data_source",
             "create_page",
             "get_data_source",
             "get_page",
             "list_comments",
+            "list_users",
+            "move_page",
             "query_data_source",
             "search",
+            "update_page_content",
             "update_page_properties"
         ]
     );
@@ -71,6 +76,9 @@ fn every_tool_declares_its_annotations() {
             "update_page_properties",
             "add_comment",
             "archive_page",
+            "update_page_content",
+            "move_page",
+            "create_data_source",
         ]
         .contains(&tool.name.as_ref());
         assert_eq!(write, is_write_tool, "{}", tool.name);
