@@ -32,6 +32,9 @@ WRITE_TOOLS = {
     "create_pull_request_review",
     "merge_pull_request",
     "mark_notification_read",
+    "reply_to_review_thread",
+    "resolve_review_thread",
+    "unresolve_review_thread",
 }
 
 pytestmark = pytest.mark.anyio
@@ -215,3 +218,50 @@ async def test_over_streamable_http(server: Path, fake: FakeApi) -> None:
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+# GraphQL tools (review threads, discussions): one read and one write through the SDK.
+
+PR13 = {"owner": "octo-demo", "repo": "hello-world", "pull_number": 13}
+
+
+def graphql_posts(fake: FakeApi) -> list[dict]:
+    return [r for r in fake.requests() if r["method"] == "POST" and r["path"] == "/graphql"]
+
+
+async def test_review_threads_read_and_resolve(server: Path, fake: FakeApi) -> None:
+    async with session(server, fake, "initialize", "--allow-write") as s:
+        listed = await s.call_tool("list_review_threads", {**PR13, "state": "unresolved"})
+        assert not listed.is_error, text_of(listed)
+        threads = json.loads(text_of(listed))["items"]
+        assert threads and all(t["resolved"] is False for t in threads)
+        thread = threads[0]
+        assert thread["id"].startswith("PRRT_") and thread["path"]
+        assert thread["comments"][0]["body"].startswith("⟦text by @")
+
+        fake.reset()
+        resolved = await s.call_tool("resolve_review_thread", {"thread_id": thread["id"]})
+        assert not resolved.is_error, text_of(resolved)
+        assert json.loads(text_of(resolved))["resolved"] is True
+        assert len(graphql_posts(fake)) == 1, "one mutation, sent once"
+
+        after = json.loads(text_of(await s.call_tool("list_review_threads", PR13)))["items"]
+        assert next(t for t in after if t["id"] == thread["id"])["resolved"] is True
+        reopened = await s.call_tool("unresolve_review_thread", {"thread_id": thread["id"]})
+        assert json.loads(text_of(reopened))["resolved"] is False
+
+
+async def test_discussions_read_over_two_pages(server: Path, fake: FakeApi) -> None:
+    async with session(server, fake, "initialize", "--toolsets", "discussions") as s:
+        args: dict = {"owner": "octo-demo", "repo": "hello-world"}
+        first = json.loads(text_of(await s.call_tool("list_discussions", args)))
+        assert first["count"] == 30 and first["more"] is True and first["total_count"] == 45
+        rest = json.loads(text_of(await s.call_tool("list_discussions", {**args, "cursor": first["cursor"]})))
+        numbers = [d["number"] for d in first["items"] + rest["items"]]
+        assert len(numbers) == 45 and len(set(numbers)) == 45 and rest["more"] is False
+
+        got = await s.call_tool("get_discussion", {**args, "discussion_number": 100, "comments_limit": 3})
+        assert not got.is_error, text_of(got)
+        page = json.loads(text_of(got))
+        assert page["discussion"]["category"] == "Q&A"
+        assert page["comments"]["count"] == 3 and page["comments"]["more"] is True
