@@ -3,7 +3,9 @@ against the repository's fake Notion (`fake-apis notion`), in both protocol eras
 
 The Markdown fixture shared with the Rust tests (servers/notion-server/tests/fixtures/
 all_blocks.md) is written with create_page and read back with get_page; the fake's
-request record shows retries and the absence of rate-limit refusals.
+request record shows retries and the absence of rate-limit refusals. With
+Notion-Version 2026-03-11, update_page_content edits a page through the markdown
+endpoint and keeps its child page.
 """
 
 from __future__ import annotations
@@ -17,7 +19,17 @@ import pytest
 from conftest import REPO, FakeApi, binary, open_session, start_fake, text_of, tools_list_bytes
 
 TOKEN = "fake-notion-token-demo"
-WRITE_TOOLS = {"create_page", "append_markdown", "update_page_properties", "add_comment", "archive_page"}
+WRITE_TOOLS = {
+    "create_page",
+    "append_markdown",
+    "update_page_content",
+    "update_page_properties",
+    "move_page",
+    "create_data_source",
+    "add_comment",
+    "archive_page",
+}
+MARKDOWN_VERSION = "2026-03-11"
 FIXTURE = REPO / "servers/notion-server/tests/fixtures/all_blocks.md"
 UUID = re.compile(r"\b[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}\b")
 
@@ -55,7 +67,7 @@ async def test_tools_are_few_small_and_read_only_by_default(server: Path, fake: 
     async with session(server, fake, era) as s:
         tools, size = await tools_list_bytes(s)
     names = {t.name for t in tools}
-    assert names == {"search", "get_page", "get_data_source", "query_data_source", "list_comments"}
+    assert names == {"search", "get_page", "get_data_source", "query_data_source", "list_comments", "list_users"}
     assert size < 12_000, size
     async with session(server, fake, era, "--allow-write") as s:
         tools, size = await tools_list_bytes(s)
@@ -119,3 +131,39 @@ async def test_unknown_page_is_an_actionable_error(server: Path, fake: FakeApi) 
     assert result.is_error
     assert "404" in text_of(result) or "not found" in text_of(result).lower()
     assert "shared" in text_of(result) or "access" in text_of(result)
+
+
+async def test_update_page_content_through_the_markdown_endpoint(server: Path, fake: FakeApi) -> None:
+    async with session(server, fake, "initialize", "--allow-write", "--notion-version", MARKDOWN_VERSION) as s:
+        parent = await find(s, "Team Handbook")
+        created = await s.call_tool(
+            "create_page",
+            {"parent_page_id": parent, "title": "Interop edit", "markdown": "# Notes\n\nOld paragraph\n\nKeep me"},
+        )
+        assert not created.is_error, text_of(created)
+        page = UUID.search(text_of(created)).group(0)
+        child = await s.call_tool("create_page", {"parent_page_id": page, "title": "Interop child"})
+        assert not child.is_error, text_of(child)
+
+        dry = await s.call_tool(
+            "update_page_content",
+            {"page_id": page, "start_text": "Old paragraph", "markdown": "New paragraph", "dry_run": True},
+        )
+        assert not dry.is_error, text_of(dry)
+        assert "-Old paragraph" in text_of(dry) and "+New paragraph" in text_of(dry), text_of(dry)
+
+        fake.reset()
+        done = await s.call_tool(
+            "update_page_content", {"page_id": page, "start_text": "Old paragraph", "markdown": "New paragraph"}
+        )
+        assert not done.is_error, text_of(done)
+        assert "markdown endpoint" in text_of(done), text_of(done)
+        sent = [(r["method"], r["path"]) for r in fake.requests()]
+        assert ("PATCH", f"/v1/pages/{page}/markdown") in sent, sent
+        assert not any(m == "DELETE" for m, _ in sent), sent
+
+        back = await s.call_tool("get_page", {"page_id": page})
+        text = text_of(back)
+        assert "read_via: markdown endpoint" in text, text
+        assert "New paragraph" in text and "Old paragraph" not in text, text
+        assert "Keep me" in text and "[Child page: Interop child]" in text, text
