@@ -530,6 +530,22 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_endpoint_sits_beside_the_rest_base_url() {
+        let api = |base: &str| {
+            let client = shared::upstream::UpstreamClient::new(crate::upstream::config(base, None));
+            Api::new(client.unwrap(), Api::MIN_OUTPUT)
+        };
+        assert_eq!(
+            endpoint(&api("https://api.github.com")).unwrap(),
+            "https://api.github.com/graphql"
+        );
+        assert_eq!(
+            endpoint(&api("https://ghe.example.com/api/v3/")).unwrap(),
+            "https://ghe.example.com/api/graphql"
+        );
+    }
+
+    #[test]
     fn cursors_round_trip_and_refuse_other_tools_or_objects() {
         let c = Cursor::encode("list_discussions", "o/r", "Y3Vyc29yOjMw");
         assert_eq!(

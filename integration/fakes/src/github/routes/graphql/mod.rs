@@ -501,3 +501,101 @@ impl Exec<'_> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn ask(
+        state: &GithubState,
+        store: &Mutex<Option<Store>>,
+        query: &str,
+        variables: Json,
+    ) -> Json {
+        let body = json!({"query": query, "variables": variables}).to_string();
+        let response = answer(state, store, body.as_bytes());
+        assert_eq!(response.status(), 200, "GraphQL answers errors with a 200");
+        let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+            .await
+            .unwrap();
+        serde_json::from_slice(&bytes).unwrap()
+    }
+
+    const THREADS: &str = "query($first: Int!, $after: String) { repository(owner: \"octo-demo\", name: \"hello-world\") { pullRequest(number: 13) { reviewThreads(first: $first, after: $after) { totalCount pageInfo { hasNextPage endCursor } nodes { id isResolved } } } } }";
+
+    #[tokio::test]
+    async fn connections_page_with_first_and_after_and_refuse_more_than_100() {
+        let (state, store) = (GithubState::demo(), Mutex::new(None));
+        let first = ask(&state, &store, THREADS, json!({"first": 2})).await;
+        let threads = &first["data"]["repository"]["pullRequest"]["reviewThreads"];
+        assert_eq!(threads["nodes"].as_array().unwrap().len(), 2);
+        assert_eq!(threads["pageInfo"]["hasNextPage"], true);
+        let total = threads["totalCount"].as_u64().unwrap();
+        let after = threads["pageInfo"]["endCursor"].clone();
+        let rest = ask(
+            &state,
+            &store,
+            THREADS,
+            json!({"first": 100, "after": after}),
+        )
+        .await;
+        let rest = &rest["data"]["repository"]["pullRequest"]["reviewThreads"];
+        assert_eq!(rest["nodes"].as_array().unwrap().len() as u64, total - 2);
+        assert_eq!(rest["pageInfo"]["hasNextPage"], false);
+
+        let over = ask(&state, &store, THREADS, json!({"first": 101})).await;
+        assert_eq!(over["errors"][0]["type"], "EXCESSIVE_PAGINATION");
+        assert!(over["data"]["repository"]["pullRequest"]["reviewThreads"].is_null());
+        let unbounded = ask(
+            &state,
+            &store,
+            "{ repository(owner: \"octo-demo\", name: \"hello-world\") { discussions { nodes { id } } } }",
+            json!({}),
+        )
+        .await;
+        assert_eq!(
+            unbounded["errors"][0]["type"],
+            "MISSING_PAGINATION_BOUNDARIES"
+        );
+    }
+
+    #[tokio::test]
+    async fn missing_and_private_repositories_are_not_found_in_githubs_shape() {
+        let (state, store) = (GithubState::demo(), Mutex::new(None));
+        let q = "query($o: String!, $n: String!) { repository(owner: $o, name: $n) { id } rateLimit { cost remaining } }";
+        let hidden = ask(
+            &state,
+            &store,
+            q,
+            json!({"o": "alice", "n": "alice-private"}),
+        )
+        .await;
+        assert_eq!(hidden["data"]["repository"], Json::Null);
+        assert_eq!(hidden["errors"][0]["type"], "NOT_FOUND");
+        assert_eq!(hidden["errors"][0]["path"], json!(["repository"]));
+        assert!(
+            hidden["errors"][0]["message"]
+                .as_str()
+                .unwrap()
+                .contains("alice/alice-private")
+        );
+        assert_eq!(hidden["data"]["rateLimit"]["cost"], 1);
+        let invalid = ask(
+            &state,
+            &store,
+            "{ repository(owner: 1, name: \"x\") { id } }",
+            json!({}),
+        )
+        .await;
+        assert!(
+            invalid.get("data").is_none(),
+            "a document that fails the checks does not run"
+        );
+        assert!(
+            invalid["errors"][0]["message"]
+                .as_str()
+                .unwrap()
+                .contains("owner")
+        );
+    }
+}
