@@ -37,7 +37,14 @@ from mcp.shared.exceptions import MCPError
 REPO = Path(__file__).resolve().parents[2]
 SAMPLE = REPO / "integration" / "sql" / "sample.sql"
 TIMEOUT = 30.0
-EXPECTED_TOOLS = {"query", "explain", "list_schemas", "list_tables", "describe_table"}
+EXPECTED_TOOLS = {
+    "query",
+    "explain",
+    "list_schemas",
+    "list_tables",
+    "search_objects",
+    "describe_table",
+}
 
 
 @pytest.fixture(scope="session")

@@ -49,7 +49,8 @@ async fn tools_are_read_only_documented_and_ordered() {
             "explain",
             "list_schemas",
             "list_tables",
-            "query"
+            "query",
+            "search_objects"
         ]
     );
     for tool in &tools {

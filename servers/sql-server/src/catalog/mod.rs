@@ -7,11 +7,12 @@
 //! as user queries, with bound parameters. This module holds the shared shapes, the
 //! dispatch to the engine's module, and how the shapes read as text; `describe` holds
 //! `describe_table`'s one skeleton, which each engine fills through its `Describe`
-//! trait.
+//! trait; `search` finds objects of every kind by name pattern across schemas.
 
 mod describe;
 mod mysql;
 mod pg;
+pub mod search;
 mod sqlite;
 
 use std::fmt::Write as _;

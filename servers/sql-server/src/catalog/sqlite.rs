@@ -16,7 +16,7 @@ use crate::config::Limits;
 use crate::db::Database;
 
 /// `name` as a quoted SQLite identifier.
-fn quote(name: &str) -> String {
+pub(super) fn quote(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
 }
 
@@ -37,7 +37,7 @@ async fn schema_names(
 }
 
 /// The schema to use: the given one if it exists, else `main`.
-async fn resolve_schema(
+pub(super) async fn resolve_schema(
     db: &Database,
     schema: Option<&str>,
     limits: &Limits,

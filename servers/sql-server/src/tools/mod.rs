@@ -1,10 +1,10 @@
-//! The five tools, one file per group of what they do: each tool's declaration
+//! The six built-in tools, one file per group of what they do: each tool's declaration
 //! (`#[tool]` with the description the model reads), its parameters and output types
 //! (whose doc comments are the model's manual) and its handler stand side by side.
 //!
 //! - [`query`]: `query` and `explain`, which run (or plan) the caller's SQL.
-//! - [`schema`]: `list_schemas`, `list_tables` and `describe_table`, which read the
-//!   catalog.
+//! - [`schema`]: `list_schemas`, `list_tables`, `search_objects` and
+//!   `describe_table`, which read the catalog.
 //! - [`custom`]: the operator's tools from `--tools-file`, built at start (one route
 //!   each) rather than declared with `#[tool]`.
 //!

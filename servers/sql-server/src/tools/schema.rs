@@ -1,5 +1,5 @@
-//! `list_schemas`, `list_tables` and `describe_table`: the tools that read the
-//! catalog, with their inputs (whose doc comments are the model's manual).
+//! `list_schemas`, `list_tables`, `search_objects` and `describe_table`: the tools
+//! that read the catalog, with their inputs (whose doc comments are the model's manual).
 
 use rmcp::handler::server::wrapper::Parameters;
 use rmcp::service::RequestContext;
@@ -8,6 +8,7 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 use shared::ToolError;
 
+use crate::catalog::search::{self, Search};
 use crate::catalog::{self, TableFilter};
 use crate::server::SqlServer;
 
@@ -48,6 +49,36 @@ pub struct DescribeTableParams {
     /// Its schema, if not in `table`; omit to search the default ones.
     #[serde(default)]
     pub schema: Option<String>,
+    /// Configured database; omit for the default.
+    #[serde(default)]
+    pub database: Option<String>,
+}
+
+/// Input of `search_objects`.
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct SearchObjectsParams {
+    /// Part of a name, case-insensitive; `%` and `_` work as LIKE wildcards (with a `%`
+    /// the pattern must match the whole name).
+    pub pattern: String,
+    /// Which kinds to find: table, view, column, index, function (SQLite has no
+    /// functions). Default: all.
+    #[serde(default)]
+    pub kinds: Option<Vec<String>>,
+    /// Only this schema (MySQL: database; SQLite: attached name, default main);
+    /// default: every user schema.
+    #[serde(default)]
+    pub schema: Option<String>,
+    /// Also show each object's details: column types and nullability, index
+    /// definitions, function signatures, table row estimates. Default false: names
+    /// only.
+    #[serde(default)]
+    pub detail: bool,
+    /// Objects to skip (the output gives the next offset).
+    #[serde(default)]
+    pub offset: Option<u32>,
+    /// Objects per page (default 100, max 500).
+    #[serde(default)]
+    pub limit: Option<u32>,
     /// Configured database; omit for the default.
     #[serde(default)]
     pub database: Option<String>,
@@ -108,6 +139,40 @@ impl SqlServer {
             .await
             .map_err(|e| ToolError::new(e.to_string()))?;
         Ok(catalog::tables_text(&db.name, &page, &filter))
+    }
+
+    #[tool(
+        description = "Find tables, views, columns, indexes and functions by part of their name across all schemas, for large databases: one compact line per object (names first; add detail for types and definitions), paged. Examples: {\"pattern\": \"invoice\"}; {\"pattern\": \"customer_id\", \"kinds\": [\"column\"]}; {\"pattern\": \"ord%\", \"kinds\": [\"table\", \"view\"], \"schema\": \"sales\", \"detail\": true}. Then describe_table.",
+        annotations(
+            read_only_hint = true,
+            destructive_hint = false,
+            idempotent_hint = true,
+            open_world_hint = false
+        )
+    )]
+    async fn search_objects(
+        &self,
+        Parameters(p): Parameters<SearchObjectsParams>,
+        ctx: RequestContext<RoleServer>,
+    ) -> Result<String, ToolError> {
+        let db = self.database(p.database.as_deref())?;
+        let search = Search {
+            pattern: p.pattern,
+            kinds: search::kinds(p.kinds).map_err(|e| ToolError::new(e.to_string()))?,
+            schema: p.schema.filter(|s| !s.trim().is_empty()),
+            detail: p.detail,
+            limit: i64::from(p.limit.unwrap_or(100).clamp(1, 500)),
+            offset: i64::from(p.offset.unwrap_or(0)),
+        };
+        let page = search::search(&db, &search, &self.limits, &ctx.ct)
+            .await
+            .map_err(|e| ToolError::new(e.to_string()))?;
+        Ok(search::page_text(
+            &db.name,
+            &search,
+            &page,
+            self.limits.max_bytes,
+        ))
     }
 
     #[tool(
