@@ -491,6 +491,14 @@ async fn move_page_create_data_source_and_list_users() {
     client.cancel().await.unwrap();
 }
 
+#[test]
+fn the_fake_creates_the_property_types_create_data_source_offers() {
+    assert_eq!(
+        notion_server::tools::write::PROPERTY_TYPES,
+        fake_apis::notion::properties::CREATABLE
+    );
+}
+
 #[tokio::test]
 async fn tools_list_stays_under_12_kb_with_writes_on() {
     let fake = fake().await;

@@ -53,6 +53,7 @@ const BLOCKS: &[(&str, &str)] = &[
     ("<synced_block_reference", "</synced_block_reference>"),
     ("<synced_block", "</synced_block>"),
     ("<details", "</details>"),
+    ("<callout", "</callout>"),
     ("<columns", "</columns>"),
     ("<table", "</table>"),
     ("::: ", ":::"),

@@ -43,6 +43,28 @@ pub const READ_ONLY: &[&str] = &[
     "verification",
 ];
 
+/// Property types `POST /v1/databases` creates here. notion-server keeps its own
+/// copy (`create_data_source`); `tests/e2e/notion_markdown.rs` fails when the two differ.
+pub const CREATABLE: &[&str] = &[
+    "title",
+    "rich_text",
+    "number",
+    "select",
+    "multi_select",
+    "status",
+    "date",
+    "people",
+    "files",
+    "checkbox",
+    "url",
+    "email",
+    "phone_number",
+    "created_time",
+    "created_by",
+    "last_edited_time",
+    "last_edited_by",
+];
+
 impl PropSchema {
     pub fn new(name: &str, kind: &str, config: Value) -> Self {
         let id = if kind == "title" {

@@ -115,8 +115,9 @@ pub struct CreateDataSourceParams {
     pub inline: bool,
 }
 
-/// Property types `create_data_source` accepts.
-const PROPERTY_TYPES: &[&str] = &[
+/// Property types `create_data_source` accepts (the fake Notion keeps its own copy;
+/// `tests/e2e/notion_markdown.rs` compares them).
+pub const PROPERTY_TYPES: &[&str] = &[
     "title",
     "rich_text",
     "number",

@@ -19,7 +19,7 @@ use serde_json::{Value, json};
 use super::{App, Reply, Version, body_id, only_keys, parse_body, path_id};
 use crate::notion::error::{ApiError, ApiResult};
 use crate::notion::markdown::{self, Piece};
-use crate::notion::properties::PropSchema;
+use crate::notion::properties::{CREATABLE, PropSchema};
 use crate::notion::rich_text;
 use crate::notion::store::{Parent, State as Db};
 use crate::notion::validation as v;
@@ -472,28 +472,6 @@ pub async fn move_page(
         st.page_json(&id, version.legacy()).unwrap_or_default(),
     ))
 }
-
-/// Property types a new database may declare, and whether their configuration
-/// carries options.
-const CREATABLE: &[&str] = &[
-    "title",
-    "rich_text",
-    "number",
-    "select",
-    "multi_select",
-    "status",
-    "date",
-    "people",
-    "files",
-    "checkbox",
-    "url",
-    "email",
-    "phone_number",
-    "created_time",
-    "created_by",
-    "last_edited_time",
-    "last_edited_by",
-];
 
 fn schema(props: &Value, path: &str) -> ApiResult<Vec<PropSchema>> {
     let obj = v::object(props, path)?;
