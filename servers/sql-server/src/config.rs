@@ -122,6 +122,27 @@ pub struct SqlArgs {
     #[arg(long, env = "SQL_SERVER_CUSTOM_TOOLS_ONLY")]
     pub custom_tools_only: bool,
 
+    /// Reach PostgreSQL and MySQL/MariaDB databases through an SSH tunnel via this
+    /// bastion, as USER@HOST[:PORT]; database URLs name the host as the bastion sees it.
+    /// Example: --ssh-tunnel deploy@bastion.example.com:22
+    #[arg(long, env = "SQL_SERVER_SSH_TUNNEL", value_name = "USER@HOST[:PORT]")]
+    pub ssh_tunnel: Option<String>,
+
+    /// Private key file for the SSH tunnel (an encrypted one takes its passphrase from
+    /// SQL_SERVER_SSH_KEY_PASSPHRASE). Default: the keys of the running ssh-agent.
+    #[arg(long, env = "SQL_SERVER_SSH_KEY", value_name = "FILE")]
+    pub ssh_key: Option<PathBuf>,
+
+    /// known_hosts file the bastion's host key is checked against (default
+    /// ~/.ssh/known_hosts). A changed key is always refused.
+    #[arg(long, env = "SQL_SERVER_SSH_KNOWN_HOSTS", value_name = "FILE")]
+    pub ssh_known_hosts: Option<PathBuf>,
+
+    /// Accept a bastion whose host key is not in known_hosts (not recommended; check
+    /// the fingerprint and add it to known_hosts instead).
+    #[arg(long, env = "SQL_SERVER_SSH_ACCEPT_UNKNOWN_HOST")]
+    pub ssh_accept_unknown_host: bool,
+
     #[command(flatten)]
     /// The options every server shares (transport, logging, authentication).
     pub common: CommonArgs,

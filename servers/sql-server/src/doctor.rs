@@ -29,6 +29,20 @@ pub async fn run(args: &SqlArgs) -> i32 {
             return 1;
         }
     };
+    let (specs, _tunnel) = match crate::tunnel::open(args, specs).await {
+        Ok((specs, None)) => (specs, None),
+        Ok((specs, Some(t))) => {
+            println!(
+                "SSH tunnel via {}\n  ✓ host key matches known_hosts (or accepted with --ssh-accept-unknown-host), key accepted; databases are reached through it",
+                t.target
+            );
+            (specs, Some(t))
+        }
+        Err(e) => {
+            println!("SSH tunnel\n  ✗ {e}");
+            return 1;
+        }
+    };
     let password = match args.password() {
         Ok(p) => p,
         Err(e) => {

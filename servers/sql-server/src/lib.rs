@@ -18,6 +18,7 @@
 //!   [`server`]: the `ServerHandler` glue; [`resources`], [`prompt`]: the rest of the
 //!   MCP surface.
 //! - [`custom`]: operator-defined tools (`--tools-file`), checked by the gate at start.
+//! - [`tunnel`]: SSH tunnels to databases behind a bastion (`--ssh-tunnel`).
 //! - [`doctor`]: the `doctor` command.
 
 pub mod catalog;
@@ -36,3 +37,4 @@ pub mod resources;
 pub mod server;
 pub mod table;
 pub mod tools;
+pub mod tunnel;

@@ -26,6 +26,13 @@ async fn run(command: Command, args: SqlArgs) -> anyhow::Result<()> {
     let specs = args
         .database_specs()
         .map_err(|e| anyhow::anyhow!("{e} (see --help)"))?;
+    // Kept for the whole run: dropping it ends the forwarding.
+    let (specs, _tunnel) = sql_server::tunnel::open(&args, specs)
+        .await
+        .map_err(|e| anyhow::anyhow!("SSH tunnel: {e}"))?;
+    if let Some(t) = &_tunnel {
+        tracing::info!(bastion = %t.target, "SSH tunnel open");
+    }
     let secrets = Secrets {
         password: args.password().map_err(|e| anyhow::anyhow!(e))?,
         ssl_mode: args.ssl_mode,
