@@ -20,6 +20,7 @@ build:
 test: build test-rust test-interop test-conformance
 
 test-rust:
+	-integration/sql/ssh/setup.sh
 	$(CARGO) test --workspace
 
 test-interop: build
