@@ -206,6 +206,35 @@ async fn a_page_reads_the_same_through_the_markdown_endpoint_and_the_block_walk(
         assert!(body_md.contains(expected), "{expected:?} in:\n{body_md}");
     }
 
+    // Blocks the endpoint leaves as <unknown> are read through the block walk, so
+    // the two paths still agree.
+    let mut callout = text_block("callout", "Heads up", vec![]);
+    callout.payload["icon"] = json!({"type": "emoji", "emoji": "💡"});
+    let mixed = fake.store.add_page_with_blocks(
+        None,
+        "Mixed",
+        vec![
+            text_block("paragraph", "Before", vec![]),
+            callout,
+            text_block(
+                "toggle",
+                "More",
+                vec![text_block("paragraph", "Hidden", vec![])],
+            ),
+            NewBlock {
+                kind: "embed".into(),
+                payload: json!({"url": "https://example.com/e", "caption": []}),
+                children: vec![],
+            },
+        ],
+    );
+    let (_, mixed_md) = split_front(&ok(&newer, "get_page", json!({"page_id": mixed})).await);
+    let (_, mixed_walk) = split_front(&ok(&older, "get_page", json!({"page_id": mixed})).await);
+    assert_eq!(mixed_md, mixed_walk);
+    for expected in ["Heads up", "Hidden", "https://example.com/e"] {
+        assert!(mixed_md.contains(expected), "{expected:?} in:\n{mixed_md}");
+    }
+
     // A long page cut by the output bound: both paths continue with their cursors
     // and the parts add up to the same text.
     let blocks = (0..80)

@@ -195,6 +195,20 @@ pub struct Piece {
     /// The list it belongs to: `-` for bulleted and to-do items, `1` for numbered
     /// ones, `None` for other blocks.
     pub list: Option<char>,
+    /// For an `<unknown>` block (one the endpoint does not render): its id, so the
+    /// block walk can read it instead.
+    pub unknown: Option<String>,
+}
+
+impl Piece {
+    /// The separator that joins this piece to one of list `prev` before it.
+    pub fn separator(&self, prev: Option<char>) -> &'static str {
+        if self.list.is_some() && self.list == prev {
+            "\n"
+        } else {
+            "\n\n"
+        }
+    }
 }
 
 /// Pieces joined as a page reads.
@@ -203,11 +217,7 @@ pub fn join(pieces: &[Piece]) -> String {
     let mut prev: Option<char> = None;
     for p in pieces {
         if !out.is_empty() {
-            out.push_str(if p.list.is_some() && p.list == prev {
-                "\n"
-            } else {
-                "\n\n"
-            });
+            out.push_str(p.separator(prev));
         }
         out.push_str(&p.text);
         prev = p.list;
@@ -263,6 +273,14 @@ pub fn pieces(md: &str) -> Vec<Piece> {
                 2 => Some('-'),
                 _ => Some('1'),
             },
+            unknown: first
+                .starts_with("<unknown ")
+                .then(|| {
+                    // The block's id is the URL's fragment (the page's id precedes it).
+                    let url = attr(first, "url")?;
+                    ids::parse(url.rsplit_once('#').map_or(url, |(_, f)| f)).ok()
+                })
+                .flatten(),
         });
     }
     out
@@ -419,6 +437,11 @@ mod tests {
         );
         assert!(d.contains("\n\nShared text\n\n"), "{d}");
         assert!(d.ends_with("<!-- unsupported block: embed -->"), "{d}");
+        let unknown = pieces(PAGE).pop().unwrap().unknown;
+        assert_eq!(
+            unknown.as_deref(),
+            Some("11111111-1111-1111-1111-111111111111")
+        );
     }
 
     #[test]

@@ -474,22 +474,29 @@ impl NotionServer {
         let budget = max
             .saturating_sub(out.len() + page::NOTICE_RESERVE)
             .max(1_000);
-        let mut shown = Vec::new();
+        let mut shown: Vec<enhanced::Piece> = Vec::new();
+        let mut len = 0;
         let mut cut_block = None;
+        let fetcher = self.fetcher();
         for piece in pieces.iter().skip(skip) {
-            let mut with = shown.clone();
-            with.push(piece.clone());
-            if enhanced::join(&with).len() > budget {
+            let mut piece = piece.clone();
+            if let Some(block) = piece.unknown.clone() {
+                self.walk_unknown(&fetcher, &block, &mut piece).await;
+            }
+            let sep = match shown.last() {
+                Some(last) => piece.separator(last.list).len(),
+                None => 0,
+            };
+            if len + sep + piece.text.len() > budget {
                 if shown.is_empty() {
-                    shown.push(enhanced::Piece {
-                        text: page::cut(&piece.text, budget),
-                        list: piece.list,
-                    });
+                    piece.text = page::cut(&piece.text, budget);
+                    shown.push(piece);
                     cut_block = Some(format!("#{}", skip + 1));
                 }
                 break;
             }
-            shown = with;
+            len += sep + piece.text.len();
+            shown.push(piece);
         }
         let end = skip + shown.len();
         let body = page::Body {
@@ -526,6 +533,26 @@ impl NotionServer {
             ));
         }
         Ok(Some(out))
+    }
+
+    /// A block the markdown endpoint left as `<unknown>`, read through the block walk
+    /// (the piece keeps its comment when that fails too).
+    async fn walk_unknown(
+        &self,
+        fetcher: &crate::fetch::Fetcher<crate::client::NotionClient>,
+        block: &str,
+        piece: &mut enhanced::Piece,
+    ) {
+        let Ok(json) = self.client.get(&format!("blocks/{block}")).await else {
+            return;
+        };
+        let node = fetcher.subtree(json, 1).await;
+        piece.text = crate::blocks_to_md::render_one(&node, 1);
+        piece.list = match node.block["type"].as_str() {
+            Some("bulleted_list_item" | "to_do") => Some('-'),
+            Some("numbered_list_item") => Some('1'),
+            _ => None,
+        };
     }
 
     /// The page through the block walk: header (first call only), then the bounded
