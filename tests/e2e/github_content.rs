@@ -14,40 +14,14 @@
 //!   who are not the owner is withheld (fails closed).
 //! - Raw text (a file) shows invisible characters as `[U+XXXX]`.
 
-use e2e::{bin, call, ok_json};
+#[path = "github_stdio/mod.rs"]
+mod github_stdio;
+
+use e2e::{call, ok_json};
 use fake_apis::faults::FaultPlan;
 use fake_apis::github::seed::trust::{HIDDEN_FILE, HIDDEN_INSTRUCTION, OUTSIDER, TAG_TEXT};
-use fake_apis::github::{DEMO_TOKEN, FakeGithub};
-use rmcp::ServiceExt;
-use rmcp::service::{RoleClient, RunningService};
-use rmcp::transport::{ConfigureCommandExt, TokioChildProcess};
+use github_stdio::{fake, server};
 use serde_json::{Value, json};
-
-type Client = RunningService<RoleClient, ()>;
-
-/// github-server over stdio against `fake` with the demo token and `args`; the
-/// GITHUB_* variables of the test's environment are cleared.
-async fn server(fake: &FakeGithub, args: &[&str]) -> Client {
-    let command = tokio::process::Command::new(bin("github-server")).configure(|c| {
-        for (var, _) in std::env::vars().filter(|(k, _)| k.starts_with("GITHUB_")) {
-            c.env_remove(var);
-        }
-        c.arg("--api-url")
-            .arg(&fake.base_url)
-            .args(args)
-            .env("GITHUB_TOKEN", DEMO_TOKEN)
-            .env("RUST_LOG", "warn");
-    });
-    let (transport, _) = TokioChildProcess::builder(command)
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .expect("spawn github-server");
-    ().serve(transport).await.expect("initialize over stdio")
-}
-
-async fn fake() -> FakeGithub {
-    fake_apis::github::start(0).await.expect("start the fake")
-}
 
 fn fixture() -> Value {
     json!({"owner": "demo-org", "repo": "docs-site", "issue_number": 3})
@@ -150,7 +124,7 @@ async fn lockdown_withholds_text_by_users_without_push_access() {
         issue["comments"]["withheld"],
         "1 comment by users without push access withheld by --lockdown; restart the server without --lockdown (GITHUB_LOCKDOWN=false) to see them"
     );
-    let lookups = |fake: &FakeGithub| {
+    let lookups = |fake: &fake_apis::github::FakeGithub| {
         fake.faults
             .requests()
             .into_iter()

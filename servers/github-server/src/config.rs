@@ -47,7 +47,7 @@ pub struct GithubArgs {
     pub host: Option<String>,
 
     /// Toolsets to enable, comma-separated: context, repos, issues, pull_requests,
-    /// actions, search, notifications; `default` (context,repos,issues,pull_requests)
+    /// actions, search, notifications, discussions, releases, labels; `default` (context,repos,issues,pull_requests)
     /// or `all`. Default: `default`, unless only --tools is given.
     #[arg(
         long,
@@ -466,6 +466,8 @@ mod tests {
             .unwrap();
         assert!(c.rate_limit.is_none());
         assert_eq!(c.total_timeout, Duration::from_secs(5));
+        assert!(!a.lockdown);
+        assert!(args(&["--lockdown"]).lockdown);
         let a = args(&["--toolsets", "repos,actions", "--tools", "get_me"]);
         assert_eq!(a.toolsets, ["repos", "actions"]);
         assert_eq!(a.tools, ["get_me"]);

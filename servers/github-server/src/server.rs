@@ -173,6 +173,10 @@ mod tests {
             "reply_to_review_thread",
             "resolve_review_thread",
             "unresolve_review_thread",
+            "create_release",
+            "update_release",
+            "add_labels",
+            "remove_label",
         ];
         for w in writes {
             assert!(!names(&read_only).iter().any(|n| n == w), "{w} listed");

@@ -182,7 +182,7 @@ pub struct UpdateIssueParams {
     pub labels: Option<Vec<String>>,
     /// Replaces all assignees.
     pub assignees: Option<Vec<String>>,
-    /// Milestone number.
+    /// Milestone number (list_milestones); 0 removes the milestone.
     pub milestone: Option<u64>,
 }
 
@@ -400,7 +400,7 @@ impl GithubServer {
     }
 
     #[tool(
-        description = "Update an issue; only the given fields change. Example: {\"owner\": \"octocat\", \"repo\": \"hello-world\", \"issue_number\": 42, \"state\": \"closed\", \"state_reason\": \"completed\"}",
+        description = "Update an issue; only the given fields change (milestone 0 removes the milestone). Example: {\"owner\": \"octocat\", \"repo\": \"hello-world\", \"issue_number\": 42, \"state\": \"closed\", \"state_reason\": \"completed\"}",
         annotations(
             read_only_hint = false,
             destructive_hint = true,
@@ -420,7 +420,11 @@ impl GithubServer {
             ("state_reason", p.state_reason.map(Value::from)),
             ("labels", p.labels.map(Value::from)),
             ("assignees", p.assignees.map(Value::from)),
-            ("milestone", p.milestone.map(Value::from)),
+            (
+                "milestone",
+                p.milestone
+                    .map(|m| if m == 0 { Value::Null } else { m.into() }),
+            ),
         ]);
         if body.as_object().is_some_and(Map::is_empty) {
             return Err(ToolError::new(

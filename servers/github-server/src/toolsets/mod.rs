@@ -9,8 +9,10 @@ pub mod actions;
 pub mod context;
 pub mod discussions;
 pub mod issues;
+pub mod labels;
 pub mod notifications;
 pub mod pull_requests;
+pub mod releases;
 pub mod repos;
 pub mod review_threads;
 pub mod search;
@@ -82,6 +84,18 @@ pub const TOOLSETS: &[Toolset] = &[
         about: "GitHub Discussions and their comments (GraphQL)",
         read: GithubServer::discussions_read,
         write: None,
+    },
+    Toolset {
+        name: "releases",
+        about: "one release with its notes; writes: create and update releases",
+        read: GithubServer::releases_read,
+        write: Some(GithubServer::releases_write),
+    },
+    Toolset {
+        name: "labels",
+        about: "labels and milestones; writes: add and remove an issue's labels",
+        read: GithubServer::labels_read,
+        write: Some(GithubServer::labels_write),
     },
 ];
 
@@ -260,7 +274,7 @@ mod tests {
                 assert!(seen.insert(tool.clone()), "{tool} is defined twice");
             }
         }
-        assert_eq!(seen.len(), 39);
+        assert_eq!(seen.len(), 46);
     }
 
     #[test]

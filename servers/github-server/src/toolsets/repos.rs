@@ -562,12 +562,13 @@ pub fn file_change(f: &Value, patch: &str, patch_cut: bool) -> String {
 }
 
 /// A release with its notes cut to `body_bytes`.
-fn release(v: &Value, body_bytes: usize) -> String {
+pub fn release(v: &Value, body_bytes: usize) -> String {
     let clean = content::sanitize(s(v, "body").unwrap_or_default());
     let (notes, was_cut) = cut(&clean.text, body_bytes);
     Obj::new()
+        .put("id", n(v, "id"))
         .put("tag", s(v, "tag_name"))
-        .put("name", s(v, "name"))
+        .put("name", s(v, "name").map(content::clean))
         .put("draft", yes(v, "draft"))
         .put("prerelease", yes(v, "prerelease"))
         .put("published_at", s(v, "published_at"))

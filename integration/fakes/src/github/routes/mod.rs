@@ -10,8 +10,10 @@ mod contents;
 mod graphql;
 mod history;
 mod issues;
+mod labels;
 mod notifications;
 mod pulls;
+mod releases;
 mod repos;
 mod search;
 mod users;
@@ -79,6 +81,22 @@ pub fn api() -> Router<GithubState> {
         .route(&r("/tags"), get(history::tags))
         .route(&r("/releases"), get(history::releases))
         .route(&r("/releases/latest"), get(history::latest_release))
+        .route(&r("/releases"), post(releases::create))
+        .route(
+            &r("/releases/{id}"),
+            get(releases::by_id).patch(releases::update),
+        )
+        .route(&r("/releases/tags/{tag}"), get(releases::by_tag))
+        .route(&r("/labels"), get(labels::list))
+        .route(&r("/milestones"), get(labels::milestones))
+        .route(
+            &r("/issues/{number}/labels"),
+            get(labels::of_issue).post(labels::add),
+        )
+        .route(
+            &r("/issues/{number}/labels/{name}"),
+            axum::routing::delete(labels::remove),
+        )
         .route(&r("/issues"), get(issues::list).post(issues::create))
         .route(
             &r("/issues/{number}"),
