@@ -47,6 +47,13 @@ fn items_script(table: &str, boolean: &str) -> String {
 /// The tools file: `find_items` (one parameter of each type, `note` optional),
 /// `first_items` (no parameter, capped at 2 rows), `by_name` (a string only).
 fn tools_file(dir: &Path, table: &str, database: &str) -> std::path::PathBuf {
+    // PostgreSQL infers a parameter's type from where it is used; `IS NULL` alone does
+    // not tell it, so the optional one gets a cast there.
+    let note = if database == "pg" {
+        "CAST(:note AS text)"
+    } else {
+        ":note"
+    };
     let path = dir.join("tools.toml");
     let text = format!(
         r#"
@@ -57,7 +64,7 @@ database = "{database}"
 sql = """
 SELECT id, name FROM {table}
 WHERE name LIKE :prefix AND id >= :min_id AND price >= :min_price AND active = :active
-  AND (:note IS NULL OR note = :note)
+  AND ({note} IS NULL OR note = :note)
 ORDER BY id
 """
 params = [
@@ -211,6 +218,19 @@ async fn exercise(c: &Client, database: &str) {
     assert!(e.contains("unknown argument `extra`"), "{e}");
 }
 
+/// The listed tools' names, sorted.
+async fn tool_names(c: &Client) -> Vec<String> {
+    let mut names: Vec<String> = c
+        .list_all_tools()
+        .await
+        .unwrap()
+        .iter()
+        .map(|t| t.name.to_string())
+        .collect();
+    names.sort();
+    names
+}
+
 async fn start(url: &str, tools: &Path, extra: &[&str]) -> Client {
     let t = tools.to_str().unwrap();
     let mut args = vec!["--database", url, "--tools-file", t];
@@ -243,13 +263,7 @@ async fn sqlite_custom_tools_bind_every_type() {
     let c = start(&url, &tools, &[]).await;
     exercise(&c, "lite").await;
     // The built-in tools stay listed without --custom-tools-only.
-    let names: Vec<String> = c
-        .list_all_tools()
-        .await
-        .unwrap()
-        .iter()
-        .map(|t| t.name.to_string())
-        .collect();
+    let names = tool_names(&c).await;
     assert!(names.contains(&"query".to_string()), "{names:?}");
     c.cancel().await.ok();
 }
@@ -260,14 +274,7 @@ async fn custom_tools_only_hides_query() {
     let url = sqlite_shop(dir.path()).await;
     let tools = tools_file(dir.path(), "items", "lite");
     let c = start(&url, &tools, &["--custom-tools-only"]).await;
-    let mut names: Vec<String> = c
-        .list_all_tools()
-        .await
-        .unwrap()
-        .iter()
-        .map(|t| t.name.to_string())
-        .collect();
-    names.sort();
+    let names = tool_names(&c).await;
     assert_eq!(names, ["by_name", "find_items", "first_items"]);
     let r = c
         .call_tool(
