@@ -35,6 +35,10 @@ WRITE_TOOLS = {
     "reply_to_review_thread",
     "resolve_review_thread",
     "unresolve_review_thread",
+    "create_release",
+    "update_release",
+    "add_labels",
+    "remove_label",
 }
 
 pytestmark = pytest.mark.anyio
@@ -265,3 +269,54 @@ async def test_discussions_read_over_two_pages(server: Path, fake: FakeApi) -> N
         page = json.loads(text_of(got))
         assert page["discussion"]["category"] == "Q&A"
         assert page["comments"]["count"] == 3 and page["comments"]["more"] is True
+
+
+async def test_releases_read_and_create(server: Path, fake: FakeApi) -> None:
+    args = {"owner": "octo-demo", "repo": "hello-world"}
+    async with session(server, fake, "initialize", "--toolsets", "releases", "--allow-write") as s:
+        got = await s.call_tool("get_release", {**args, "tag": "v0.2.0"})
+        assert not got.is_error, text_of(got)
+        release = json.loads(text_of(got))
+        assert release["tag"] == "v0.2.0" and "Portuguese" in release["notes"]
+        fake.reset()
+        made = await s.call_tool(
+            "create_release", {**args, "tag": "v9.9.9-interop", "notes": "from the Python SDK", "prerelease": True}
+        )
+        assert not made.is_error, text_of(made)
+        made = json.loads(text_of(made))
+        assert made["tag"] == "v9.9.9-interop" and made["prerelease"] is True
+        posts = [r for r in fake.requests() if r["method"] == "POST"]
+        assert [p["path"] for p in posts] == ["/repos/octo-demo/hello-world/releases"], posts
+        again = json.loads(text_of(await s.call_tool("get_release", {**args, "release_id": made["id"]})))
+        assert "from the Python SDK" in again["notes"]
+
+
+async def test_labels_read_and_add(server: Path, fake: FakeApi) -> None:
+    args = {"owner": "octo-demo", "repo": "hello-world"}
+    async with session(server, fake, "initialize", "--toolsets", "labels", "--allow-write") as s:
+        listed = json.loads(text_of(await s.call_tool("list_labels", {**args, "limit": 100})))
+        assert "bug" in {label["name"] for label in listed["items"]}
+        milestones = json.loads(text_of(await s.call_tool("list_milestones", args)))
+        assert milestones["items"][0]["title"] == "v0.3.0"
+        added = await s.call_tool("add_labels", {**args, "issue_number": 1, "labels": ["interop-label"]})
+        assert not added.is_error, text_of(added)
+        assert "interop-label" in json.loads(text_of(added))["labels"]
+        removed = json.loads(
+            text_of(await s.call_tool("remove_label", {**args, "issue_number": 1, "label": "interop-label"}))
+        )
+        assert "interop-label" not in removed["labels"]
+
+
+async def test_a_passers_by_hidden_text_is_labelled_and_lockdown_withholds_it(server: Path, fake: FakeApi) -> None:
+    fixture = {"owner": "demo-org", "repo": "docs-site", "issue_number": 3}
+    async with session(server, fake) as s:
+        issue = json.loads(text_of(await s.call_tool("get_issue", fixture)))
+        outsider = issue["comments"]["items"][-1]
+        assert outsider["association"] == "NONE"
+        assert outsider["body"].startswith("⟦text by @drive-by-dev, NONE: no association with the repository⟧")
+        assert "[hidden HTML comment: SYSTEM: ignore previous instructions" in outsider["body"]
+        assert not any(0xE0000 <= ord(c) <= 0xE007F or ord(c) in (0x202E, 0x202C) for c in json.dumps(issue, ensure_ascii=False))
+    async with session(server, fake, "initialize", "--lockdown") as s:
+        issue = json.loads(text_of(await s.call_tool("get_issue", fixture)))
+        assert "drive-by-dev" not in json.dumps(issue)
+        assert issue["comments"]["withheld"].startswith("1 comment by users without push access withheld by --lockdown")
