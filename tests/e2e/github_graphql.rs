@@ -35,6 +35,7 @@ const SERVER_ENV: &[&str] = &[
     "GITHUB_TOOLS",
     "GITHUB_ALLOW_WRITE",
     "GITHUB_MAX_OUTPUT_BYTES",
+    "GITHUB_LOCKDOWN",
 ];
 
 async fn fake() -> FakeGithub {
@@ -45,6 +46,11 @@ async fn fake() -> FakeGithub {
 
 /// github-server over stdio with every toolset, writes on, as `token`.
 async fn server_as(fake: &FakeGithub, token: &str) -> Client {
+    server_with(fake, token, &[]).await
+}
+
+/// [`server_as`] with extra flags.
+async fn server_with(fake: &FakeGithub, token: &str, extra: &[&str]) -> Client {
     let command = tokio::process::Command::new(bin("github-server")).configure(|c| {
         for var in SERVER_ENV {
             c.env_remove(var);
@@ -56,6 +62,7 @@ async fn server_as(fake: &FakeGithub, token: &str) -> Client {
             "all",
             "--allow-write",
         ])
+        .args(extra)
         .env("GITHUB_TOKEN", token)
         .env("RUST_LOG", "warn");
     });
@@ -464,4 +471,40 @@ async fn spent_graphql_points_fail_clearly_and_stop_further_requests() {
     let rest = fake.state.rate_limit("core").unwrap();
     assert_eq!(rest.used, 0, "REST's limit was not touched");
     client.cancel().await.unwrap();
+}
+
+#[tokio::test]
+async fn lockdown_withholds_a_passers_by_discussion_comment() {
+    let fake = fake().await;
+    let args = hello(json!({"discussion_number": 100, "comments_limit": 12, "replies_limit": 10}));
+    let open = server_as(&fake, DEMO_TOKEN).await;
+    let shown = text_of(&call(&open, "get_discussion", args.clone()).await);
+    assert!(
+        shown.contains("@drive-by-dan") && !shown.contains("withheld"),
+        "{shown}"
+    );
+    open.cancel().await.unwrap();
+
+    let locked = server_with(&fake, DEMO_TOKEN, &["--lockdown"]).await;
+    let page = ok_json(&call(&locked, "get_discussion", args).await);
+    let text = page.to_string();
+    assert!(
+        !text.contains("drive-by-dan") && !text.contains("hidden HTML comment"),
+        "{text}"
+    );
+    assert!(text.contains("[withheld by --lockdown]"), "{text}");
+    let notice = page["comments"]["withheld"].as_str().unwrap();
+    assert!(notice.contains("without --lockdown"), "{notice}");
+    assert!(
+        text.contains("@octo-demo, OWNER"),
+        "the owner's replies stay: {text}"
+    );
+    let threads = ok_json(&call(&locked, "list_review_threads", pr13(json!({}))).await);
+    let notice = threads["withheld"].as_str().unwrap_or_default();
+    assert!(notice.contains("comment"), "{threads}");
+    assert!(
+        threads.to_string().contains("[withheld by --lockdown]"),
+        "{threads}"
+    );
+    locked.cancel().await.unwrap();
 }

@@ -525,6 +525,64 @@ pub fn more_note(shown: usize, total: u64, what: &str, asked: u32, param: &str) 
     })
 }
 
+/// The wrapper's opening as [`authored`] writes it: no text can start with it, since
+/// the sanitiser turns the brackets inside people's text into plain ones.
+const WRAPPED: &str = "⟦text by @";
+
+/// `--lockdown` for the wrapped texts inside `items` (compact JSON, e.g. a thread
+/// with its comments): each text whose author may not be shown in the repository
+/// at `repo_path` (`/repos/o/r`) is replaced by a notice, its author read from the
+/// wrapper [`authored`] put around it. Returns how many were withheld (0, and
+/// nothing looked at, without `--lockdown`).
+pub async fn withhold_wrapped(api: &Api, repo_path: &str, items: &mut [String]) -> usize {
+    if api.lockdown.is_none() {
+        return 0;
+    }
+    let mut verdicts: HashMap<(String, String), bool> = HashMap::new();
+    let mut count = 0;
+    for item in items.iter_mut() {
+        let mut texts = Vec::new();
+        if let Ok(value) = serde_json::from_str::<Value>(item) {
+            wrapped_texts(&value, &mut texts);
+        }
+        for text in texts {
+            let head = text.trim_start_matches(WRAPPED);
+            let (login, rest) = head.split_once(", ").unwrap_or((head, ""));
+            let association = rest.split(':').next().unwrap_or_default().to_string();
+            let key = (login.to_string(), association);
+            let shown = match verdicts.get(&key) {
+                Some(v) => *v,
+                None => {
+                    let association = crate::content::Association::parse(&key.1);
+                    let v = api.may_show(repo_path, &key.0, association).await;
+                    verdicts.insert(key, v);
+                    v
+                }
+            };
+            if !shown {
+                count += 1;
+                let (Ok(from), Ok(to)) = (
+                    serde_json::to_string(&text),
+                    serde_json::to_string("[withheld by --lockdown]"),
+                ) else {
+                    continue;
+                };
+                *item = item.replace(&from, &to);
+            }
+        }
+    }
+    count
+}
+
+fn wrapped_texts(value: &Value, out: &mut Vec<String>) {
+    match value {
+        Value::String(s) if s.starts_with(WRAPPED) => out.push(s.clone()),
+        Value::Array(items) => items.iter().for_each(|v| wrapped_texts(v, out)),
+        Value::Object(map) => map.values().for_each(|v| wrapped_texts(v, out)),
+        _ => {}
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

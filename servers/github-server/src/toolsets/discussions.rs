@@ -108,7 +108,10 @@ pub struct GetDiscussionParams {
 fn discussion_item(v: &Value) -> String {
     Obj::new()
         .put("number", n(v, "number"))
-        .put("title", s(v, "title").map(|t| first_line(t, 200)))
+        .put(
+            "title",
+            s(v, "title").map(|t| first_line(&crate::content::clean(t), 200)),
+        )
         .put(
             "category",
             v.pointer("/category/name").and_then(Value::as_str),
@@ -304,7 +307,7 @@ impl GithubServer {
         };
         // Room for the discussion itself, read in the same query.
         let head_room = if continuing { 0 } else { max_text + 1000 };
-        let (listing, data) = graphql::list(
+        let (mut listing, data) = graphql::list(
             &self.api,
             &query,
             p.comments_cursor.as_deref(),
@@ -313,6 +316,9 @@ impl GithubServer {
             |c| Some(comment_item(c, max_text, replies)),
         )
         .await?;
+        let repo_path = p.repo.path()?;
+        let mut withheld =
+            graphql::withhold_wrapped(&self.api, &repo_path, &mut listing.items).await;
         let mut out = Obj::new();
         if !continuing {
             let d = data
@@ -321,7 +327,7 @@ impl GithubServer {
             let how = format!("raise text_bytes above {max_text} to read it whole");
             let head = Obj::new()
                 .put("number", n(d, "number"))
-                .put("title", s(d, "title"))
+                .put("title", s(d, "title").map(crate::content::clean))
                 .put(
                     "category",
                     d.pointer("/category/name").and_then(Value::as_str),
@@ -340,9 +346,18 @@ impl GithubServer {
                 .put("url", s(d, "url"))
                 .put("body", authored(d, max_text, &how))
                 .finish();
-            out = out.raw("discussion", &head);
+            let mut head = [head];
+            withheld += graphql::withhold_wrapped(&self.api, &repo_path, &mut head).await;
+            out = out.raw("discussion", &head[0]);
         }
-        let comments = render_as("get_discussion", "comments_cursor", listing, Obj::new());
+        let notice =
+            (withheld > 0).then(|| crate::content::lockdown::withheld_notice(withheld, "text"));
+        let comments = render_as(
+            "get_discussion",
+            "comments_cursor",
+            listing,
+            Obj::new().put("withheld", notice),
+        );
         Ok(out.raw("comments", &comments).finish())
     }
 }

@@ -233,7 +233,7 @@ impl GithubServer {
             at: "/repository/pullRequest/reviewThreads",
             missing: &missing,
         };
-        let (listing, _) = graphql::list(
+        let (mut listing, _) = graphql::list(
             &self.api,
             &query,
             p.page.cursor.as_deref(),
@@ -245,6 +245,9 @@ impl GithubServer {
             },
         )
         .await?;
+        let withheld =
+            graphql::withhold_wrapped(&self.api, p.pull.repo.path()?.as_str(), &mut listing.items)
+                .await;
         // The REST note speaks of pull requests left out: say which threads were.
         let left_out = (listing.skipped > 0).then(|| {
             format!(
@@ -261,7 +264,12 @@ impl GithubServer {
             },
             Obj::new()
                 .put("pull_request", &object)
-                .put("left_out", left_out),
+                .put("left_out", left_out)
+                .put(
+                    "withheld",
+                    (withheld > 0)
+                        .then(|| crate::content::lockdown::withheld_notice(withheld, "comment")),
+                ),
         ))
     }
 }
