@@ -39,6 +39,9 @@ WRITE_TOOLS = {
     "update_release",
     "add_labels",
     "remove_label",
+    "run_workflow",
+    "rerun_failed_jobs",
+    "cancel_workflow_run",
 }
 
 pytestmark = pytest.mark.anyio
@@ -320,3 +323,19 @@ async def test_a_passers_by_hidden_text_is_labelled_and_lockdown_withholds_it(se
         issue = json.loads(text_of(await s.call_tool("get_issue", fixture)))
         assert "drive-by-dev" not in json.dumps(issue)
         assert issue["comments"]["withheld"].startswith("1 comment by users without push access withheld by --lockdown")
+
+
+async def test_workflows_read_and_dispatch_once(server: Path, fake: FakeApi) -> None:
+    args = {"owner": "octo-demo", "repo": "hello-world"}
+    async with session(server, fake, "initialize", "--toolsets", "actions", "--allow-write") as s:
+        listed = json.loads(text_of(await s.call_tool("list_workflows", args)))
+        paths = {w["path"] for w in listed["items"]}
+        assert ".github/workflows/ci.yml" in paths
+        target = next(p for p in paths if p.endswith(("nightly.yml", "release.yml"))).rsplit("/", 1)[-1]
+        refused = await s.call_tool("run_workflow", {**args, "workflow": "ci.yml", "ref": "main"})
+        assert refused.is_error and "workflow_dispatch" in text_of(refused)
+        fake.reset()
+        ran = await s.call_tool("run_workflow", {**args, "workflow": target, "ref": "main", "inputs": {"size": "s"}})
+        assert not ran.is_error, text_of(ran)
+        posts = [r for r in fake.requests() if r["method"] == "POST"]
+        assert len(posts) == 1 and posts[0]["path"].endswith("/dispatches"), posts

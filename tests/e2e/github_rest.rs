@@ -8,6 +8,10 @@
 //! - labels: list with pages (limit and cursor); milestones by state; labels added
 //!   and removed on an issue; removing a label it does not carry is a clear error.
 //! - update_issue sets a milestone and clears it (milestone 0).
+//! - Actions: workflows listed; a dispatch (with inputs) starts one queued run, a
+//!   workflow without `workflow_dispatch` is refused; a run is cancelled (twice is an
+//!   error); failed jobs re-run as a second attempt, and a re-run answered 502 is
+//!   not sent again.
 
 #[path = "github_stdio/mod.rs"]
 mod github_stdio;
@@ -244,5 +248,129 @@ async fn labels_and_milestones() {
         .filter(|s| s.method == "PATCH")
         .collect();
     assert_eq!(sent.len(), 2, "{sent:?}");
+    client.cancel().await.unwrap();
+}
+
+#[tokio::test]
+async fn workflows_are_listed_dispatched_rerun_and_cancelled_once() {
+    let fake = fake().await;
+    let client = server(&fake, &["--toolsets", "actions", "--allow-write"]).await;
+    let listed = ok_json(&call(&client, "list_workflows", args(json!({}))).await);
+    let paths: Vec<&str> = listed["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w["path"].as_str().unwrap())
+        .collect();
+    assert!(paths.contains(&".github/workflows/ci.yml"), "{listed}");
+    let dispatchable = ["nightly.yml", "release.yml"]
+        .into_iter()
+        .find(|f| paths.iter().any(|p| p.ends_with(f)))
+        .expect("a workflow with workflow_dispatch");
+
+    // GitHub's 422 for a workflow without the trigger, said plainly.
+    let refused = call(
+        &client,
+        "run_workflow",
+        args(json!({"workflow": "ci.yml", "ref": "main"})),
+    )
+    .await;
+    assert_eq!(refused.is_error, Some(true));
+    assert!(
+        text_of(&refused).contains("workflow_dispatch"),
+        "{}",
+        text_of(&refused)
+    );
+
+    fake.faults.reset();
+    let ran = ok_json(
+        &call(
+            &client,
+            "run_workflow",
+            args(json!({"workflow": dispatchable, "ref": "main", "inputs": {"size": "large"}})),
+        )
+        .await,
+    );
+    assert_eq!(ran["ok"], true);
+    assert_eq!(
+        fake.faults
+            .count("POST", "/repos/octo-demo/hello-world/actions/workflows/"),
+        1
+    );
+    let runs = ok_json(&call(&client, "list_workflow_runs", args(json!({"limit": 5}))).await);
+    let newest = &runs["items"][0];
+    assert_eq!(
+        (newest["event"].as_str(), newest["status"].as_str()),
+        (Some("workflow_dispatch"), Some("queued")),
+        "{runs}"
+    );
+    let run_id = newest["id"].as_u64().unwrap();
+
+    // Cancel it; a second cancel is GitHub's 409, as an error.
+    ok_json(
+        &call(
+            &client,
+            "cancel_workflow_run",
+            args(json!({"run_id": run_id})),
+        )
+        .await,
+    );
+    let run = ok_json(&call(&client, "get_workflow_run", args(json!({"run_id": run_id}))).await);
+    assert!(run.to_string().contains("cancelled"), "{run}");
+    let again = call(
+        &client,
+        "cancel_workflow_run",
+        args(json!({"run_id": run_id})),
+    )
+    .await;
+    assert_eq!(again.is_error, Some(true));
+
+    // Re-run the failed jobs of a failed run: a second attempt. A 502 is not retried.
+    let failed = ok_json(
+        &call(
+            &client,
+            "list_workflow_runs",
+            args(json!({"status": "failure", "limit": 1})),
+        )
+        .await,
+    );
+    let failed_id = failed["items"][0]["id"].as_u64().expect("a failed run");
+    fake.faults.reset();
+    fake.faults.set_plan(FaultPlan {
+        fail_next: 1,
+        fail_path_prefix: Some(format!(
+            "/repos/octo-demo/hello-world/actions/runs/{failed_id}/rerun"
+        )),
+        ..FaultPlan::default()
+    });
+    let lost = call(
+        &client,
+        "rerun_failed_jobs",
+        args(json!({"run_id": failed_id})),
+    )
+    .await;
+    assert_eq!(lost.is_error, Some(true));
+    assert_eq!(
+        fake.faults
+            .count("POST", "/repos/octo-demo/hello-world/actions/runs/"),
+        1
+    );
+    ok_json(
+        &call(
+            &client,
+            "rerun_failed_jobs",
+            args(json!({"run_id": failed_id})),
+        )
+        .await,
+    );
+    let rerun = ok_json(
+        &call(
+            &client,
+            "get_workflow_run",
+            args(json!({"run_id": failed_id})),
+        )
+        .await,
+    );
+    assert!(rerun.to_string().contains("\"attempt\":2"), "{rerun}");
     client.cancel().await.unwrap();
 }

@@ -177,6 +177,9 @@ mod tests {
             "update_release",
             "add_labels",
             "remove_label",
+            "run_workflow",
+            "rerun_failed_jobs",
+            "cancel_workflow_run",
         ];
         for w in writes {
             assert!(!names(&read_only).iter().any(|n| n == w), "{w} listed");

@@ -6,6 +6,7 @@
 //! callable, and write tools exist only with `--allow-write`.
 
 pub mod actions;
+pub mod actions_control;
 pub mod context;
 pub mod discussions;
 pub mod issues;
@@ -63,9 +64,9 @@ pub const TOOLSETS: &[Toolset] = &[
     },
     Toolset {
         name: "actions",
-        about: "GitHub Actions runs, jobs and logs",
-        read: GithubServer::actions_read,
-        write: None,
+        about: "GitHub Actions workflows, runs, jobs and logs; writes: dispatch, re-run, cancel",
+        read: GithubServer::actions_read_all,
+        write: Some(GithubServer::actions_write),
     },
     Toolset {
         name: "search",
@@ -274,7 +275,7 @@ mod tests {
                 assert!(seen.insert(tool.clone()), "{tool} is defined twice");
             }
         }
-        assert_eq!(seen.len(), 46);
+        assert_eq!(seen.len(), 50);
     }
 
     #[test]
@@ -299,7 +300,7 @@ mod tests {
         assert!(s.toolsets.is_empty());
         let u = sel(&["actions"], &["get_me"], false).unwrap();
         assert!(u.tools.contains("get_me") && u.tools.contains("get_workflow_run"));
-        assert_eq!(u.tools.len(), 4);
+        assert_eq!(u.tools.len(), 5);
         let all = sel(&["all"], &[], false).unwrap();
         assert_eq!(all.toolsets.len(), TOOLSETS.len());
     }

@@ -17,6 +17,7 @@ mod releases;
 mod repos;
 mod search;
 mod users;
+mod workflows;
 
 use axum::Router;
 use axum::response::Response;
@@ -116,6 +117,16 @@ pub fn api() -> Router<GithubState> {
         .route(&r("/pulls/{number}/comments"), get(pulls::review_comments))
         .route(&r("/pulls/{number}/merge"), put(pulls::merge))
         .route(&r("/actions/runs"), get(actions::runs))
+        .route(&r("/actions/workflows"), get(workflows::list))
+        .route(
+            &r("/actions/workflows/{workflow}/dispatches"),
+            post(workflows::dispatch),
+        )
+        .route(
+            &r("/actions/runs/{id}/rerun-failed-jobs"),
+            post(workflows::rerun_failed),
+        )
+        .route(&r("/actions/runs/{id}/cancel"), post(workflows::cancel))
         .route(&r("/actions/runs/{id}"), get(actions::run))
         .route(&r("/actions/runs/{id}/jobs"), get(actions::jobs))
         .route(&r("/actions/jobs/{id}/logs"), get(actions::job_logs))
