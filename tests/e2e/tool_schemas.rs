@@ -103,10 +103,11 @@ async fn github_server_schemas_are_portable_documented_and_small() {
         "github-server --toolsets all --allow-write",
         "github-server",
         &args,
-        34.0,
+        42.0,
     )
     .await;
-    assert_eq!(all.len(), 39);
+    // 39 REST and GraphQL tools, plus releases, labels and Actions control (40.8 KB).
+    assert_eq!(all.len(), 50);
 }
 
 #[tokio::test]
