@@ -21,6 +21,7 @@ test: build test-rust test-interop test-conformance
 
 test-rust:
 	-integration/sql/ssh/setup.sh
+	integration/scale/setup.sh
 	$(CARGO) test --workspace
 
 test-interop: build
@@ -30,6 +31,8 @@ test-interop: build
 	$(PYTHON_VENV) -m pytest integration/api -q
 	integration/oauth/setup.sh
 	$(PYTHON_VENV) -m pytest integration/oauth -q
+	integration/scale/setup.sh
+	$(PYTHON_VENV) -m pytest integration/scale -q
 
 test-conformance: build
 	integration/conformance/run.sh
@@ -55,6 +58,7 @@ bench:
 	integration/sql/bench.sh
 	integration/bench/notion_compare.sh
 	integration/bench/abuse.sh
+	integration/bench/scale_bench.sh
 
 install:
 	@for s in $(SERVERS); do $(CARGO) install --locked --path servers/$$s || exit 1; done

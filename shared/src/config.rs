@@ -256,6 +256,44 @@ pub struct CommonArgs {
     )]
     pub shutdown_grace: u64,
 
+    /// Redis shared by the replicas of this server behind a load balancer:
+    /// 2025-11-25 sessions (restored on any replica), the upstream API rate limit
+    /// (one budget across replicas), the upstream response cache, and the per-client
+    /// HTTP limits. When Redis is unreachable each replica falls back to its local
+    /// limits and cache, and goes back when it answers. Example:
+    /// redis://127.0.0.1:6379 (with a password: redis://:PASSWORD@HOST:6379).
+    #[arg(
+        long,
+        env = "MCP_REDIS_URL",
+        hide_env_values = true,
+        value_name = "URL"
+    )]
+    pub redis_url: Option<String>,
+
+    /// Prefix of every Redis key this server writes; replicas that share state use
+    /// the same one, separate deployments on one Redis use different ones.
+    #[arg(
+        long,
+        env = "MCP_REDIS_PREFIX",
+        default_value = "mcp",
+        value_name = "PREFIX"
+    )]
+    pub redis_prefix: String,
+
+    /// Load balancers or proxies in front of this server, by IP address (repeat the
+    /// flag, or comma-separate in the environment variable). A request from one of
+    /// them is counted against the client address in its X-Forwarded-For header (the
+    /// right-most address that is not itself a trusted proxy) for the per-client rate
+    /// limit and failed-authentication throttle; from anyone else that header is
+    /// ignored. Example: --trusted-proxy 127.0.0.1
+    #[arg(
+        long = "trusted-proxy",
+        env = "MCP_TRUSTED_PROXIES",
+        value_delimiter = ',',
+        value_name = "IP"
+    )]
+    pub trusted_proxies: Vec<std::net::IpAddr>,
+
     /// Log line format on stderr. The filter comes from RUST_LOG (default info).
     #[arg(long, env = "MCP_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,

@@ -25,6 +25,7 @@ pub mod arguments;
 pub mod auth;
 pub mod caller;
 pub mod client_log;
+pub mod cluster;
 pub mod config;
 pub mod digest;
 pub mod error;

@@ -56,6 +56,11 @@ struct MethodLabels {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct FeatureLabels {
+    feature: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct StatusLabels {
     status: String,
 }
@@ -81,6 +86,8 @@ struct TransportMetrics {
     sessions_refused: Counter,
     auth_failures: Counter,
     auth_throttled: Counter,
+    redis_up: Gauge,
+    redis_fallbacks: Family<FeatureLabels, Counter>,
 }
 
 impl TransportMetrics {
@@ -124,6 +131,16 @@ impl TransportMetrics {
             "auth_throttled",
             "HTTP requests refused with 429 after too many failed authentications",
             self.auth_throttled.clone(),
+        );
+        registry.register(
+            "redis_up",
+            "1 while the Redis of --redis-url answers (sessions, rate limits and caches shared across replicas), 0 while this replica falls back to its local ones or before Redis first answered",
+            self.redis_up.clone(),
+        );
+        registry.register(
+            "redis_fallbacks",
+            "Operations that used this replica's local limit, cache or sessions because Redis did not answer, by feature",
+            self.redis_fallbacks.clone(),
         );
     }
 }
@@ -249,6 +266,21 @@ impl Metrics {
     /// Counts a request refused by the failed-authentication throttle.
     pub fn count_auth_throttled(&self) {
         self.transport.auth_throttled.inc();
+    }
+
+    /// Records whether Redis answers.
+    pub fn set_redis_up(&self, up: bool) {
+        self.transport.redis_up.set(i64::from(up));
+    }
+
+    /// Counts an operation of `feature` that fell back to its local form.
+    pub fn count_redis_fallback(&self, feature: &str) {
+        self.transport
+            .redis_fallbacks
+            .get_or_create(&FeatureLabels {
+                feature: feature.to_string(),
+            })
+            .inc();
     }
 
     /// The Prometheus text exposition of every metric.

@@ -7,6 +7,7 @@
 
 pub mod abuse;
 pub mod malformed;
+pub mod scale;
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpListener;

@@ -27,7 +27,8 @@ async fn run(command: Command, args: GithubArgs) -> anyhow::Result<()> {
     shared::logging::init(args.common.log_format);
     let selection = Selection::resolve(&args.toolsets, &args.tools, args.allow_write)
         .unwrap_or_else(|e| usage_error(&e));
-    let (config, app) = args.upstream_setup().unwrap_or_else(|e| usage_error(&e));
+    let (mut config, app) = args.upstream_setup().unwrap_or_else(|e| usage_error(&e));
+    config.cluster = shared::cluster::Cluster::from_common(&args.common)?;
     let base_url = config.base_url.clone();
     let mut options = ServeOptions {
         writes: args.allow_write,

@@ -38,6 +38,15 @@ pub struct NotionClient {
 impl NotionClient {
     /// The client for the configured base URL, token, version and rate limit.
     pub fn new(settings: &Settings) -> Result<Self, UpstreamError> {
+        Self::shared(settings, None)
+    }
+
+    /// The client, with the rate limit and cache shared with other replicas through
+    /// `cluster` (`--redis-url`) when given.
+    pub fn shared(
+        settings: &Settings,
+        cluster: Option<shared::cluster::Cluster>,
+    ) -> Result<Self, UpstreamError> {
         let mut config = upstream_config(
             settings.api_url.clone(),
             settings.token.clone(),
@@ -48,6 +57,7 @@ impl NotionClient {
             config.credentials = Credentials::PerUser;
         }
         config.user_agent = concat!("notion-server/", env!("CARGO_PKG_VERSION")).to_string();
+        config.cluster = cluster;
         Ok(Self {
             http: UpstreamClient::new(config)?,
         })

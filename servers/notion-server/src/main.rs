@@ -41,7 +41,8 @@ async fn run(command: Command, args: NotionArgs) -> anyhow::Result<()> {
             "NOTION_TOKEN is not set: tools will answer with how to set it (run `notion-server doctor`)"
         );
     }
-    let client = NotionClient::new(&settings)
+    let cluster = shared::cluster::Cluster::from_common(&args.common)?;
+    let client = NotionClient::shared(&settings, cluster)
         .map_err(|e| anyhow::anyhow!("{e} (check --api-url; see --help)"))?;
     tracing::info!(api = %settings.api_url, version = %settings.notion_version, allow_write = settings.allow_write, "notion-server starting");
     shared::serve::run_with(

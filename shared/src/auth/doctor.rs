@@ -94,8 +94,13 @@ async fn describe(verifier: &Verifier) {
 }
 
 /// The exit code of a `doctor` whose server-specific part ended with `code`, after
-/// the authentication report: 0 only when both are healthy.
+/// the authentication and Redis reports: 0 only when all are healthy.
 pub async fn finish(code: i32, common: &CommonArgs) -> i32 {
     let auth_ok = report(common).await;
-    if code == 0 && !auth_ok { 1 } else { code }
+    let redis_ok = crate::cluster::doctor(common).await;
+    if code == 0 && !(auth_ok && redis_ok) {
+        1
+    } else {
+        code
+    }
 }

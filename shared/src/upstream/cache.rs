@@ -5,11 +5,18 @@
 //! user's entry is never revalidated or served for another. The next GET of that URL
 //! sends `If-None-Match` / `If-Modified-Since`; a 304 then serves the kept body,
 //! which on GitHub also does not count against the rate limit.
+//!
+//! With `--redis-url` entries are also shared with the other replicas
+//! ([`crate::cluster::responses`]) and looked up there first, so a response one
+//! replica fetched is revalidated, not fetched again, by the next. The local cache
+//! keeps serving while Redis does not answer.
 
 use std::sync::Arc;
 
 use axum::body::Bytes;
 use moka::future::Cache;
+
+use crate::cluster::responses::SharedResponses;
 use reqwest::header::{
     ETAG, HeaderMap, HeaderValue, IF_MODIFIED_SINCE, IF_NONE_MATCH, LAST_MODIFIED,
 };
@@ -46,6 +53,7 @@ pub fn is_cacheable(headers: &HeaderMap) -> bool {
 #[derive(Clone)]
 pub struct ResponseCache {
     entries: Cache<String, Arc<CachedResponse>>,
+    shared: Option<SharedResponses>,
 }
 
 impl ResponseCache {
@@ -55,16 +63,34 @@ impl ResponseCache {
             .max_capacity(max_bytes)
             .weigher(|key: &String, value: &Arc<CachedResponse>| weight(key, value))
             .build();
-        Self { entries }
+        Self {
+            entries,
+            shared: None,
+        }
     }
 
-    /// The entry for `key`, if cached.
+    /// A cache that also shares its entries through `shared`.
+    pub fn with_shared(mut self, shared: SharedResponses) -> Self {
+        self.shared = Some(shared);
+        self
+    }
+
+    /// The entry for `key`, if cached: the shared one first, then this replica's.
     pub async fn get(&self, key: &str) -> Option<Arc<CachedResponse>> {
+        if let Some(shared) = &self.shared
+            && let Some(Some((headers, body))) = shared.get(key).await
+        {
+            return Some(Arc::new(CachedResponse { headers, body }));
+        }
         self.entries.get(key).await
     }
 
-    /// Caches a response under `key` (evicting others past the bound).
+    /// Caches a response under `key` (evicting others past the bound), here and,
+    /// when shared, for the other replicas.
     pub async fn put(&self, key: &str, headers: HeaderMap, body: Bytes) {
+        if let Some(shared) = &self.shared {
+            shared.put(key, &headers, &body).await;
+        }
         let entry = Arc::new(CachedResponse { headers, body });
         self.entries.insert(key.to_string(), entry).await;
     }

@@ -24,6 +24,8 @@ use super::credentials::{Credentials, Resolved};
 use super::error::{Redactor, UpstreamError};
 use super::limiter::{Limiter, RateLimit};
 use super::retry::{self, Decision, Failure, RetryPolicy, is_idempotent};
+use crate::cluster::Cluster;
+use crate::cluster::responses::SharedResponses;
 
 /// Maps a 403 that is not a rate limit to a specific error, from the request's URL,
 /// the response's headers and the body's message (already scrubbed of the token);
@@ -55,6 +57,9 @@ pub struct UpstreamConfig {
     /// What a 403 means for this API beyond "forbidden"; `None`: always
     /// [`UpstreamError::Forbidden`].
     pub on_forbidden: Option<ForbiddenHook>,
+    /// The Redis the replicas share the rate limit and cache through
+    /// (`--redis-url`); `None`: this process's own.
+    pub cluster: Option<Cluster>,
 }
 
 impl UpstreamConfig {
@@ -72,6 +77,7 @@ impl UpstreamConfig {
             rate_limit: None,
             cache_max_bytes: 32 * 1024 * 1024,
             on_forbidden: None,
+            cluster: None,
         }
     }
 }
@@ -167,9 +173,21 @@ impl UpstreamClient {
             .default_headers(default_headers(&config.extra_headers)?)
             .build()
             .map_err(|e| UpstreamError::Config(e.to_string()))?;
-        let limiter = config.rate_limit.map(Limiter::new);
-        let cache =
-            (config.cache_max_bytes > 0).then(|| ResponseCache::new(config.cache_max_bytes));
+        let api = crate::digest::short(base.as_str());
+        let limiter = config.rate_limit.map(|limit| match &config.cluster {
+            Some(cluster) => Limiter::shared(limit, cluster.clone(), &api),
+            None => Limiter::new(limit),
+        });
+        let cache = (config.cache_max_bytes > 0).then(|| {
+            let local = ResponseCache::new(config.cache_max_bytes);
+            match &config.cluster {
+                Some(cluster) => local.with_shared(SharedResponses::new(
+                    cluster.clone(),
+                    config.cache_max_bytes,
+                )),
+                None => local,
+            }
+        });
         let inner = Inner {
             http,
             base,

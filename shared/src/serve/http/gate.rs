@@ -65,7 +65,7 @@ pub async fn gate_mcp(State(gate): State<Arc<McpGate>>, request: Request, next: 
         .and_then(|v| v.to_str().ok())
         .map(str::to_string);
     if let (Some(caller), Some(session)) = (&caller, &session)
-        && !gate.owners.allows(session, caller)
+        && !gate.owners.allows(session, caller).await
     {
         return refuse(
             StatusCode::NOT_FOUND,
@@ -111,7 +111,7 @@ pub async fn gate_mcp(State(gate): State<Arc<McpGate>>, request: Request, next: 
             .get("mcp-session-id")
             .and_then(|v| v.to_str().ok())
     {
-        gate.owners.bind(opened, caller);
+        gate.owners.bind(opened, caller).await;
     }
     response
 }

@@ -7,26 +7,23 @@
 //! request's extensions for the tools ([`crate::caller`]). `/healthz` and the
 //! `/.well-known/` documents need only a valid Host.
 //!
-//! Both keyed limiters hold one entry per client address; [`Guard::prune`] drops the
-//! ones that have recovered, so a public bind does not grow a map forever.
+//! Both per-client limits ([`super::client_limits`]) hold one entry per client
+//! address; [`Guard::prune`] drops the ones that have recovered, so a public bind
+//! does not grow a map forever. With `--redis-url` they are shared by the replicas.
 
-use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
 use std::num::NonZeroU32;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
+use super::HttpSettings;
+use super::client_limits::{AuthThrottle, RequestRate, client_address};
+use super::reply::{refuse, refuse_retry_after};
+use crate::auth::{Authenticator, Refusal};
+use crate::metrics;
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::Response;
-use governor::clock::{Clock, DefaultClock};
-use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
-
-use super::HttpSettings;
-use super::reply::{refuse, refuse_retry_after};
-use crate::auth::{Authenticator, Refusal};
-use crate::metrics;
 
 /// State the guard middleware shares across requests.
 pub struct Guard {
@@ -36,50 +33,10 @@ pub struct Guard {
     /// guard `/mcp`).
     metrics: Authenticator,
     allowed_hosts: Vec<String>,
-    requests: Option<DefaultKeyedRateLimiter<IpAddr>>,
+    requests: Option<RequestRate>,
     auth_failures: Option<AuthThrottle>,
-}
-
-/// Counts failed authentications per client address; past the allowance the address
-/// is refused outright until its budget refills.
-struct AuthThrottle {
-    failures: DefaultKeyedRateLimiter<IpAddr>,
-    blocked_until: Mutex<HashMap<IpAddr, Instant>>,
-}
-
-impl AuthThrottle {
-    fn new(per_minute: NonZeroU32) -> Self {
-        Self {
-            failures: RateLimiter::keyed(Quota::per_minute(per_minute).allow_burst(per_minute)),
-            blocked_until: Mutex::new(HashMap::new()),
-        }
-    }
-
-    fn blocked(&self) -> std::sync::MutexGuard<'_, HashMap<IpAddr, Instant>> {
-        self.blocked_until.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
-    /// How long `ip` must still wait, if it is blocked now.
-    fn wait_left(&self, ip: IpAddr) -> Option<Duration> {
-        let until = *self.blocked().get(&ip)?;
-        until.checked_duration_since(Instant::now())
-    }
-
-    /// Records a failure; returns how long `ip` is blocked when this one was over
-    /// the allowance.
-    fn record_failure(&self, ip: IpAddr) -> Option<Duration> {
-        let not_until = self.failures.check_key(&ip).err()?;
-        let wait = not_until.wait_time_from(DefaultClock::default().now());
-        self.blocked().insert(ip, Instant::now() + wait);
-        Some(wait)
-    }
-
-    fn prune(&self) {
-        self.failures.retain_recent();
-        self.failures.shrink_to_fit();
-        let now = Instant::now();
-        self.blocked().retain(|_, until| *until > now);
-    }
+    /// Proxies whose X-Forwarded-For names the client.
+    trusted_proxies: Vec<IpAddr>,
 }
 
 /// What a request admitted so far still needs.
@@ -92,13 +49,14 @@ enum Admitted {
 
 impl Guard {
     pub fn new(settings: &HttpSettings, mcp: Authenticator, metrics: Authenticator) -> Self {
+        let cluster = settings.cluster.as_ref();
         let requests = NonZeroU32::new(settings.rate_limit).map(|per_second| {
             let burst = NonZeroU32::new(settings.rate_burst).unwrap_or(per_second);
-            RateLimiter::keyed(Quota::per_second(per_second).allow_burst(burst))
+            RequestRate::new(per_second, burst, cluster)
         });
         let auth_failures = NonZeroU32::new(settings.auth_failures_per_minute)
             .filter(|_| mcp.requires_token() || metrics.requires_token())
-            .map(AuthThrottle::new);
+            .map(|per_minute| AuthThrottle::new(per_minute, cluster));
         Self {
             mcp,
             metrics,
@@ -109,14 +67,14 @@ impl Guard {
                 .collect(),
             requests,
             auth_failures,
+            trusted_proxies: settings.trusted_proxies.clone(),
         }
     }
 
     /// Forgets clients whose limits have fully recovered.
     pub fn prune(&self) {
         if let Some(requests) = &self.requests {
-            requests.retain_recent();
-            requests.shrink_to_fit();
+            requests.prune();
         }
         if let Some(throttle) = &self.auth_failures {
             throttle.prune();
@@ -126,8 +84,8 @@ impl Guard {
     /// Client addresses the limiters remember now.
     #[cfg(test)]
     pub fn tracked_clients(&self) -> usize {
-        self.requests.as_ref().map_or(0, |r| r.len())
-            + self.auth_failures.as_ref().map_or(0, |t| t.failures.len())
+        self.requests.as_ref().map_or(0, |r| r.tracked())
+            + self.auth_failures.as_ref().map_or(0, |t| t.tracked())
     }
 
     fn host_allowed(&self, headers: &HeaderMap) -> bool {
@@ -142,29 +100,31 @@ impl Guard {
     }
 
     /// `Err(seconds to wait)` when `ip` is over its request rate.
-    fn check_rate(&self, ip: IpAddr) -> Result<(), u64> {
+    async fn check_rate(&self, ip: IpAddr) -> Result<(), u64> {
         let Some(limiter) = &self.requests else {
             return Ok(());
         };
-        limiter.check_key(&ip).map_err(|not_until| {
-            whole_seconds(not_until.wait_time_from(DefaultClock::default().now()))
-        })
+        limiter.check(ip).await.map_err(whole_seconds)
     }
 
     /// The checks before authentication; `Err` is the response to send instead.
     #[allow(clippy::result_large_err)]
-    fn admit(&self, peer: IpAddr, request: &Request) -> Result<Admitted, Response> {
-        if !self.host_allowed(request.headers()) {
+    async fn admit(
+        &self,
+        peer: IpAddr,
+        headers: &HeaderMap,
+        path: &str,
+    ) -> Result<Admitted, Response> {
+        if !self.host_allowed(headers) {
             return Err(refuse(
                 StatusCode::FORBIDDEN,
                 "Forbidden: Host header not allowed (add it with --allowed-host if this is intended)",
             ));
         }
-        let path = request.uri().path();
         if path == "/healthz" || path.starts_with("/.well-known/") {
             return Ok(Admitted::Public);
         }
-        if let Err(wait) = self.check_rate(peer) {
+        if let Err(wait) = self.check_rate(peer).await {
             return Err(refuse_retry_after(
                 StatusCode::TOO_MANY_REQUESTS,
                 "Too many requests: slow down and retry after the Retry-After seconds",
@@ -172,7 +132,7 @@ impl Guard {
             ));
         }
         if let Some(throttle) = &self.auth_failures
-            && let Some(wait) = throttle.wait_left(peer)
+            && let Some(wait) = throttle.wait_left(peer).await
         {
             metrics::global().count_auth_throttled();
             return Err(too_many_failures(whole_seconds(wait)));
@@ -191,7 +151,10 @@ impl Guard {
     /// Every check; on success an authenticated caller is in `request`'s
     /// extensions. `Err` is the response to send instead.
     async fn check(&self, peer: IpAddr, request: &mut Request) -> Result<(), Response> {
-        let Admitted::Authenticate(authenticator) = self.admit(peer, request)? else {
+        let path = request.uri().path().to_string();
+        let Admitted::Authenticate(authenticator) =
+            self.admit(peer, request.headers(), &path).await?
+        else {
             return Ok(());
         };
         match authenticator.authenticate(request.headers()).await {
@@ -201,13 +164,18 @@ impl Guard {
                 }
                 Ok(())
             }
-            Err(refusal) => Err(self.refused(peer, &authenticator, &refusal)),
+            Err(refusal) => Err(self.refused(peer, &authenticator, &refusal).await),
         }
     }
 
     /// The answer to a request `authenticator` refused, counting failed
     /// authentications against the client's allowance.
-    fn refused(&self, peer: IpAddr, authenticator: &Authenticator, refusal: &Refusal) -> Response {
+    async fn refused(
+        &self,
+        peer: IpAddr,
+        authenticator: &Authenticator,
+        refusal: &Refusal,
+    ) -> Response {
         if !matches!(refusal, Refusal::InsufficientScope { .. }) {
             metrics::global().count_auth_failure();
             let reason = match refusal {
@@ -215,11 +183,11 @@ impl Guard {
                 _ => "no bearer token",
             };
             tracing::warn!(client = %peer, "authentication failed: {reason}");
-            if let Some(wait) = self
-                .auth_failures
-                .as_ref()
-                .and_then(|throttle| throttle.record_failure(peer))
-            {
+            let blocked = match &self.auth_failures {
+                Some(throttle) => throttle.record_failure(peer).await,
+                None => None,
+            };
+            if let Some(wait) = blocked {
                 metrics::global().count_auth_throttled();
                 return too_many_failures(whole_seconds(wait));
             }
@@ -273,7 +241,8 @@ pub async fn guard_request(
     mut request: Request,
     next: Next,
 ) -> Response {
-    let response = match guard.check(peer.ip(), &mut request).await {
+    let client = client_address(peer.ip(), request.headers(), &guard.trusted_proxies);
+    let response = match guard.check(client, &mut request).await {
         Ok(()) => next.run(request).await,
         Err(mut refusal) => {
             // The body was never read, so the connection cannot carry another
@@ -377,15 +346,15 @@ mod tests {
         );
     }
 
-    #[test]
-    fn pruning_forgets_recovered_clients() {
+    #[tokio::test]
+    async fn pruning_forgets_recovered_clients() {
         let mut s = settings(None, "127.0.0.1:1").unwrap();
         s.rate_limit = 1000;
         s.rate_burst = 1;
         let g = guard(&s);
         for i in 0..50u8 {
             let ip = IpAddr::from([192, 0, 2, i]);
-            assert!(g.check_rate(ip).is_ok());
+            assert!(g.check_rate(ip).await.is_ok());
         }
         assert_eq!(g.tracked_clients(), 50);
         std::thread::sleep(Duration::from_millis(20));

@@ -17,6 +17,7 @@
 //! errors), then closes the sessions and exits.
 
 mod body;
+mod client_limits;
 mod drain;
 mod gate;
 mod guard;
@@ -40,6 +41,8 @@ use tokio_util::sync::CancellationToken;
 
 use crate::auth::oauth::{OAuthSettings, Verifier};
 use crate::auth::{Authenticator, PerUserTokens};
+use crate::cluster::Cluster;
+use crate::cluster::sessions::SharedSessions;
 use crate::config::CommonArgs;
 use crate::metrics;
 use crate::observe::is_write_tool;
@@ -82,6 +85,9 @@ pub enum HttpError {
     /// A limit that must be at least 1 is 0 (its flag's name).
     #[error("--{0} must be at least 1")]
     Zero(&'static str),
+    /// `--redis-url` cannot be used.
+    #[error("{0}")]
+    Redis(String),
 }
 
 /// Everything the HTTP transport needs, validated.
@@ -115,6 +121,10 @@ pub struct HttpSettings {
     pub connections: ConnectionLimits,
     /// Time in-flight requests get after SIGTERM/SIGINT.
     pub shutdown_grace: Duration,
+    /// The Redis shared with other replicas (`--redis-url`).
+    pub cluster: Option<Cluster>,
+    /// Proxies whose X-Forwarded-For names the client.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 impl HttpSettings {
@@ -163,6 +173,8 @@ impl HttpSettings {
                 idle_timeout: Duration::from_secs(args.idle_connection_timeout),
             },
             shutdown_grace: Duration::from_secs(args.shutdown_grace),
+            cluster: Cluster::from_common(args).map_err(|e| HttpError::Redis(e.to_string()))?,
+            trusted_proxies: args.trusted_proxies.clone(),
         })
     }
 }
@@ -209,6 +221,11 @@ where
 {
     let (mcp_auth, metrics_auth) = authenticators(&settings, &options).await?;
     let probe = factory();
+    let server_name = probe.get_info().server_info.name;
+    let shared_sessions = settings
+        .cluster
+        .as_ref()
+        .map(|c| SharedSessions::new(c.clone(), &server_name, settings.session_idle));
     let is_write: gate::ToolKind = Arc::new(move |name: &str| {
         probe
             .get_tool(name)
@@ -219,11 +236,14 @@ where
     let sessions_stop = CancellationToken::new();
     let guard = Arc::new(guard::Guard::new(&settings, mcp_auth.clone(), metrics_auth));
     let drain = drain::Drain::new();
-    let sessions = sessions::SessionTable::new(sessions::SessionLimits {
-        max_sessions: settings.max_sessions,
-        hot_limit: settings.live_sessions.min(settings.max_sessions),
-        idle_timeout: settings.session_idle,
-    });
+    let sessions = sessions::SessionTable::new(
+        sessions::SessionLimits {
+            max_sessions: settings.max_sessions,
+            hot_limit: settings.live_sessions.min(settings.max_sessions),
+            idle_timeout: settings.session_idle,
+        },
+        shared_sessions.clone(),
+    );
     let app = router(
         factory,
         &settings,
@@ -234,6 +254,7 @@ where
         guard.clone(),
         drain.clone(),
         sessions.clone(),
+        shared_sessions,
         sessions_stop.clone(),
     );
 
@@ -294,6 +315,7 @@ fn spawn_every(period: Duration, job: impl Fn() + Send + 'static) -> tokio::task
 }
 
 /// Builds the axum app: `/mcp`, `/healthz`, `/metrics`, behind the guard.
+#[allow(clippy::too_many_arguments)]
 fn router<H, F>(
     factory: F,
     settings: &HttpSettings,
@@ -301,6 +323,7 @@ fn router<H, F>(
     guard: Arc<guard::Guard>,
     drain: Arc<drain::Drain>,
     sessions: Arc<sessions::SessionTable>,
+    shared_sessions: Option<SharedSessions>,
     sessions_stop: CancellationToken,
 ) -> Router
 where
@@ -328,7 +351,11 @@ where
         drain,
         max_body_bytes: settings.max_body_bytes,
         access,
-        owners: owners::SessionOwners::new(settings.max_sessions, settings.session_idle),
+        owners: owners::SessionOwners::new(
+            settings.max_sessions,
+            settings.session_idle,
+            shared_sessions,
+        ),
     });
     let mcp = tower::ServiceBuilder::new()
         .layer(middleware::from_fn_with_state(gate, gate::gate_mcp))

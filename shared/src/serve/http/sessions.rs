@@ -17,6 +17,13 @@
 //! closes the least recently used idle one, and is refused with 503 (see
 //! [`SessionTable::make_room`]) when every session is busy. A session unused for
 //! `idle_timeout` ends (its client gets 404 and, as the spec says, starts anew).
+//!
+//! With `--redis-url` the restore state is also kept in Redis
+//! ([`crate::cluster::sessions`]), refreshed while the session is used: a request
+//! for a session this replica never saw (a load balancer without stickiness) finds
+//! it there, adopts it into this table, and rmcp restores it here the same way it
+//! restores a hibernated one. A session the client DELETEs is removed from Redis;
+//! another replica that still holds it live lets it go at its idle timeout.
 
 use std::collections::HashMap;
 use std::pin::Pin;
@@ -36,6 +43,7 @@ use rmcp::transport::streamable_http_server::session::store::{
 };
 use rmcp::transport::streamable_http_server::session::{RestoreOutcome, SessionManager};
 
+use crate::cluster::sessions::SharedSessions;
 use crate::metrics;
 
 /// Sessions that must have ended since the last sweep before freed memory is given
@@ -66,9 +74,33 @@ struct Entry {
     hibernations_pending: usize,
     /// What a restore needs; stored by rmcp once the handshake succeeded.
     state: Option<SessionState>,
+    /// When the shared copy's expiry was last pushed back.
+    shared_refreshed: Instant,
 }
 
 impl Entry {
+    /// A session just opened here, served live.
+    fn opened() -> Self {
+        Self {
+            last_used: Instant::now(),
+            in_flight: 0,
+            streams: 0,
+            live: true,
+            hibernations_pending: 0,
+            state: None,
+            shared_refreshed: Instant::now(),
+        }
+    }
+
+    /// A session known only by its restore state (from another replica).
+    fn hibernated(state: SessionState) -> Self {
+        Self {
+            live: false,
+            state: Some(state),
+            ..Self::opened()
+        }
+    }
+
     fn idle(&self) -> bool {
         self.in_flight == 0 && self.streams == 0
     }
@@ -96,10 +128,13 @@ pub struct SessionTable {
     high_water: AtomicUsize,
     /// Whether the cap has been reached once (it is logged once; metrics count each).
     cap_reached: AtomicBool,
+    /// The copy other replicas restore from.
+    shared: Option<SharedSessions>,
 }
 
 impl SessionTable {
-    pub fn new(limits: SessionLimits) -> Arc<Self> {
+    /// A table within `limits`, sharing restore state through `shared` when given.
+    pub fn new(limits: SessionLimits, shared: Option<SharedSessions>) -> Arc<Self> {
         let mut live = LocalSessionManager::default();
         live.session_config.keep_alive = Some(limits.idle_timeout);
         Arc::new(Self {
@@ -108,7 +143,45 @@ impl SessionTable {
             entries: Mutex::new(HashMap::new()),
             high_water: AtomicUsize::new(0),
             cap_reached: AtomicBool::new(false),
+            shared,
         })
+    }
+
+    /// Pushes back the shared copy's expiry of session `id` when a quarter of the
+    /// idle timeout has passed since it last was (in the background).
+    fn refresh_shared(&self, id: &SessionId) {
+        let Some(shared) = &self.shared else {
+            return;
+        };
+        let due = self.entries().get_mut(id).is_some_and(|entry| {
+            let due = entry.shared_refreshed.elapsed() >= self.limits.idle_timeout / 4;
+            if due {
+                entry.shared_refreshed = Instant::now();
+            }
+            due
+        });
+        if due {
+            let (shared, id) = (shared.clone(), id.to_string());
+            tokio::spawn(async move { shared.refresh(&id).await });
+        }
+    }
+
+    /// Takes in session `id`, opened on another replica, from its shared `state`, so
+    /// rmcp can restore it here; `false` when the table has no room.
+    async fn adopt(&self, id: &str, state: &SessionState) -> bool {
+        if self.make_room().await.is_err() {
+            tracing::warn!(
+                "a session from another replica could not be taken in: every session here is busy"
+            );
+            return false;
+        }
+        let mut entries = self.entries();
+        entries
+            .entry(SessionId::from(id))
+            .or_insert_with(|| Entry::hibernated(state.clone()));
+        metrics::global().set_sessions_live(entries.len());
+        self.high_water.fetch_max(entries.len(), Ordering::AcqRel);
+        true
     }
 
     fn entries(&self) -> MutexGuard<'_, HashMap<SessionId, Entry>> {
@@ -310,17 +383,7 @@ impl SessionManager for Sessions {
         self.0.make_hot_room().await?;
         let (id, transport) = self.0.live.create_session().await?;
         let mut entries = self.0.entries();
-        entries.insert(
-            id.clone(),
-            Entry {
-                last_used: Instant::now(),
-                in_flight: 0,
-                streams: 0,
-                live: true,
-                hibernations_pending: 0,
-                state: None,
-            },
-        );
+        entries.insert(id.clone(), Entry::opened());
         metrics::global().set_sessions_live(entries.len());
         self.0.high_water.fetch_max(entries.len(), Ordering::AcqRel);
         Ok((id, transport))
@@ -360,6 +423,7 @@ impl SessionManager for Sessions {
         id: &SessionId,
         message: ClientJsonRpcMessage,
     ) -> Result<impl Stream<Item = ServerSseMessage> + Send + Sync + 'static, Self::Error> {
+        self.0.refresh_shared(id);
         self.tracked(id, Use::Request, self.0.live.create_stream(id, message))
             .await
     }
@@ -370,6 +434,7 @@ impl SessionManager for Sessions {
         message: ClientJsonRpcMessage,
     ) -> Result<(), Self::Error> {
         self.0.touch(id);
+        self.0.refresh_shared(id);
         Ok(self.0.live.accept_message(id, message).await?)
     }
 
@@ -413,25 +478,45 @@ pub struct HibernatedStore(pub Arc<SessionTable>);
 #[async_trait::async_trait]
 impl SessionStore for HibernatedStore {
     async fn load(&self, session_id: &str) -> Result<Option<SessionState>, SessionStoreError> {
-        let entries = self.0.entries();
-        let timeout = self.0.limits.idle_timeout;
-        Ok(entries
-            .get(session_id)
-            .filter(|e| e.last_used.elapsed() < timeout)
-            .and_then(|e| e.state.clone()))
+        let local = {
+            let entries = self.0.entries();
+            let timeout = self.0.limits.idle_timeout;
+            entries
+                .get(session_id)
+                .filter(|e| e.last_used.elapsed() < timeout)
+                .and_then(|e| e.state.clone())
+        };
+        if local.is_some() {
+            return Ok(local);
+        }
+        let Some(shared) = &self.0.shared else {
+            return Ok(None);
+        };
+        let Some(Some(state)) = shared.load(session_id).await else {
+            return Ok(None);
+        };
+        Ok(self.0.adopt(session_id, &state).await.then_some(state))
     }
 
     async fn store(&self, session_id: &str, state: &SessionState) -> Result<(), SessionStoreError> {
         if let Some(entry) = self.0.entries().get_mut(session_id) {
             entry.state = Some(state.clone());
         }
+        if let Some(shared) = &self.0.shared {
+            shared.store(session_id, state).await;
+        }
         Ok(())
     }
 
     async fn delete(&self, session_id: &str) -> Result<(), SessionStoreError> {
-        let mut entries = self.0.entries();
-        entries.remove(session_id);
-        metrics::global().set_sessions_live(entries.len());
+        {
+            let mut entries = self.0.entries();
+            entries.remove(session_id);
+            metrics::global().set_sessions_live(entries.len());
+        }
+        if let Some(shared) = &self.0.shared {
+            shared.delete(session_id).await;
+        }
         Ok(())
     }
 }
@@ -442,11 +527,14 @@ mod tests {
     use rmcp::model::InitializeRequestParams;
 
     fn table(max_sessions: usize, hot_limit: usize) -> Arc<SessionTable> {
-        SessionTable::new(SessionLimits {
-            max_sessions,
-            hot_limit,
-            idle_timeout: Duration::from_secs(60),
-        })
+        SessionTable::new(
+            SessionLimits {
+                max_sessions,
+                hot_limit,
+                idle_timeout: Duration::from_secs(60),
+            },
+            None,
+        )
     }
 
     async fn started(sessions: &Sessions) -> SessionId {
