@@ -339,3 +339,14 @@ async def test_workflows_read_and_dispatch_once(server: Path, fake: FakeApi) -> 
         assert not ran.is_error, text_of(ran)
         posts = [r for r in fake.requests() if r["method"] == "POST"]
         assert len(posts) == 1 and posts[0]["path"].endswith("/dispatches"), posts
+
+
+async def test_compare_commits_reads_a_branch_against_main(server: Path, fake: FakeApi) -> None:
+    args = {"owner": "octo-demo", "repo": "hello-world"}
+    async with session(server, fake, "initialize", "--toolsets", "repos") as s:
+        got = await s.call_tool("compare_commits", {**args, "base": "main", "head": "docs/guide-expansion"})
+        assert not got.is_error, text_of(got)
+        compared = json.loads(text_of(got))
+        assert compared["status"] == "ahead" and compared["ahead_by"] == 1
+        assert compared["commits"]["items"][0]["message"].startswith("docs: examples")
+        assert {f["path"] for f in compared["files"]} == {"docs/guide.md", "docs/faq.md"}

@@ -18,18 +18,8 @@ mod github_stdio;
 
 use e2e::{call, ok_json, text_of};
 use fake_apis::faults::FaultPlan;
-use github_stdio::{fake, server};
+use github_stdio::{args, fake, server};
 use serde_json::json;
-
-const REPO: (&str, &str) = ("octo-demo", "hello-world");
-
-fn args(extra: serde_json::Value) -> serde_json::Value {
-    let mut v = json!({"owner": REPO.0, "repo": REPO.1});
-    v.as_object_mut()
-        .unwrap()
-        .extend(extra.as_object().unwrap().clone());
-    v
-}
 
 #[tokio::test]
 async fn releases_are_read_created_and_updated_once() {
@@ -174,7 +164,7 @@ async fn labels_and_milestones() {
 
     let issue = fake
         .state
-        .issues(REPO.0, REPO.1)
+        .issues("octo-demo", "hello-world")
         .into_iter()
         .find(|i| !i.is_pull_request && !i.labels.iter().any(|l| l == "help wanted"))
         .unwrap();
@@ -192,7 +182,7 @@ async fn labels_and_milestones() {
     );
     let now = fake
         .state
-        .issues(REPO.0, REPO.1)
+        .issues("octo-demo", "hello-world")
         .into_iter()
         .find(|i| i.number == issue.number)
         .unwrap();

@@ -34,3 +34,13 @@ pub async fn server(fake: &FakeGithub, args: &[&str]) -> Client {
         .expect("spawn github-server");
     ().serve(transport).await.expect("initialize over stdio")
 }
+
+/// Arguments naming `octo-demo/hello-world` plus the fields of `extra` (an object).
+#[allow(dead_code)] // not every file including this module uses it
+pub fn args(extra: serde_json::Value) -> serde_json::Value {
+    let mut v = serde_json::json!({"owner": "octo-demo", "repo": "hello-world"});
+    v.as_object_mut()
+        .unwrap()
+        .extend(extra.as_object().unwrap().clone());
+    v
+}

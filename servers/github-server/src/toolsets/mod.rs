@@ -7,6 +7,7 @@
 
 pub mod actions;
 pub mod actions_control;
+pub mod compare;
 pub mod context;
 pub mod discussions;
 pub mod issues;
@@ -46,8 +47,8 @@ pub const TOOLSETS: &[Toolset] = &[
     },
     Toolset {
         name: "repos",
-        about: "repositories, files, branches, commits, tags, releases, trees",
-        read: GithubServer::repos_read,
+        about: "repositories, files, branches, commits, comparisons, tags, releases, trees",
+        read: GithubServer::repos_read_all,
         write: None,
     },
     Toolset {
@@ -275,7 +276,7 @@ mod tests {
                 assert!(seen.insert(tool.clone()), "{tool} is defined twice");
             }
         }
-        assert_eq!(seen.len(), 50);
+        assert_eq!(seen.len(), 51);
     }
 
     #[test]

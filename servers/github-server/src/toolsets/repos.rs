@@ -507,10 +507,50 @@ fn commit_detail(v: &Value, patch_bytes: usize, budget: usize) -> String {
         .put("url", s(v, "html_url"));
     let empty = Vec::new();
     let files = v.get("files").and_then(Value::as_array).unwrap_or(&empty);
-    let mut used = 600usize;
-    let mut items = Vec::new();
-    let mut patches_cut = 0usize;
-    let mut unlisted = 0usize;
+    let shown = changed_files(files, patch_bytes, 600, budget);
+    let mut out = head.list("files", &shown.items);
+    let mut notes = Vec::new();
+    if shown.patches_cut > 0 {
+        notes.push(format!(
+            "{} patch(es) cut or left out; raise patch_bytes, or read a file at this ref with get_file_contents",
+            shown.patches_cut
+        ));
+    }
+    if shown.unlisted > 0 {
+        notes.push(format!(
+            "{} more file(s) not listed (output bound)",
+            shown.unlisted
+        ));
+    }
+    if !notes.is_empty() {
+        out = out.put("note", notes.join("; "));
+    }
+    out.finish()
+}
+
+/// Changed files shaped for output, within a byte bound.
+pub struct ChangedFiles {
+    /// Each shown file, compact JSON text.
+    pub items: Vec<String>,
+    /// Files whose patch was cut or left out.
+    pub patches_cut: usize,
+    /// Files left out because the bound was reached (the last ones).
+    pub unlisted: usize,
+}
+
+/// `files` (GitHub's changed-file objects) with each patch cut to `patch_bytes`,
+/// patches then files left out once `used` plus their size would pass `budget`.
+pub fn changed_files(
+    files: &[Value],
+    patch_bytes: usize,
+    mut used: usize,
+    budget: usize,
+) -> ChangedFiles {
+    let mut out = ChangedFiles {
+        items: Vec::new(),
+        patches_cut: 0,
+        unlisted: 0,
+    };
     for f in files {
         let patch = s(f, "patch").unwrap_or_default();
         let mut shown = if patch_bytes == 0 {
@@ -522,30 +562,17 @@ fn commit_detail(v: &Value, patch_bytes: usize, budget: usize) -> String {
             shown = "";
         }
         if shown.len() < patch.len() && patch_bytes > 0 {
-            patches_cut += 1;
+            out.patches_cut += 1;
         }
         let item = file_change(f, shown, shown.len() < patch.len());
-        if used + item.len() > budget {
-            unlisted += 1;
+        if used + item.len() > budget || out.unlisted > 0 {
+            out.unlisted += 1;
             continue;
         }
         used += item.len() + 1;
-        items.push(item);
+        out.items.push(item);
     }
-    let mut out = head.list("files", &items);
-    let mut notes = Vec::new();
-    if patches_cut > 0 {
-        notes.push(format!(
-            "{patches_cut} patch(es) cut or left out; raise patch_bytes, or read a file at this ref with get_file_contents"
-        ));
-    }
-    if unlisted > 0 {
-        notes.push(format!("{unlisted} more file(s) not listed (output bound)"));
-    }
-    if !notes.is_empty() {
-        out = out.put("note", notes.join("; "));
-    }
-    out.finish()
+    out
 }
 
 /// A changed file of a commit or pull request, with an optional (cut) patch.

@@ -6,6 +6,7 @@ mod actions;
 mod app;
 mod checks;
 mod collaborators;
+mod compare;
 mod contents;
 mod graphql;
 mod history;
@@ -79,6 +80,7 @@ pub fn api() -> Router<GithubState> {
             &r("/collaborators/{user}/permission"),
             get(collaborators::permission),
         )
+        .route(&r("/compare/{*basehead}"), get(compare::compare))
         .route(&r("/tags"), get(history::tags))
         .route(&r("/releases"), get(history::releases))
         .route(&r("/releases/latest"), get(history::latest_release))

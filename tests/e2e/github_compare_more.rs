@@ -1,0 +1,156 @@
+//! github-server's issue-15 remainder, end to end against the fake GitHub (the built
+//! binary over stdio): `compare_commits` in `repos` (summary, commits paginated with
+//! a cursor, files with patches cut at `patch_bytes` and read on with
+//! `file_offset`, a diverged comparison, an unknown ref).
+
+#[path = "github_stdio/mod.rs"]
+mod github_stdio;
+
+use e2e::{call, ok_json, text_of};
+use github_stdio::{args, fake, server};
+use serde_json::json;
+
+#[tokio::test]
+async fn compare_commits_pages_commits_and_bounds_patches() {
+    let fake = fake().await;
+    let client = server(&fake, &["--toolsets", "repos"]).await;
+
+    // A branch ahead of main: three commits, four files, patches whole.
+    let ahead = ok_json(
+        &call(
+            &client,
+            "compare_commits",
+            args(json!({"base": "main", "head": "feature/login"})),
+        )
+        .await,
+    );
+    assert_eq!(ahead["status"], "ahead", "{ahead}");
+    assert_eq!(ahead["ahead_by"], 3);
+    assert_eq!(ahead["behind_by"], 0);
+    assert_eq!(ahead["commits"]["count"], 3);
+    assert_eq!(
+        ahead["commits"]["items"][0]["message"], "Add auth module with device-code helpers",
+        "oldest first"
+    );
+    let paths: Vec<&str> = ahead["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["path"].as_str().unwrap())
+        .collect();
+    assert!(
+        paths.contains(&"src/auth.rs") && paths.contains(&"README.md"),
+        "{paths:?}"
+    );
+    assert_eq!(ahead["files_total"], paths.len());
+
+    // A long range: commits come in pages, the cursor continues exactly.
+    let first = ok_json(
+        &call(
+            &client,
+            "compare_commits",
+            args(json!({"base": "v0.1.0", "head": "main", "limit": 5, "patch_bytes": 40})),
+        )
+        .await,
+    );
+    let total = first["total_commits"].as_u64().unwrap();
+    assert!(total > 10, "{first}");
+    assert_eq!(first["commits"]["count"], 5);
+    assert_eq!(first["commits"]["more"], true);
+    let note = first["note"].as_str().unwrap();
+    assert!(
+        note.contains("patch_bytes") && note.contains("get_file_contents"),
+        "{note}"
+    );
+    assert!(
+        first["files"].as_array().unwrap().iter().all(|f| f["patch"]
+            .as_str()
+            .unwrap_or_default()
+            .len()
+            <= 40)
+    );
+    let cursor = first["commits"]["cursor"].as_str().unwrap();
+    let mut seen: Vec<String> = first["commits"]["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["sha"].as_str().unwrap().to_string())
+        .collect();
+    let rest = ok_json(
+        &call(
+            &client,
+            "compare_commits",
+            args(json!({"base": "v0.1.0", "head": "main", "limit": 1000, "cursor": cursor})),
+        )
+        .await,
+    );
+    assert_eq!(rest["more"], false, "{rest}");
+    seen.extend(
+        rest["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["sha"].as_str().unwrap().to_string()),
+    );
+    let unique: std::collections::BTreeSet<&String> = seen.iter().collect();
+    assert_eq!((seen.len() as u64, unique.len() as u64), (total, total));
+
+    // Diverged branches; the file bound reads on with file_offset.
+    let diverged = ok_json(
+        &call(
+            &client,
+            "compare_commits",
+            args(json!({"base": "feature/login", "head": "vendor-bindings"})),
+        )
+        .await,
+    );
+    assert_eq!(diverged["status"], "diverged");
+    assert_eq!(
+        (
+            diverged["ahead_by"].as_u64(),
+            diverged["behind_by"].as_u64()
+        ),
+        (Some(2), Some(3))
+    );
+    let files_total = diverged["files_total"].as_u64().unwrap();
+    let later = ok_json(
+        &call(
+            &client,
+            "compare_commits",
+            args(json!({"base": "feature/login", "head": "vendor-bindings", "file_offset": 1})),
+        )
+        .await,
+    );
+    assert_eq!(
+        later["files"].as_array().unwrap().len() as u64,
+        files_total - 1
+    );
+    assert_eq!(later["files"][0], diverged["files"][1]);
+
+    let unknown = call(
+        &client,
+        "compare_commits",
+        args(json!({"base": "main", "head": "no-such-branch"})),
+    )
+    .await;
+    assert_eq!(unknown.is_error, Some(true));
+    assert!(
+        text_of(&unknown).contains("not found")
+            || text_of(&unknown).contains("Not Found")
+            || text_of(&unknown).contains("404"),
+        "{}",
+        text_of(&unknown)
+    );
+    let range = call(
+        &client,
+        "compare_commits",
+        args(json!({"base": "main...x", "head": "y"})),
+    )
+    .await;
+    assert!(
+        text_of(&range).contains("not `a...b`"),
+        "{}",
+        text_of(&range)
+    );
+    client.cancel().await.unwrap();
+}
