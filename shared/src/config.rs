@@ -400,6 +400,9 @@ pub fn try_parse_from<T: Parser>(
     let mut from_file = Vec::new();
     let mut positional = Vec::new();
     for (key, value) in &table {
+        if is_server_section(&cmd, key, value) {
+            continue;
+        }
         let id = key.replace('-', "_");
         let Some(arg) = cmd.get_arguments().find(|a| key_names(a).contains(&id)) else {
             let known: Vec<String> = cmd
@@ -549,6 +552,15 @@ fn groups_of<'a>(cmd: &'a clap::Command, id: &'a str) -> impl Iterator<Item = St
         .map(|g| g.get_id().as_str().to_string())
 }
 
+/// Whether `key` is a list of tables the server reads from the file itself rather
+/// than an option: `[[tools]]` in a server with `--tools-file` (sql-server's
+/// operator-defined tools), so one file can hold both the options and the tools.
+fn is_server_section(cmd: &clap::Command, key: &str, value: &toml::Value) -> bool {
+    key == "tools"
+        && matches!(value, toml::Value::Array(items) if items.iter().all(toml::Value::is_table))
+        && cmd.get_arguments().any(|a| a.get_id() == "tools_file")
+}
+
 /// The TOML keys that name `arg`: its long option name (preferred) and its id, with `_` for `-`.
 fn key_names(arg: &clap::Arg) -> Vec<String> {
     let mut names: Vec<String> = arg
@@ -668,6 +680,25 @@ mod tests {
             .to_string();
         assert!(err.contains("unknown key `rate_limt`"), "{err}");
         assert!(err.contains("rate_limit"), "{err}");
+    }
+
+    #[test]
+    fn a_tools_section_is_left_to_servers_that_read_one() {
+        #[derive(Parser, Debug)]
+        struct WithTools {
+            #[command(flatten)]
+            common: CommonArgs,
+            #[arg(long)]
+            tools_file: Option<PathBuf>,
+        }
+        let f = file("rate_limit = 7\n[[tools]]\nname = \"t\"\n");
+        let path = f.path().to_str().unwrap();
+        let inv = try_parse_from::<WithTools>(["x", "--config", path]).unwrap();
+        assert_eq!(inv.args.common.rate_limit, 7);
+        let err = try_parse_from::<Demo>(["x", "--config", path])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("unknown key `tools`"), "{err}");
     }
 
     #[test]

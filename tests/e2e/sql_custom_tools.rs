@@ -269,6 +269,29 @@ async fn sqlite_custom_tools_bind_every_type() {
 }
 
 #[tokio::test]
+async fn tools_in_the_config_file_beside_the_options() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = sqlite_shop(dir.path()).await;
+    let tools = std::fs::read_to_string(tools_file(dir.path(), "items", "lite")).unwrap();
+    let config = dir.path().join("sql-server.toml");
+    std::fs::write(
+        &config,
+        format!("database = [{url:?}]\ncustom_tools_only = true\n\n{tools}"),
+    )
+    .unwrap();
+    let c = stdio_client("sql-server", &["--config", config.to_str().unwrap()]).await;
+    assert_eq!(
+        tool_names(&c).await,
+        ["by_name", "find_items", "first_items"]
+    );
+    assert_eq!(
+        ids(&call(&c, "by_name", json!({"name": "banana"})).await),
+        [4]
+    );
+    c.cancel().await.ok();
+}
+
+#[tokio::test]
 async fn custom_tools_only_hides_query() {
     let dir = tempfile::tempdir().unwrap();
     let url = sqlite_shop(dir.path()).await;
@@ -294,10 +317,7 @@ async fn custom_tools_only_hides_query() {
     c.cancel().await.ok();
     // Without a tools file the option is refused.
     let err = refused_start(&["--database", &url, "--custom-tools-only"]);
-    assert!(
-        err.contains("--custom-tools-only needs --tools-file"),
-        "{err}"
-    );
+    assert!(err.contains("--custom-tools-only needs [[tools]]"), "{err}");
 }
 
 #[tokio::test]

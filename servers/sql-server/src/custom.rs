@@ -162,27 +162,50 @@ pub fn from_args(
     args: &crate::config::SqlArgs,
     registry: &Registry,
 ) -> Result<Vec<Arc<CustomTool>>, String> {
-    let Some(path) = &args.tools_file else {
+    let from_config = args
+        .common
+        .config
+        .as_deref()
+        .filter(|config| args.tools_file.is_none() && holds_tools(config));
+    let Some(path) = args.tools_file.as_deref().or(from_config) else {
         if args.custom_tools_only {
             return Err(
-                "--custom-tools-only needs --tools-file with at least one [[tools]] entry".into(),
+                "--custom-tools-only needs [[tools]] entries, in the --config file or a --tools-file"
+                    .into(),
             );
         }
         return Ok(Vec::new());
     };
     prepare(load(path)?, registry)
-        .map_err(|e| format!("refusing to start: --tools-file {}:\n{e}", path.display()))
+        .map_err(|e| format!("refusing to start: tools in {}:\n{e}", path.display()))
+}
+
+/// Whether the `--config` file has a `[[tools]]` section (then it is read as the
+/// tools file too; its other keys are the options).
+fn holds_tools(config: &Path) -> bool {
+    std::fs::read_to_string(config)
+        .ok()
+        .and_then(|text| text.parse::<toml::Table>().ok())
+        .is_some_and(|table| table.contains_key("tools"))
 }
 
 /// Reads the `[[tools]]` entries of a TOML file.
 pub fn load(path: &Path) -> Result<Vec<Spec>, String> {
     let text = std::fs::read_to_string(path)
-        .map_err(|e| format!("cannot read --tools-file {}: {e}", path.display()))?;
-    let file: ToolsFile =
-        toml::from_str(&text).map_err(|e| format!("--tools-file {}: {e}", path.display()))?;
+        .map_err(|e| format!("cannot read the tools file {}: {e}", path.display()))?;
+    // Only the [[tools]] entries: in a --config file the other keys are options.
+    let mut table: toml::Table = text
+        .parse()
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    let tools = table
+        .remove("tools")
+        .unwrap_or(toml::Value::Array(Vec::new()));
+    let file: ToolsFile = toml::Table::from_iter([("tools".to_string(), tools)])
+        .try_into()
+        .map_err(|e| format!("{}: {e}", path.display()))?;
     if file.tools.is_empty() {
         return Err(format!(
-            "--tools-file {} holds no [[tools]] entry; see the README (sql-server, operator-defined tools)",
+            "{} holds no [[tools]] entry; see the README (sql-server, operator-defined tools)",
             path.display()
         ));
     }
