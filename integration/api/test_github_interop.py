@@ -42,6 +42,8 @@ WRITE_TOOLS = {
     "run_workflow",
     "rerun_failed_jobs",
     "cancel_workflow_run",
+    "add_sub_issue",
+    "remove_sub_issue",
 }
 
 pytestmark = pytest.mark.anyio
@@ -350,3 +352,18 @@ async def test_compare_commits_reads_a_branch_against_main(server: Path, fake: F
         assert compared["status"] == "ahead" and compared["ahead_by"] == 1
         assert compared["commits"]["items"][0]["message"].startswith("docs: examples")
         assert {f["path"] for f in compared["files"]} == {"docs/guide.md", "docs/faq.md"}
+
+
+async def test_sub_issues_read_and_add_once(server: Path, fake: FakeApi) -> None:
+    args = {"owner": "octo-demo", "repo": "hello-world"}
+    async with session(server, fake, "initialize", "--toolsets", "issues", "--allow-write") as s:
+        listed = json.loads(text_of(await s.call_tool("list_sub_issues", {**args, "issue_number": 1})))
+        assert 3 in [i["number"] for i in listed["items"]]
+        fake.reset()
+        added = await s.call_tool("add_sub_issue", {**args, "issue_number": 7, "sub_issue_number": 8})
+        assert not added.is_error, text_of(added)
+        assert json.loads(text_of(added))["parent"] == 7
+        posts = [r for r in fake.requests() if r["method"] == "POST"]
+        assert [p["path"] for p in posts] == ["/repos/octo-demo/hello-world/issues/7/sub_issues"], posts
+        listed = json.loads(text_of(await s.call_tool("list_sub_issues", {**args, "issue_number": 7})))
+        assert [i["number"] for i in listed["items"]] == [8]

@@ -1,12 +1,15 @@
 //! github-server's issue-15 remainder, end to end against the fake GitHub (the built
 //! binary over stdio): `compare_commits` in `repos` (summary, commits paginated with
 //! a cursor, files with patches cut at `patch_bytes` and read on with
-//! `file_offset`, a diverged comparison, an unknown ref).
+//! `file_offset`, a diverged comparison, an unknown ref); sub-issues in `issues`
+//! (listed; added by number, the id looked up; a second parent refused unless
+//! `replace_parent`; an add answered 502 not sent again; removed).
 
 #[path = "github_stdio/mod.rs"]
 mod github_stdio;
 
 use e2e::{call, ok_json, text_of};
+use fake_apis::faults::FaultPlan;
 use github_stdio::{args, fake, server};
 use serde_json::json;
 
@@ -152,5 +155,127 @@ async fn compare_commits_pages_commits_and_bounds_patches() {
         "{}",
         text_of(&range)
     );
+    client.cancel().await.unwrap();
+}
+
+fn numbers(listing: &serde_json::Value) -> Vec<u64> {
+    listing["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["number"].as_u64().unwrap())
+        .collect()
+}
+
+#[tokio::test]
+async fn sub_issues_are_listed_added_once_and_removed() {
+    let fake = fake().await;
+    let client = server(&fake, &["--toolsets", "issues", "--allow-write"]).await;
+    let list = |n: u64| args(json!({"issue_number": n}));
+    let seeded = ok_json(&call(&client, "list_sub_issues", list(1)).await);
+    assert_eq!(numbers(&seeded), [3]);
+
+    let added = ok_json(
+        &call(
+            &client,
+            "add_sub_issue",
+            args(json!({"issue_number": 1, "sub_issue_number": 4})),
+        )
+        .await,
+    );
+    assert_eq!(
+        (added["added"].as_u64(), added["parent"].as_u64()),
+        (Some(4), Some(1))
+    );
+    assert_eq!(
+        numbers(&ok_json(&call(&client, "list_sub_issues", list(1)).await)),
+        [3, 4]
+    );
+
+    // #3 has a parent: refused, sent once; moved with replace_parent.
+    fake.faults.reset();
+    let refused = call(
+        &client,
+        "add_sub_issue",
+        args(json!({"issue_number": 2, "sub_issue_number": 3})),
+    )
+    .await;
+    assert_eq!(refused.is_error, Some(true));
+    assert!(
+        text_of(&refused).contains("replace_parent"),
+        "{}",
+        text_of(&refused)
+    );
+    assert_eq!(
+        fake.faults
+            .count("POST", "/repos/octo-demo/hello-world/issues/2/sub_issues"),
+        1
+    );
+    ok_json(
+        &call(
+            &client,
+            "add_sub_issue",
+            args(json!({"issue_number": 2, "sub_issue_number": 3, "replace_parent": true})),
+        )
+        .await,
+    );
+    assert_eq!(
+        numbers(&ok_json(&call(&client, "list_sub_issues", list(2)).await)),
+        [3]
+    );
+    assert_eq!(
+        numbers(&ok_json(&call(&client, "list_sub_issues", list(1)).await)),
+        [4]
+    );
+
+    // An add answered 502 is not sent again.
+    fake.faults.reset();
+    fake.faults.set_plan(FaultPlan {
+        fail_next: 1,
+        fail_path_prefix: Some("/repos/octo-demo/hello-world/issues/5/sub_issues".into()),
+        ..FaultPlan::default()
+    });
+    let lost = call(
+        &client,
+        "add_sub_issue",
+        args(json!({"issue_number": 5, "sub_issue_number": 6})),
+    )
+    .await;
+    assert_eq!(lost.is_error, Some(true));
+    assert_eq!(
+        fake.faults
+            .count("POST", "/repos/octo-demo/hello-world/issues/5/sub_issues"),
+        1
+    );
+    fake.faults.reset();
+
+    let removed = ok_json(
+        &call(
+            &client,
+            "remove_sub_issue",
+            args(json!({"issue_number": 1, "sub_issue_number": 4})),
+        )
+        .await,
+    );
+    assert_eq!(removed["removed"], 4);
+    assert!(numbers(&ok_json(&call(&client, "list_sub_issues", list(1)).await)).is_empty());
+    let again = call(
+        &client,
+        "remove_sub_issue",
+        args(json!({"issue_number": 1, "sub_issue_number": 4})),
+    )
+    .await;
+    assert!(
+        text_of(&again).contains("is not a sub-issue of #1"),
+        "{}",
+        text_of(&again)
+    );
+    let missing = call(
+        &client,
+        "add_sub_issue",
+        args(json!({"issue_number": 1, "sub_issue_number": 99999})),
+    )
+    .await;
+    assert_eq!(missing.is_error, Some(true));
     client.cancel().await.unwrap();
 }

@@ -180,6 +180,8 @@ mod tests {
             "run_workflow",
             "rerun_failed_jobs",
             "cancel_workflow_run",
+            "add_sub_issue",
+            "remove_sub_issue",
         ];
         for w in writes {
             assert!(!names(&read_only).iter().any(|n| n == w), "{w} listed");

@@ -498,6 +498,8 @@ pub struct Data {
     pub access: String,
     /// The next id for anything created (issues, comments, reviews...).
     pub next_id: u64,
+    /// Sub-issue links: (parent issue id, sub-issue id), in the order added.
+    pub sub_issues: Vec<(u64, u64)>,
 }
 
 impl Data {

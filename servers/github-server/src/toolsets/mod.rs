@@ -18,6 +18,7 @@ pub mod releases;
 pub mod repos;
 pub mod review_threads;
 pub mod search;
+pub mod sub_issues;
 
 use std::collections::BTreeSet;
 
@@ -53,9 +54,9 @@ pub const TOOLSETS: &[Toolset] = &[
     },
     Toolset {
         name: "issues",
-        about: "issues and their comments, issue search",
-        read: GithubServer::issues_read,
-        write: Some(GithubServer::issues_write),
+        about: "issues and their comments, sub-issues, issue search",
+        read: GithubServer::issues_read_all,
+        write: Some(GithubServer::issues_write_all),
     },
     Toolset {
         name: "pull_requests",
@@ -276,7 +277,7 @@ mod tests {
                 assert!(seen.insert(tool.clone()), "{tool} is defined twice");
             }
         }
-        assert_eq!(seen.len(), 51);
+        assert_eq!(seen.len(), 54);
     }
 
     #[test]

@@ -10,13 +10,14 @@ mod compare;
 mod contents;
 mod graphql;
 mod history;
-mod issues;
+pub(crate) mod issues;
 mod labels;
 mod notifications;
 mod pulls;
 mod releases;
 mod repos;
 mod search;
+mod sub_issues;
 mod users;
 mod workflows;
 
@@ -108,6 +109,14 @@ pub fn api() -> Router<GithubState> {
         .route(
             &r("/issues/{number}/comments"),
             get(issues::comments).post(issues::add_comment),
+        )
+        .route(
+            &r("/issues/{number}/sub_issues"),
+            get(sub_issues::list).post(sub_issues::add),
+        )
+        .route(
+            &r("/issues/{number}/sub_issue"),
+            axum::routing::delete(sub_issues::remove),
         )
         .route(&r("/pulls"), get(pulls::list).post(pulls::create))
         .route(&r("/pulls/{number}"), get(pulls::get))

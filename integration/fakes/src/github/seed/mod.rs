@@ -58,6 +58,7 @@ pub fn demo() -> Data {
     repos.extend(private::repos());
     let mut notifications = notifications();
     notifications.extend(private::notifications());
+    let sub_issues = sub_issues(&repos);
     Data {
         users: users().into_iter().chain(trust::users()).collect(),
         repos,
@@ -65,7 +66,20 @@ pub fn demo() -> Data {
         viewer: VIEWER.to_string(),
         access: String::new(),
         next_id: ids.0 + 1_000_000,
+        sub_issues,
     }
+}
+
+/// Sub-issue links: `octo-demo/hello-world` #1 has #3 as its sub-issue.
+fn sub_issues(repos: &[Repo]) -> Vec<(u64, u64)> {
+    let id = |n: u64| {
+        repos
+            .iter()
+            .find(|r| r.owner == VIEWER && r.name == "hello-world")
+            .and_then(|r| r.issues.get(&n))
+            .map(|i| i.id)
+    };
+    id(1).zip(id(3)).into_iter().collect()
 }
 
 /// The login the demo token belongs to.
