@@ -44,6 +44,7 @@ WRITE_TOOLS = {
     "cancel_workflow_run",
     "add_sub_issue",
     "remove_sub_issue",
+    "create_gist",
 }
 
 pytestmark = pytest.mark.anyio
@@ -367,3 +368,15 @@ async def test_sub_issues_read_and_add_once(server: Path, fake: FakeApi) -> None
         assert [p["path"] for p in posts] == ["/repos/octo-demo/hello-world/issues/7/sub_issues"], posts
         listed = json.loads(text_of(await s.call_tool("list_sub_issues", {**args, "issue_number": 7})))
         assert [i["number"] for i in listed["items"]] == [8]
+
+
+async def test_gists_read_and_create_once(server: Path, fake: FakeApi) -> None:
+    async with session(server, fake, "initialize", "--toolsets", "gists", "--allow-write") as s:
+        got = json.loads(text_of(await s.call_tool("get_gist", {"gist_id": "aa5a315d61ae9438b18d"})))
+        assert got["files"][0]["name"] == "checklist.md" and "bump version" in got["files"][0]["content"]
+        fake.reset()
+        made = await s.call_tool("create_gist", {"files": {"interop.md": "from the Python SDK"}})
+        assert not made.is_error, text_of(made)
+        assert json.loads(text_of(made))["public"] is False
+        posts = [r for r in fake.requests() if r["method"] == "POST"]
+        assert [p["path"] for p in posts] == ["/gists"], posts

@@ -3,7 +3,9 @@
 //! a cursor, files with patches cut at `patch_bytes` and read on with
 //! `file_offset`, a diverged comparison, an unknown ref); sub-issues in `issues`
 //! (listed; added by number, the id looked up; a second parent refused unless
-//! `replace_parent`; an add answered 502 not sent again; removed).
+//! `replace_parent`; an add answered 502 not sent again; removed); gists (listed,
+//! read with a hidden character shown and a cut that reads on, created secret by
+//! default and sent once).
 
 #[path = "github_stdio/mod.rs"]
 mod github_stdio;
@@ -277,5 +279,117 @@ async fn sub_issues_are_listed_added_once_and_removed() {
     )
     .await;
     assert_eq!(missing.is_error, Some(true));
+    client.cancel().await.unwrap();
+}
+
+#[tokio::test]
+async fn gists_are_listed_read_bounded_and_created_once() {
+    let fake = fake().await;
+    let client = server(&fake, &["--toolsets", "gists", "--allow-write"]).await;
+    let listed = ok_json(&call(&client, "list_gists", json!({})).await);
+    let ids: Vec<&str> = listed["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        ids,
+        ["c0ffee5ec2e7d15c0de1", "aa5a315d61ae9438b18d"],
+        "newest first, only mine"
+    );
+
+    let secret = ok_json(
+        &call(
+            &client,
+            "get_gist",
+            json!({"gist_id": "c0ffee5ec2e7d15c0de1"}),
+        )
+        .await,
+    );
+    let text = secret.to_string();
+    assert!(
+        text.contains("[U+202E]") && !text.contains('\u{202E}'),
+        "{text}"
+    );
+    let cut = ok_json(
+        &call(
+            &client,
+            "get_gist",
+            json!({"gist_id": "c0ffee5ec2e7d15c0de1", "file": "deploy.sh", "max_bytes": 12}),
+        )
+        .await,
+    );
+    assert_eq!(cut["files"].as_array().unwrap().len(), 1);
+    let note = cut["note"].as_str().unwrap();
+    let next: u64 = note
+        .rsplit("\"offset\": ")
+        .next()
+        .and_then(|n| n.parse().ok())
+        .expect("the notice names the offset to read on from");
+    assert!(next > 0 && next <= 12, "{note}");
+    let rest = ok_json(
+        &call(
+            &client,
+            "get_gist",
+            json!({"gist_id": "c0ffee5ec2e7d15c0de1", "file": "deploy.sh", "offset": next}),
+        )
+        .await,
+    );
+    let whole = format!(
+        "{}{}",
+        cut["files"][0]["content"].as_str().unwrap(),
+        rest["files"][0]["content"].as_str().unwrap()
+    );
+    assert!(
+        whole.starts_with("#!/bin/sh\n# admin only") && whole.ends_with("--release\n"),
+        "{whole}"
+    );
+    let no_file = call(
+        &client,
+        "get_gist",
+        json!({"gist_id": "c0ffee5ec2e7d15c0de1", "file": "x"}),
+    )
+    .await;
+    assert!(
+        text_of(&no_file).contains("deploy.sh, notes.txt"),
+        "{}",
+        text_of(&no_file)
+    );
+    let unknown = call(&client, "get_gist", json!({"gist_id": "0000"})).await;
+    assert_eq!(unknown.is_error, Some(true));
+
+    fake.faults.reset();
+    let made = ok_json(
+        &call(
+            &client,
+            "create_gist",
+            json!({"files": {"a.md": "# A"}, "description": "from e2e"}),
+        )
+        .await,
+    );
+    assert_eq!(made["public"], false, "secret by default");
+    assert_eq!(fake.faults.count("POST", "/gists"), 1);
+    fake.faults.set_plan(FaultPlan {
+        fail_next: 1,
+        fail_path_prefix: Some("/gists".into()),
+        ..FaultPlan::default()
+    });
+    let lost = call(&client, "create_gist", json!({"files": {"b.md": "# B"}})).await;
+    assert_eq!(lost.is_error, Some(true));
+    assert_eq!(
+        fake.faults.count("POST", "/gists"),
+        2,
+        "the failed create was sent once"
+    );
+    fake.faults.reset();
+    let empty = call(&client, "create_gist", json!({"files": {}})).await;
+    assert!(
+        text_of(&empty).contains("at least one file"),
+        "{}",
+        text_of(&empty)
+    );
+    let after = ok_json(&call(&client, "list_gists", json!({})).await);
+    assert_eq!(after["count"], 3);
     client.cancel().await.unwrap();
 }

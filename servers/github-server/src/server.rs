@@ -182,6 +182,7 @@ mod tests {
             "cancel_workflow_run",
             "add_sub_issue",
             "remove_sub_issue",
+            "create_gist",
         ];
         for w in writes {
             assert!(!names(&read_only).iter().any(|n| n == w), "{w} listed");

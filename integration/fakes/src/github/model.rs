@@ -500,6 +500,19 @@ pub struct Data {
     pub next_id: u64,
     /// Sub-issue links: (parent issue id, sub-issue id), in the order added.
     pub sub_issues: Vec<(u64, u64)>,
+    /// Gists of every user.
+    pub gists: Vec<Gist>,
+}
+
+/// A gist: its files as (name, content).
+#[derive(Debug, Clone)]
+pub struct Gist {
+    pub id: String,
+    pub owner: String,
+    pub description: String,
+    pub public: bool,
+    pub files: Vec<(String, String)>,
+    pub created_at: i64,
 }
 
 impl Data {

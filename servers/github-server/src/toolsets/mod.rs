@@ -10,6 +10,7 @@ pub mod actions_control;
 pub mod compare;
 pub mod context;
 pub mod discussions;
+pub mod gists;
 pub mod issues;
 pub mod labels;
 pub mod notifications;
@@ -99,6 +100,12 @@ pub const TOOLSETS: &[Toolset] = &[
         about: "labels and milestones; writes: add and remove an issue's labels",
         read: GithubServer::labels_read,
         write: Some(GithubServer::labels_write),
+    },
+    Toolset {
+        name: "gists",
+        about: "your gists and their files; writes: create a gist (secret by default)",
+        read: GithubServer::gists_read,
+        write: Some(GithubServer::gists_write),
     },
 ];
 
@@ -277,7 +284,7 @@ mod tests {
                 assert!(seen.insert(tool.clone()), "{tool} is defined twice");
             }
         }
-        assert_eq!(seen.len(), 54);
+        assert_eq!(seen.len(), 57);
     }
 
     #[test]
@@ -309,8 +316,8 @@ mod tests {
 
     #[test]
     fn unknown_names_and_unallowed_writes_are_errors_listing_choices() {
-        let e = sel(&["repos", "gists"], &[], false).unwrap_err();
-        assert!(e.contains("unknown toolset `gists`"), "{e}");
+        let e = sel(&["repos", "gist"], &[], false).unwrap_err();
+        assert!(e.contains("unknown toolset `gist`"), "{e}");
         assert!(e.contains("pull_requests") && e.contains("all"), "{e}");
         let e = sel(&[], &["get_everything"], false).unwrap_err();
         assert!(e.contains("unknown tool `get_everything`"), "{e}");

@@ -8,6 +8,7 @@ mod checks;
 mod collaborators;
 mod compare;
 mod contents;
+mod gists;
 mod graphql;
 mod history;
 pub(crate) mod issues;
@@ -147,6 +148,8 @@ pub fn api() -> Router<GithubState> {
         .route("/search/repositories", get(search::repositories))
         .route("/search/code", get(search::code))
         .route("/search/users", get(search::users))
+        .route("/gists", get(gists::list).post(gists::create))
+        .route("/gists/{id}", get(gists::get))
         .route("/notifications", get(notifications::list))
         .route(
             "/notifications/threads/{id}",

@@ -20,6 +20,7 @@
 
 mod ci;
 mod files;
+mod gists;
 mod hello;
 pub mod logs;
 mod many;
@@ -67,6 +68,7 @@ pub fn demo() -> Data {
         access: String::new(),
         next_id: ids.0 + 1_000_000,
         sub_issues,
+        gists: gists::gists(),
     }
 }
 
