@@ -107,22 +107,17 @@ impl Link {
             let connection = self.connection().await?;
             operation(connection).await
         };
-        match tokio::time::timeout(OPERATION_DEADLINE, attempt).await {
+        let why = match tokio::time::timeout(OPERATION_DEADLINE, attempt).await {
             Ok(Ok(value)) => {
                 self.succeeded();
-                Some(value)
+                return Some(value);
             }
-            Ok(Err(error)) => {
-                self.failed(&describe(&error)).await;
-                metrics::global().count_redis_fallback(feature.as_str());
-                None
-            }
-            Err(_) => {
-                self.failed("no answer within the deadline").await;
-                metrics::global().count_redis_fallback(feature.as_str());
-                None
-            }
-        }
+            Ok(Err(error)) => describe(&error),
+            Err(_) => "no answer within the deadline".to_string(),
+        };
+        self.failed(&why).await;
+        metrics::global().count_redis_fallback(feature.as_str());
+        None
     }
 
     /// Whether Redis failed less than [`RETRY_AFTER`] ago.

@@ -77,6 +77,17 @@ impl Cluster {
     pub fn link(&self) -> &Link {
         &self.link
     }
+
+    /// Whether Redis answers a PING within the deadline.
+    pub async fn answers(&self) -> bool {
+        let pong: Option<String> = self
+            .link
+            .run(link::Feature::Sessions, |mut c| async move {
+                redis::cmd("PING").query_async(&mut c).await
+            })
+            .await;
+        pong.is_some()
+    }
 }
 
 /// The Redis part of every server's `doctor`: with `--redis-url`, whether that Redis
@@ -91,13 +102,7 @@ pub async fn doctor(common: &CommonArgs) -> bool {
             return false;
         }
     };
-    let pong: Option<String> = cluster
-        .link()
-        .run(link::Feature::Sessions, |mut c| async move {
-            redis::cmd("PING").query_async(&mut c).await
-        })
-        .await;
-    if pong.is_some() {
+    if cluster.answers().await {
         println!(
             "✓ Redis answers: sessions, upstream rate limits and caches are shared by the replicas using --redis-prefix {}",
             common.redis_prefix
@@ -126,13 +131,7 @@ pub(crate) mod tests {
         };
         let prefix = format!("mcp-test-{}-{}", std::process::id(), unique());
         let cluster = Cluster::new(&url, &prefix).expect("REDIS_URL is a Redis URL");
-        let ping: Option<String> = cluster
-            .link()
-            .run(link::Feature::Sessions, |mut c| async move {
-                redis::cmd("PING").query_async(&mut c).await
-            })
-            .await;
-        if ping.is_none() {
+        if !cluster.answers().await {
             eprintln!("skipped: the Redis at REDIS_URL does not answer");
             return None;
         }
