@@ -30,10 +30,11 @@ pub fn config(base_url: impl Into<String>, token: Option<String>) -> UpstreamCon
     config
 }
 
-/// A 403 that names the OAuth scopes the endpoint accepts
-/// (`x-accepted-oauth-scopes`) is a missing scope: the error names those the token
-/// (`x-oauth-scopes`) lacks, or all accepted ones when it seems to hold them all.
-/// Without that header it is a plain 403 (`None`).
+/// A 403 that names OAuth scopes the endpoint accepts (`x-accepted-oauth-scopes`)
+/// and the token (`x-oauth-scopes`) lacks is a missing scope: the error names
+/// them. When the token holds every accepted scope, the 403 is about something
+/// else (a feature turned off, admin rights, an organization's policy), so it
+/// stays a plain 403 with GitHub's message (`None`), as it does without the header.
 pub fn missing_scope(url: &str, headers: &HeaderMap, _message: &str) -> Option<UpstreamError> {
     let accepted = header_list(headers, "x-accepted-oauth-scopes")?;
     let granted = header_list(headers, "x-oauth-scopes").unwrap_or_default();
@@ -42,14 +43,12 @@ pub fn missing_scope(url: &str, headers: &HeaderMap, _message: &str) -> Option<U
         .filter(|s| !granted.contains(s))
         .cloned()
         .collect();
-    let required = if missing.is_empty() {
-        accepted
-    } else {
-        missing
-    };
+    if missing.is_empty() {
+        return None;
+    }
     Some(UpstreamError::MissingScope {
         url: url.to_string(),
-        required,
+        required: missing,
         granted,
     })
 }
@@ -103,15 +102,18 @@ mod tests {
     }
 
     #[test]
-    fn all_accepted_scopes_are_named_when_none_seems_missing() {
+    fn a_403_with_every_scope_held_is_not_a_scope_problem() {
         let h = headers(&[
             ("x-accepted-oauth-scopes", "repo, workflow"),
             ("x-oauth-scopes", "repo, workflow"),
         ]);
-        let Some(UpstreamError::MissingScope { required, .. }) = missing_scope("/x", &h, "") else {
-            panic!("a missing scope");
-        };
-        assert_eq!(required, &["repo", "workflow"]);
+        let message = "Dependabot alerts are disabled for this repository.";
+        assert!(missing_scope("/x", &h, message).is_none());
+        let fine_grained = headers(&[("x-accepted-oauth-scopes", "repo")]);
+        assert!(matches!(
+            missing_scope("/x", &fine_grained, ""),
+            Some(UpstreamError::MissingScope { .. })
+        ));
     }
 
     /// Through the client: a fake GitHub answers 403 with scope headers.
