@@ -956,3 +956,92 @@ async fn dropped_gets_fail_mid_answer_then_recover() {
     assert_eq!(seen[0].status, 0);
     assert_eq!(seen[1].status, 200);
 }
+
+#[tokio::test]
+async fn security_alerts_filter_refuse_unknown_values_and_hide_secrets_on_request() {
+    let gh = fake().await;
+    let base = "/repos/octo-demo/hello-world";
+    let numbers = |v: &Value| -> Vec<u64> {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["number"].as_u64().unwrap())
+            .collect()
+    };
+    let code = get_json(
+        &gh,
+        &format!("{base}/code-scanning/alerts?state=closed&direction=asc"),
+    )
+    .await;
+    assert_eq!(numbers(&code), [2, 3]);
+    assert!(
+        code[0]["rule"].get("help").is_none(),
+        "help only on one alert"
+    );
+    let one = get_json(&gh, &format!("{base}/code-scanning/alerts/2")).await;
+    assert_eq!(one["dismissed_reason"], "used in tests");
+    assert!(one["rule"]["help"].as_str().unwrap().starts_with("# "));
+
+    let bad = get(&gh, &format!("{base}/dependabot/alerts?severity=urgent")).await;
+    assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body: Value = bad.json().await.unwrap();
+    assert!(
+        body["errors"][0].as_str().unwrap().contains("urgent"),
+        "{body}"
+    );
+    let bogus = get(&gh, &format!("{base}/dependabot/alerts?after=nonsense")).await;
+    assert_eq!(bogus.status(), StatusCode::BAD_REQUEST);
+
+    // Dependabot pages by cursor: 130 alerts, 100 then 30, back again by `before`.
+    let first = get(
+        &gh,
+        "/repos/octo-demo/many-issues/dependabot/alerts?per_page=100",
+    )
+    .await;
+    let link = header(first.headers(), "link").to_string();
+    assert!(link.contains("after=") && !link.contains("prev"), "{link}");
+    let next = link.split(['<', '>']).nth(1).unwrap();
+    let second = client()
+        .get(next)
+        .bearer_auth(DEMO_TOKEN)
+        .send()
+        .await
+        .unwrap();
+    let back = header(second.headers(), "link").to_string();
+    assert!(back.contains("before=") && !back.contains("next"), "{back}");
+    let rest: Value = second.json().await.unwrap();
+    assert_eq!(numbers(&rest), (1..=30).rev().collect::<Vec<_>>());
+
+    let shown = get_json(&gh, &format!("{base}/secret-scanning/alerts/1")).await;
+    assert_eq!(shown["secret"], github::seed::security::LEAKED_SECRET);
+    let hidden = get_json(
+        &gh,
+        &format!("{base}/secret-scanning/alerts/1?hide_secret=true"),
+    )
+    .await;
+    assert!(hidden.get("secret").is_none(), "{hidden}");
+    let listed = get_json(
+        &gh,
+        &format!("{base}/secret-scanning/alerts?hide_secret=true"),
+    )
+    .await;
+    assert!(
+        listed
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|a| a.get("secret").is_none())
+    );
+    let locations = get_json(&gh, &format!("{base}/secret-scanning/alerts/1/locations")).await;
+    assert_eq!(locations[0]["type"], "commit");
+
+    let off = get(&gh, "/repos/demo-org/docs-site/secret-scanning/alerts").await;
+    assert_eq!(off.status(), StatusCode::NOT_FOUND);
+    let body: Value = off.json().await.unwrap();
+    assert_eq!(
+        body["message"],
+        "Secret scanning is disabled on this repository."
+    );
+    let hidden_repo = get(&gh, "/repos/acme-corp/secret-plans/dependabot/alerts").await;
+    assert_eq!(hidden_repo.status(), StatusCode::NOT_FOUND);
+}

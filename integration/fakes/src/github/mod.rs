@@ -7,11 +7,12 @@
 //! 304s that do not count, GitHub's error bodies and 422 `errors`.
 //!
 //! - [`seed`]: the demo data (users, repositories, issues, pull requests, CI).
-//! - [`model`]: what the fake holds; [`GithubState`]: the shared handle, with
-//!   helpers for tests.
+//! - [`model`]: what the fake holds ([`alerts`]: security alerts);
+//!   [`GithubState`]: the shared handle, with helpers for tests.
 //! - `routes`: one module per area (users, repos, contents, history, issues,
-//!   pulls, checks, actions, search, notifications).
-//! - `paging`: pages and the `link` header; `limits`: auth, rate limits, ETags.
+//!   pulls, checks, actions, search, notifications, gists, security, GraphQL...).
+//! - `paging`: pages and the `link` header (page numbers, and cursors as
+//!   Dependabot's alerts page); `limits`: auth, rate limits, ETags.
 //! - `callers`: the tokens of `octo-demo` ([`DEMO_TOKEN`]), `alice`
 //!   ([`ALICE_TOKEN`]) and `bob` ([`BOB_TOKEN`]), and who the request being
 //!   answered is for: every route answers for the token's own user, and private
@@ -23,6 +24,7 @@
 //! Injected faults ([`crate::faults`]) sit in front of every API route; their
 //! controls are under `/_fake/`.
 
+pub mod alerts;
 mod app;
 mod callers;
 pub mod diff;

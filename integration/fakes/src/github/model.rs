@@ -502,6 +502,9 @@ pub struct Data {
     pub sub_issues: Vec<(u64, u64)>,
     /// Gists of every user.
     pub gists: Vec<Gist>,
+    /// Repositories' security features and alerts; a repository not listed has
+    /// them all off.
+    pub security: Vec<super::alerts::RepoSecurity>,
 }
 
 /// A gist: its files as (name, content).

@@ -18,6 +18,7 @@ mod pulls;
 mod releases;
 mod repos;
 mod search;
+mod security;
 mod sub_issues;
 mod users;
 mod workflows;
@@ -128,6 +129,25 @@ pub fn api() -> Router<GithubState> {
         )
         .route(&r("/pulls/{number}/comments"), get(pulls::review_comments))
         .route(&r("/pulls/{number}/merge"), put(pulls::merge))
+        .route(&r("/code-scanning/alerts"), get(security::code_alerts))
+        .route(
+            &r("/code-scanning/alerts/{number}"),
+            get(security::code_alert),
+        )
+        .route(&r("/dependabot/alerts"), get(security::dependabot_alerts))
+        .route(
+            &r("/dependabot/alerts/{number}"),
+            get(security::dependabot_alert),
+        )
+        .route(&r("/secret-scanning/alerts"), get(security::secret_alerts))
+        .route(
+            &r("/secret-scanning/alerts/{number}"),
+            get(security::secret_alert),
+        )
+        .route(
+            &r("/secret-scanning/alerts/{number}/locations"),
+            get(security::secret_locations),
+        )
         .route(&r("/actions/runs"), get(actions::runs))
         .route(&r("/actions/workflows"), get(workflows::list))
         .route(

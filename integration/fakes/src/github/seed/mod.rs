@@ -14,6 +14,8 @@
 //! - [`trust`]: collaborators, and the prompt-injection fixture
 //!   (`demo-org/docs-site` issue #3, a comment by `drive-by-dev`).
 //!
+//! - [`security`]: code-scanning, Dependabot and secret-scanning alerts.
+//!
 //! Plus a few notifications, and two more users with tokens of their own,
 //! `alice` and `bob`, each with a private repository only they see (`private`).
 //! Everything is deterministic.
@@ -26,6 +28,7 @@ pub mod logs;
 mod many;
 mod others;
 mod private;
+pub mod security;
 pub mod trust;
 
 use std::collections::BTreeMap;
@@ -69,6 +72,7 @@ pub fn demo() -> Data {
         next_id: ids.0 + 1_000_000,
         sub_issues,
         gists: gists::gists(),
+        security: security::security(),
     }
 }
 
