@@ -380,3 +380,18 @@ async def test_gists_read_and_create_once(server: Path, fake: FakeApi) -> None:
         assert json.loads(text_of(made))["public"] is False
         posts = [r for r in fake.requests() if r["method"] == "POST"]
         assert [p["path"] for p in posts] == ["/gists"], posts
+
+
+async def test_security_alerts_read_without_the_secret(server: Path, fake: FakeApi, era: str) -> None:
+    async with session(server, fake, era, "--toolsets", "security") as s:
+        args = {"owner": "octo-demo", "repo": "hello-world"}
+        fake.reset()
+        listed = json.loads(text_of(await s.call_tool("list_dependabot_alerts", {**args, "severity": ["high", "critical"]})))
+        assert [a["number"] for a in listed["items"]] == [4, 3, 2], listed
+        got = await s.call_tool("get_secret_scanning_alert", {**args, "alert_number": 1})
+        assert not got.is_error, text_of(got)
+        alert = json.loads(text_of(got))
+        assert alert["type"] == "GitHub Personal Access Token" and len(alert["locations"]) == 3, alert
+        assert "ghp_demo_leaked_value" not in text_of(got)
+        asked = [r for r in fake.requests() if r["path"] == "/repos/octo-demo/hello-world/secret-scanning/alerts/1"]
+        assert asked and all("hide_secret=true" in (r["query"] or "") for r in asked), asked

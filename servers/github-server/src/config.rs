@@ -47,7 +47,8 @@ pub struct GithubArgs {
     pub host: Option<String>,
 
     /// Toolsets to enable, comma-separated: context, repos, issues, pull_requests,
-    /// actions, search, notifications, discussions, releases, labels; `default` (context,repos,issues,pull_requests)
+    /// actions, search, notifications, discussions, releases, labels, gists, security;
+    /// `default` (context,repos,issues,pull_requests)
     /// or `all`. Default: `default`, unless only --tools is given.
     #[arg(
         long,

@@ -19,6 +19,7 @@ pub mod releases;
 pub mod repos;
 pub mod review_threads;
 pub mod search;
+pub mod security;
 pub mod sub_issues;
 
 use std::collections::BTreeSet;
@@ -106,6 +107,12 @@ pub const TOOLSETS: &[Toolset] = &[
         about: "your gists and their files; writes: create a gist (secret by default)",
         read: GithubServer::gists_read,
         write: Some(GithubServer::gists_write),
+    },
+    Toolset {
+        name: "security",
+        about: "code-scanning, Dependabot and secret-scanning alerts (read-only; secrets never shown)",
+        read: GithubServer::security_read,
+        write: None,
     },
 ];
 
@@ -284,7 +291,7 @@ mod tests {
                 assert!(seen.insert(tool.clone()), "{tool} is defined twice");
             }
         }
-        assert_eq!(seen.len(), 57);
+        assert_eq!(seen.len(), 63);
     }
 
     #[test]
