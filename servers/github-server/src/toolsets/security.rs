@@ -140,7 +140,7 @@ impl Feature {
         }
     }
 
-    /// One alert of the repository `repo`, `number`, with `query` (e.g.
+    /// The alert `p` names (repository and number), asked with `query` (e.g.
     /// `?hide_secret=true`); returns the alert's API path too.
     async fn get(
         self,
@@ -208,13 +208,18 @@ fn sent_secret(raw: &Value) -> Option<&str> {
     s(raw, "secret").filter(|v| !v.trim().is_empty())
 }
 
-/// `shaped` with every occurrence of the secret value in `raw` (if GitHub sent
-/// one) replaced by `[secret hidden]`.
+/// `shaped` (JSON text) with every occurrence of the secret value in `raw` (if
+/// GitHub sent one) replaced by `[secret hidden]`, as written and as JSON
+/// escapes it (a secret with a quote or a backslash).
 fn without_secret(raw: &Value, shaped: String) -> String {
-    match sent_secret(raw) {
-        Some(secret) => shaped.replace(secret, "[secret hidden]"),
-        None => shaped,
-    }
+    let Some(secret) = sent_secret(raw) else {
+        return shaped;
+    };
+    let escaped = Value::String(secret.to_string()).to_string();
+    let escaped = &escaped[1..escaped.len() - 1];
+    shaped
+        .replace(secret, "[secret hidden]")
+        .replace(escaped, "[secret hidden]")
 }
 
 /// Who closed an alert, why, their comment and when.
@@ -748,6 +753,12 @@ mod tests {
         assert_eq!(comment, "said rotated [secret hidden] today");
         let hidden = json!({"secret": ""});
         assert_eq!(without_secret(&hidden, "x".into()), "x");
+        let quoted = json!({"secret": "a\"b\\c-123"});
+        let shaped = Obj::new().put("note", "was a\"b\\c-123").finish();
+        assert_eq!(
+            without_secret(&quoted, shaped),
+            r#"{"note":"was [secret hidden]"}"#
+        );
     }
 
     #[test]
