@@ -12,6 +12,9 @@
 //!   permission lookups are cached.
 //! - With `--lockdown` and the permission lookups failing, everything by authors
 //!   who are not the owner is withheld (fails closed).
+//! - With `--lockdown`, lists of issues (and search hits) keep every item but
+//!   replace the titles by users without push access (issue #4, by
+//!   `drive-by-dev`, whose title is an instruction in plain sight).
 //! - Raw text (a file) shows invisible characters as `[U+XXXX]`.
 
 #[path = "github_stdio/mod.rs"]
@@ -19,7 +22,9 @@ mod github_stdio;
 
 use e2e::{call, ok_json};
 use fake_apis::faults::FaultPlan;
-use fake_apis::github::seed::trust::{HIDDEN_FILE, HIDDEN_INSTRUCTION, OUTSIDER, TAG_TEXT};
+use fake_apis::github::seed::trust::{
+    HIDDEN_FILE, HIDDEN_INSTRUCTION, OUTSIDER, OUTSIDER_TITLE, TAG_TEXT,
+};
 use github_stdio::{fake, server};
 use serde_json::{Value, json};
 
@@ -192,6 +197,83 @@ async fn lockdown_fails_closed_when_the_permission_lookup_fails() {
     let issue = ok_json(&call(&client, "get_issue", fixture()).await);
     assert_eq!(comments(&issue).len(), 1, "{issue}");
     client.cancel().await.unwrap();
+}
+
+/// The titles of a listing, by number.
+fn titles(listing: &Value) -> Vec<(u64, String)> {
+    listing["items"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no items in {listing}"))
+        .iter()
+        .map(|i| {
+            (
+                i["number"].as_u64().unwrap(),
+                i["title"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn lockdown_withholds_list_titles_by_users_without_push_access() {
+    let fake = fake().await;
+    let docs = json!({"owner": "demo-org", "repo": "docs-site", "state": "all"});
+    let search = json!({"q": "repo:demo-org/docs-site is:issue"});
+    let open = server(&fake, &[]).await;
+    let plain = ok_json(&call(&open, "list_issues", docs.clone()).await);
+    assert!(
+        titles(&plain).contains(&(4, OUTSIDER_TITLE.to_string())),
+        "{plain}"
+    );
+    assert!(plain.get("withheld").is_none());
+    open.cancel().await.unwrap();
+
+    let client = server(&fake, &["--lockdown"]).await;
+    for (tool, args) in [("list_issues", &docs), ("search_issues", &search)] {
+        let listed = ok_json(&call(&client, tool, args.clone()).await);
+        let got = titles(&listed);
+        assert_eq!(got.len(), 4, "every item keeps its place: {listed}");
+        assert!(
+            got.contains(&(3, "Dark mode for the docs".into())),
+            "{listed}"
+        );
+        assert!(
+            got.contains(&(
+                4,
+                format!("[title withheld by --lockdown: @{OUTSIDER} has no push access]")
+            )),
+            "{tool}: {listed}"
+        );
+        assert!(
+            !listed.to_string().contains("list_repositories"),
+            "{listed}"
+        );
+        assert!(
+            listed["withheld"]
+                .as_str()
+                .unwrap()
+                .starts_with("1 title by users without push access withheld by --lockdown"),
+            "{listed}"
+        );
+    }
+    client.cancel().await.unwrap();
+
+    // When the permission lookups fail, every title is withheld.
+    let closed = server(&fake, &["--lockdown"]).await;
+    fake.faults.set_plan(FaultPlan {
+        fail_next: 1000,
+        fail_path_prefix: Some("/repos/demo-org/docs-site/collaborators/".into()),
+        ..FaultPlan::default()
+    });
+    let listed = ok_json(&call(&closed, "list_issues", docs).await);
+    assert!(
+        titles(&listed)
+            .iter()
+            .all(|(_, t)| t.starts_with("[title withheld by --lockdown")),
+        "{listed}"
+    );
+    assert!(listed["withheld"].as_str().unwrap().starts_with("4 titles"));
+    closed.cancel().await.unwrap();
 }
 
 #[tokio::test]

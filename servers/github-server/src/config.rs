@@ -75,8 +75,8 @@ pub struct GithubArgs {
     #[arg(long, env = "GITHUB_ALLOW_WRITE")]
     pub allow_write: bool,
 
-    /// In public repositories, withhold text (issue and pull request bodies,
-    /// comments, reviews) by users without push access, replaced by a count; the
+    /// In public repositories, withhold text (issue and pull request titles and
+    /// bodies, comments, reviews) by users without push access, replaced by a count; the
     /// permission check fails closed (an author whose access cannot be checked is
     /// withheld). Defends against prompt injection through public issues.
     #[arg(long, env = "GITHUB_LOCKDOWN")]

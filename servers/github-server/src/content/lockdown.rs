@@ -2,7 +2,10 @@
 //! withheld (replaced with a count and how to see it), so a crafted issue or comment
 //! from a passer-by never reaches the model.
 //!
-//! What is checked, for each author of a body, comment or review shown:
+//! Lists of issues and pull requests keep every item but replace the titles of
+//! such users' items ([`crate::server::GithubServer::list_titled`]).
+//!
+//! What is checked, for each author of a title, body, comment or review shown:
 //! 1. Whether the repository is public (`GET /repos/{owner}/{repo}`, `private`).
 //!    Private repositories are not filtered: only people with access write there.
 //! 2. `author_association` `OWNER` is trusted without a lookup: GitHub documents it
@@ -204,6 +207,92 @@ impl crate::server::GithubServer {
             "withheld",
             (count > 0).then(|| withheld_notice(count, what)),
         )
+    }
+}
+
+/// The repository path (`/repos/o/r`) of a listed issue or pull request:
+/// `repository_url` (issues, search hits) or `base.repo.full_name` (pulls).
+fn repo_path_of(v: &Value) -> Option<String> {
+    if let Some(url) = v.get("repository_url").and_then(Value::as_str) {
+        return url.split("/repos/").nth(1).map(|r| format!("/repos/{r}"));
+    }
+    let name = v.get("base")?.get("repo")?.get("full_name")?.as_str()?;
+    Some(format!("/repos/{name}"))
+}
+
+impl crate::server::GithubServer {
+    /// A list tool's call as [`crate::paging::list`] makes it, for lists of
+    /// issues and pull requests, with `--lockdown` applied to titles: an item by a
+    /// user without push access in a public repository keeps its place (so counts
+    /// and cursors hold) with its title replaced by a marker, and the listing says
+    /// how many. `repo_path` is the repository when an item does not name its own;
+    /// an item whose repository is unknown is withheld (fail closed).
+    #[allow(clippy::too_many_arguments)]
+    pub async fn list_titled(
+        &self,
+        tool: &str,
+        path: &str,
+        query: crate::api::Query,
+        args: &crate::paging::ListArgs,
+        field: Option<&str>,
+        repo_path: &str,
+        shape: impl Fn(&Value) -> Option<String>,
+    ) -> Result<String, shared::ToolError> {
+        use crate::paging;
+        let on = self.api.lockdown.is_some();
+        let raws = Mutex::new(Vec::new());
+        let start = paging::start(&self.api, args.cursor.as_deref(), path, query.on(path))?;
+        let mut listing = paging::collect(
+            &self.api,
+            &start,
+            field,
+            paging::limit(args.limit),
+            self.api.max_output,
+            |v| {
+                let item = shape(v)?;
+                if on {
+                    raws.lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .push(v.clone());
+                }
+                Some(item)
+            },
+        )
+        .await?;
+        let raws = raws.into_inner().unwrap_or_else(|e| e.into_inner());
+        let mut verdicts: HashMap<(String, String, Association), bool> = HashMap::new();
+        let mut count = 0;
+        // `raws` may hold one more than `items`: the item the byte bound stopped at.
+        for (item, raw) in listing.items.iter_mut().zip(&raws) {
+            let (login, association) = super::author_of(raw);
+            let repo = repo_path_of(raw).unwrap_or_else(|| repo_path.to_string());
+            let key = (repo, login, association);
+            let shown = match verdicts.get(&key) {
+                Some(v) => *v,
+                None => {
+                    let v = !key.0.is_empty() && self.api.may_show(&key.0, &key.1, key.2).await;
+                    verdicts.insert(key.clone(), v);
+                    v
+                }
+            };
+            if shown {
+                continue;
+            }
+            let mut hidden = raw.clone();
+            hidden["title"] = Value::String(format!(
+                "[title withheld by --lockdown: @{} has no push access]",
+                key.1
+            ));
+            if let Some(replaced) = shape(&hidden) {
+                *item = replaced;
+                count += 1;
+            }
+        }
+        let extra = crate::shape::Obj::new().put(
+            "withheld",
+            (count > 0).then(|| withheld_notice(count, "title")),
+        );
+        Ok(paging::render(tool, listing, extra))
     }
 }
 

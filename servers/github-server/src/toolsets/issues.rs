@@ -222,9 +222,15 @@ impl GithubServer {
             .opt("since", p.since.as_deref())
             .opt("sort", p.sort.as_deref())
             .opt("direction", p.direction.as_deref());
-        paging::list(&self.api, "list_issues", &path, query, &p.page, None, |v| {
-            (kind(v) == "issue").then(|| issue_item(v, false))
-        })
+        self.list_titled(
+            "list_issues",
+            &path,
+            query,
+            &p.page,
+            None,
+            &p.repo.path()?,
+            |v| (kind(v) == "issue").then(|| issue_item(v, false)),
+        )
         .await
     }
 
@@ -313,8 +319,17 @@ impl GithubServer {
         &self,
         Parameters(p): Parameters<SearchParams>,
     ) -> Result<String, ToolError> {
-        self.search("search_issues", "issues", p, |v| Some(issue_item(v, true)))
-            .await
+        let query = Query::list().set("q", p.q.trim());
+        self.list_titled(
+            "search_issues",
+            "/search/issues",
+            query,
+            &p.page,
+            Some("items"),
+            "",
+            |v| Some(issue_item(v, true)),
+        )
+        .await
     }
 }
 

@@ -250,13 +250,13 @@ impl GithubServer {
             .opt("state", p.state.as_deref())
             .opt("head", p.head.as_deref())
             .opt("base", p.base.as_deref());
-        paging::list(
-            &self.api,
+        self.list_titled(
             "list_pull_requests",
             &path,
             query,
             &p.page,
             None,
+            &p.repo.path()?,
             |v| Some(pull_item(v)),
         )
         .await

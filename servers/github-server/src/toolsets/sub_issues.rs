@@ -17,7 +17,7 @@ use shared::ToolError;
 use shared::upstream::Method;
 
 use crate::api::{Query, RepoRef, repo_path};
-use crate::paging::{self, ListArgs};
+use crate::paging::ListArgs;
 use crate::server::GithubServer;
 use crate::shape::{Obj, n, s};
 use crate::toolsets::issues::issue_item;
@@ -68,13 +68,13 @@ impl GithubServer {
         Parameters(p): Parameters<ListSubIssuesParams>,
     ) -> Result<String, ToolError> {
         let path = format!("{}/issues/{}/sub_issues", p.repo.path()?, p.issue_number);
-        paging::list(
-            &self.api,
+        self.list_titled(
             "list_sub_issues",
             &path,
             Query::list(),
             &p.page,
             None,
+            &p.repo.path()?,
             |v| Some(issue_item(v, true)),
         )
         .await
