@@ -499,6 +499,36 @@ async fn lockdown_withholds_a_passers_by_discussion_comment() {
         text.contains("@octo-demo, OWNER"),
         "the owner's replies stay: {text}"
     );
+    // Titles in the list: the owner's stay, everyone else's (no push access) are
+    // withheld in place.
+    let listed = ok_json(&call(&locked, "list_discussions", hello(json!({"limit": 8}))).await);
+    let items = listed["items"].as_array().unwrap();
+    assert_eq!(items.len(), 8, "{listed}");
+    let (mine, others): (Vec<&Value>, Vec<&Value>) =
+        items.iter().partition(|d| d["author"] == "octo-demo");
+    assert!(!mine.is_empty() && !others.is_empty(), "{listed}");
+    assert!(
+        mine.iter()
+            .all(|d| !d["title"].as_str().unwrap().contains("withheld")),
+        "{listed}"
+    );
+    for d in &others {
+        assert_eq!(
+            d["title"],
+            format!(
+                "[title withheld by --lockdown: @{} has no push access]",
+                d["author"].as_str().unwrap()
+            ),
+            "{listed}"
+        );
+    }
+    assert!(
+        listed["withheld"].as_str().unwrap().starts_with(&format!(
+            "{} titles by users without push access",
+            others.len()
+        )),
+        "{listed}"
+    );
     let threads = ok_json(&call(&locked, "list_review_threads", pr13(json!({}))).await);
     let notice = threads["withheld"].as_str().unwrap_or_default();
     assert!(notice.contains("comment"), "{threads}");

@@ -302,9 +302,11 @@ impl Association {
         }
     }
 
-    /// The `author_association` of a GitHub object (issue, comment, review...).
+    /// The association of a GitHub object: `author_association` (REST: issue,
+    /// comment, review...) or `authorAssociation` (GraphQL).
     pub fn of(v: &Value) -> Self {
         v.get("author_association")
+            .or_else(|| v.get("authorAssociation"))
             .and_then(Value::as_str)
             .map_or(Self::Unknown, Self::parse)
     }

@@ -220,13 +220,39 @@ fn repo_path_of(v: &Value) -> Option<String> {
     Some(format!("/repos/{name}"))
 }
 
+/// The raw items a listing's shaper kept, in order, for [`GithubServer::withhold_titles`];
+/// noted only under `--lockdown` (otherwise nothing is cloned).
+///
+/// [`GithubServer::withhold_titles`]: crate::server::GithubServer::withhold_titles
+pub struct Noted {
+    on: bool,
+    raws: Mutex<Vec<Value>>,
+}
+
+impl Noted {
+    /// Notes items when `api` has `--lockdown` on.
+    pub fn for_api(api: &Api) -> Self {
+        Self {
+            on: api.lockdown.is_some(),
+            raws: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// Notes `v`, an item the shaper kept.
+    pub fn note(&self, v: &Value) {
+        if self.on {
+            self.raws
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push(v.clone());
+        }
+    }
+}
+
 impl crate::server::GithubServer {
     /// A list tool's call as [`crate::paging::list`] makes it, for lists of
-    /// issues and pull requests, with `--lockdown` applied to titles: an item by a
-    /// user without push access in a public repository keeps its place (so counts
-    /// and cursors hold) with its title replaced by a marker, and the listing says
-    /// how many. `repo_path` is the repository when an item does not name its own;
-    /// an item whose repository is unknown is withheld (fail closed).
+    /// issues and pull requests, with [`Self::withhold_titles`] applied.
+    /// `repo_path` is the repository when an item does not name its own.
     #[allow(clippy::too_many_arguments)]
     pub async fn list_titled(
         &self,
@@ -239,8 +265,7 @@ impl crate::server::GithubServer {
         shape: impl Fn(&Value) -> Option<String>,
     ) -> Result<String, shared::ToolError> {
         use crate::paging;
-        let on = self.api.lockdown.is_some();
-        let raws = Mutex::new(Vec::new());
+        let noted = Noted::for_api(&self.api);
         let start = paging::start(&self.api, args.cursor.as_deref(), path, query.on(path))?;
         let mut listing = paging::collect(
             &self.api,
@@ -250,20 +275,37 @@ impl crate::server::GithubServer {
             self.api.max_output,
             |v| {
                 let item = shape(v)?;
-                if on {
-                    raws.lock()
-                        .unwrap_or_else(|e| e.into_inner())
-                        .push(v.clone());
-                }
+                noted.note(v);
                 Some(item)
             },
         )
         .await?;
-        let raws = raws.into_inner().unwrap_or_else(|e| e.into_inner());
+        let withheld = self
+            .withhold_titles(&mut listing.items, noted, repo_path, &shape)
+            .await;
+        let extra = crate::shape::Obj::new().put("withheld", withheld);
+        Ok(paging::render(tool, listing, extra))
+    }
+
+    /// Under `--lockdown`, the titles of listed items (`items[i]` shaped by
+    /// `shape` from the `i`-th noted raw item) by users without push access in a
+    /// public repository replaced by a marker: each item keeps its place, so
+    /// counts and cursors hold. Returns the notice saying how many, if any. An
+    /// item's repository is its `repository_url` (issues, search hits) or
+    /// `base.repo` (pull requests), else `repo_path`; an item whose repository is
+    /// unknown is withheld (fail closed).
+    pub async fn withhold_titles(
+        &self,
+        items: &mut [String],
+        noted: Noted,
+        repo_path: &str,
+        shape: impl Fn(&Value) -> Option<String>,
+    ) -> Option<String> {
+        let raws = noted.raws.into_inner().unwrap_or_else(|e| e.into_inner());
         let mut verdicts: HashMap<(String, String, Association), bool> = HashMap::new();
         let mut count = 0;
         // `raws` may hold one more than `items`: the item the byte bound stopped at.
-        for (item, raw) in listing.items.iter_mut().zip(&raws) {
+        for (item, raw) in items.iter_mut().zip(&raws) {
             let (login, association) = super::author_of(raw);
             let repo = repo_path_of(raw).unwrap_or_else(|| repo_path.to_string());
             let key = (repo, login, association);
@@ -288,11 +330,7 @@ impl crate::server::GithubServer {
                 count += 1;
             }
         }
-        let extra = crate::shape::Obj::new().put(
-            "withheld",
-            (count > 0).then(|| withheld_notice(count, "title")),
-        );
-        Ok(paging::render(tool, listing, extra))
+        (count > 0).then(|| withheld_notice(count, "title"))
     }
 }
 

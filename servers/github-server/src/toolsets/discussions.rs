@@ -14,6 +14,7 @@ use serde_json::{Value, json};
 use shared::ToolError;
 
 use crate::api::RepoRef;
+use crate::content::lockdown::Noted;
 use crate::graphql::{self, ListQuery, Op, authored};
 use crate::paging::{self, ListArgs, render, render_as};
 use crate::server::GithubServer;
@@ -39,7 +40,7 @@ const LIST: &str = "query($owner: String!, $repo: String!, $first: Int!, $after:
       edges {
         cursor
         node {
-          number title author { login } category { name } isAnswered closed
+          number title author { login } authorAssociation category { name } isAnswered closed
           createdAt updatedAt comments { totalCount }
         }
       }
@@ -236,15 +237,25 @@ impl GithubServer {
             at: "/repository/discussions",
             missing: &missing,
         };
-        let (listing, data) = graphql::list(
+        let noted = Noted::for_api(&self.api);
+        let (mut listing, data) = graphql::list(
             &self.api,
             &query,
             p.page.cursor.as_deref(),
             paging::limit(p.page.limit),
             self.api.max_output,
-            |v| Some(discussion_item(v)),
+            |v| {
+                noted.note(v);
+                Some(discussion_item(v))
+            },
         )
         .await?;
+        let repo_path = format!("/repos/{owner}/{repo}");
+        let withheld = self
+            .withhold_titles(&mut listing.items, noted, &repo_path, |v| {
+                Some(discussion_item(v))
+            })
+            .await;
         let categories: Vec<String> = data
             .pointer("/repository/discussionCategories/nodes")
             .and_then(Value::as_array)
@@ -266,7 +277,8 @@ impl GithubServer {
             .unwrap_or_default();
         let extra = Obj::new()
             .put("repo", format!("{owner}/{repo}"))
-            .put("categories", categories);
+            .put("categories", categories)
+            .put("withheld", withheld);
         Ok(render("list_discussions", listing, extra))
     }
 
