@@ -71,6 +71,10 @@ async fn code_scanning_alerts_are_filtered_paged_and_read() {
     );
     assert_eq!(
         numbers(&list(args(json!({"ref": "feature/login"}))).await),
+        [1]
+    );
+    assert_eq!(
+        numbers(&list(args(json!({"ref": "vendor-bindings"}))).await),
         Vec::<u64>::new()
     );
 
@@ -97,6 +101,27 @@ async fn code_scanning_alerts_are_filtered_paged_and_read() {
     );
     assert_eq!(hidden["at"], "src/lib.rs:131");
     assert_eq!(hidden["tool"], "CodeQL 2.19.0");
+    let everywhere = ok_json(
+        &call(
+            &client,
+            "get_code_scanning_alert",
+            args(json!({"alert_number": 1})),
+        )
+        .await,
+    );
+    let refs: Vec<&str> = everywhere["found_on"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r.as_str().unwrap())
+        .collect();
+    assert_eq!(refs.len(), 3, "{everywhere}");
+    assert!(
+        refs[0].starts_with("refs/heads/main: src/main.rs:27 (open, commit "),
+        "{refs:?}"
+    );
+    assert!(refs[2].starts_with("refs/pull/13/merge: "), "{refs:?}");
+    assert_eq!(hidden["found_on"].as_array().unwrap().len(), 1);
     let dismissed = ok_json(
         &call(
             &client,

@@ -981,6 +981,27 @@ async fn security_alerts_filter_refuse_unknown_values_and_hide_secrets_on_reques
     let one = get_json(&gh, &format!("{base}/code-scanning/alerts/2")).await;
     assert_eq!(one["dismissed_reason"], "used in tests");
     assert!(one["rule"]["help"].as_str().unwrap().starts_with("# "));
+    let instances = get_json(&gh, &format!("{base}/code-scanning/alerts/1/instances")).await;
+    let refs: Vec<&str> = instances
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["ref"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        refs,
+        [
+            "refs/heads/main",
+            "refs/heads/feature/login",
+            "refs/pull/13/merge"
+        ]
+    );
+    let on_pr = get_json(
+        &gh,
+        &format!("{base}/code-scanning/alerts?ref=refs/pull/13/merge"),
+    )
+    .await;
+    assert_eq!(numbers(&on_pr), [1]);
 
     let bad = get(&gh, &format!("{base}/dependabot/alerts?severity=urgent")).await;
     assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);

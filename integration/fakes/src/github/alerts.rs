@@ -64,6 +64,8 @@ pub struct CodeAlert {
     pub message: String,
     /// The ref the alert was found on, e.g. `refs/heads/main`.
     pub reference: String,
+    /// Other refs it is found on too (branches, `refs/pull/N/merge`).
+    pub also_on: Vec<String>,
     pub created_at: i64,
     pub updated_at: i64,
     pub dismissed: Option<Closure>,

@@ -2,8 +2,8 @@
 //! withheld (replaced with a count and how to see it), so a crafted issue or comment
 //! from a passer-by never reaches the model.
 //!
-//! Lists of issues and pull requests keep every item but replace the titles of
-//! such users' items ([`crate::server::GithubServer::list_titled`]).
+//! Lists of issues, pull requests and discussions keep every item but replace the
+//! titles of such users' items ([`crate::server::GithubServer::withhold_titles`]).
 //!
 //! What is checked, for each author of a title, body, comment or review shown:
 //! 1. Whether the repository is public (`GET /repos/{owner}/{repo}`, `private`).

@@ -173,6 +173,31 @@ impl Feature {
             .map_err(|e| self.explain(e))
     }
 
+    /// Up to `limit` entries of the list at `path` (an alert's instances or
+    /// locations), each shaped to one line by `line`, and, when there are more,
+    /// a note saying so (`what` names them).
+    async fn lines(
+        self,
+        api: &Api,
+        path: &str,
+        what: &str,
+        limit: usize,
+        line: impl Fn(&Value) -> Option<String>,
+    ) -> Result<(Vec<String>, Option<String>), ToolError> {
+        let listing = paging::follow(api, None, path, limit, api.max_output / 2, |v| {
+            line(v).map(|l| Value::String(l).to_string())
+        })
+        .await
+        .map_err(|e| self.explain(e))?;
+        let note = listing.more.then(|| {
+            format!(
+                "the first {} {what}; all are on the alert's page",
+                listing.items.len()
+            )
+        });
+        Ok((listing.items, note))
+    }
+
     /// `error` with [`Self::hint`] added when it is a 403 or a 404.
     fn explain(self, error: ToolError) -> ToolError {
         if error.0.contains("(403)") || error.0.contains("(404)") {
@@ -269,7 +294,9 @@ fn code_item(v: &Value) -> String {
 /// Most bytes of a rule's help or an advisory's description in one answer.
 const LONG_TEXT: usize = 6_000;
 
-fn code_alert(v: &Value) -> String {
+/// One code-scanning alert, with the refs it is found on (`instances`, from
+/// its instances list, and the note when there are more).
+fn code_alert(v: &Value, instances: &[String], instances_note: Option<String>) -> String {
     let rule = v.get("rule").unwrap_or(&Value::Null);
     let instance = v.get("most_recent_instance").unwrap_or(&Value::Null);
     let tool = v.get("tool").unwrap_or(&Value::Null);
@@ -312,7 +339,9 @@ fn code_alert(v: &Value) -> String {
         .put("commit", s(instance, "commit_sha"))
         .put("at", instance.get("location").and_then(place))
         .put("message", message)
-        .put("message_note", note);
+        .put("message_note", note)
+        .list("found_on", instances)
+        .put("found_on_note", instances_note);
     if let Some(c) = closure(
         v,
         "dismissed_by",
@@ -329,6 +358,22 @@ fn code_alert(v: &Value) -> String {
         .put("help", help)
         .finish()
 }
+
+/// One instance of a code-scanning alert in one line: `ref: path:line (state,
+/// commit abc1234)`.
+fn instance_line(i: &Value) -> Option<String> {
+    let reference = s(i, "ref")?;
+    let at = i.get("location").and_then(place).unwrap_or_default();
+    let commit = s(i, "commit_sha").map(|c| &c[..c.len().min(7)]);
+    Some(format!(
+        "{reference}: {at} ({}{})",
+        s(i, "state").unwrap_or("unknown"),
+        commit.map(|c| format!(", commit {c}")).unwrap_or_default()
+    ))
+}
+
+/// Refs shown per code-scanning alert.
+const INSTANCES: usize = 10;
 
 /// The package and advisory parts every Dependabot shape shares.
 fn dependabot_common(v: &Value) -> Obj {
@@ -543,7 +588,7 @@ impl GithubServer {
     }
 
     #[tool(
-        description = "One code-scanning alert: rule and its help, file:line, message, commit, dismissal. Example: {\"owner\": \"octocat\", \"repo\": \"hello-world\", \"alert_number\": 3}",
+        description = "One code-scanning alert: rule and its help, file:line, message, the refs it is found on, dismissal. Example: {\"owner\": \"octocat\", \"repo\": \"hello-world\", \"alert_number\": 3}",
         annotations(
             read_only_hint = true,
             destructive_hint = false,
@@ -555,8 +600,18 @@ impl GithubServer {
         &self,
         Parameters(p): Parameters<GetAlertParams>,
     ) -> Result<String, ToolError> {
-        let (v, _) = Feature::CodeScanning.get(&self.api, &p, "").await?;
-        Ok(code_alert(&v))
+        let feature = Feature::CodeScanning;
+        let (v, path) = feature.get(&self.api, &p, "").await?;
+        let (instances, note) = feature
+            .lines(
+                &self.api,
+                &format!("{path}/instances"),
+                "refs",
+                INSTANCES,
+                instance_line,
+            )
+            .await?;
+        Ok(code_alert(&v, &instances, note))
     }
 
     #[tool(
@@ -689,29 +744,18 @@ impl GithubServer {
     ) -> Result<String, ToolError> {
         let feature = Feature::SecretScanning;
         let (v, path) = feature.get(&self.api, &p, "?hide_secret=true").await?;
-        let budget = self.api.max_output / 2;
-        let locations = paging::follow(
-            &self.api,
-            None,
-            &format!("{path}/locations"),
-            LOCATIONS,
-            budget,
-            |l| {
-                let details = l.get("details").unwrap_or(&Value::Null);
-                secret_place(s(l, "type"), details).map(|p| Value::String(p).to_string())
-            },
-        )
-        .await
-        .map_err(|e| feature.explain(e))?;
-        let mut out = secret_common(&v).list("locations", &locations.items).put(
-            "locations_note",
-            locations.more.then(|| {
-                format!(
-                    "the first {} locations; all are on the alert's page",
-                    locations.items.len()
-                )
-            }),
-        );
+        let (locations, note) = feature
+            .lines(
+                &self.api,
+                &format!("{path}/locations"),
+                "locations",
+                LOCATIONS,
+                |l| secret_place(s(l, "type"), l.get("details").unwrap_or(&Value::Null)),
+            )
+            .await?;
+        let mut out = secret_common(&v)
+            .list("locations", &locations)
+            .put("locations_note", note);
         if let Some(c) = closure(
             &v,
             "resolved_by",

@@ -134,6 +134,10 @@ pub fn api() -> Router<GithubState> {
             &r("/code-scanning/alerts/{number}"),
             get(security::code_alert),
         )
+        .route(
+            &r("/code-scanning/alerts/{number}/instances"),
+            get(security::code_instances),
+        )
         .route(&r("/dependabot/alerts"), get(security::dependabot_alerts))
         .route(
             &r("/dependabot/alerts/{number}"),

@@ -3,8 +3,9 @@
 //! - code scanning: `GET …/code-scanning/alerts` (filters `state` open, closed,
 //!   dismissed, fixed; `severity`; `tool_name`; `ref`; `sort`, `direction`;
 //!   page-number pages) and `…/alerts/{number}` (with the rule's full description
-//!   and help). No analysis is 404 `no analysis found`; a private repository
-//!   without Advanced Security is 403.
+//!   and help), `…/alerts/{number}/instances` (one per ref it is found on). No
+//!   analysis is 404 `no analysis found`; a private repository without Advanced
+//!   Security is 403.
 //! - Dependabot: `GET …/dependabot/alerts` (comma-separated `state`, `severity`,
 //!   `ecosystem`, `package`, `manifest`; `scope`; `sort`, `direction`; pages by
 //!   cursor, `after`/`before`) and `…/alerts/{number}`. Off is 403.
@@ -234,23 +235,28 @@ impl View<'_> {
             "dismissed_comment": dismissed.and_then(|d| d.comment.clone()),
             "rule": rule,
             "tool": {"name": a.tool, "guid": null, "version": "2.19.0"},
-            "most_recent_instance": {
-                "ref": a.reference,
-                "analysis_key": ".github/workflows/codeql.yml:analyze",
-                "environment": "{}",
-                "category": ".github/workflows/codeql.yml:analyze",
-                "state": a.state,
-                "commit_sha": head_sha(repo),
-                "message": {"text": a.message},
-                "location": {
-                    "path": a.path,
-                    "start_line": a.start_line,
-                    "end_line": a.end_line,
-                    "start_column": 5,
-                    "end_column": 40,
-                },
-                "classifications": [],
+            "most_recent_instance": self.instance(repo, a, &a.reference),
+        })
+    }
+
+    /// The alert as found on `reference` (GitHub's alert instance).
+    fn instance(&self, repo: &Repo, a: &CodeAlert, reference: &str) -> Value {
+        json!({
+            "ref": reference,
+            "analysis_key": ".github/workflows/codeql.yml:analyze",
+            "environment": "{}",
+            "category": ".github/workflows/codeql.yml:analyze",
+            "state": a.state,
+            "commit_sha": head_sha(repo),
+            "message": {"text": a.message},
+            "location": {
+                "path": a.path,
+                "start_line": a.start_line,
+                "end_line": a.end_line,
+                "start_column": 5,
+                "end_column": 40,
             },
+            "classifications": [],
         })
     }
 
@@ -392,13 +398,7 @@ pub async fn code_alerts(
             let state = filter(&req, "state", &states, CODE_DOCS)?;
             let severity = filter(&req, "severity", &severities, CODE_DOCS)?;
             let tool = filter(&req, "tool_name", &[], CODE_DOCS)?;
-            let reference = req.get("ref").map(|r| {
-                if r.starts_with("refs/") {
-                    r.to_string()
-                } else {
-                    format!("refs/heads/{r}")
-                }
-            });
+            let reference = req.get("ref").map(full_ref);
             let mut items: Vec<&CodeAlert> = alerts(&sec.code_scanning)
                 .iter()
                 .filter(|a| {
@@ -409,7 +409,9 @@ pub async fn code_alerts(
                                 .as_deref()
                                 .is_some_and(|s| matches(&severity, s)))
                         && matches(&tool, &a.tool)
-                        && reference.as_ref().is_none_or(|r| *r == a.reference)
+                        && reference
+                            .as_ref()
+                            .is_none_or(|r| a.refs().any(|on| on == r))
                 })
                 .collect();
             order(
@@ -444,6 +446,43 @@ pub async fn code_alert(
             reply::json(&view.code_alert(repo, a, true))
         })
     })
+}
+
+/// `GET …/code-scanning/alerts/{n}/instances`: where the alert is found, one
+/// instance per ref (filter `ref`), paged by number.
+pub async fn code_instances(
+    State(state): State<GithubState>,
+    Path((owner, name, n)): AlertPath,
+    req: Req,
+) -> Response {
+    with_feature(&state, &owner, &name, Kind::Code, |view, repo, sec| {
+        let Some(a) = by_number(&sec.code_scanning, &n) else {
+            return reply::not_found();
+        };
+        let wanted = req.get("ref").map(full_ref);
+        let items: Vec<Value> = a
+            .refs()
+            .filter(|r| wanted.as_deref().is_none_or(|w| w == *r))
+            .map(|r| view.instance(repo, a, r))
+            .collect();
+        paging::list(&req, view.base, &items)
+    })
+}
+
+/// A branch name as a full ref (`main` is `refs/heads/main`); full refs stay.
+fn full_ref(r: &str) -> String {
+    if r.starts_with("refs/") {
+        r.to_string()
+    } else {
+        format!("refs/heads/{r}")
+    }
+}
+
+impl CodeAlert {
+    /// Every ref the alert is found on, its own first.
+    fn refs(&self) -> impl Iterator<Item = &str> {
+        std::iter::once(self.reference.as_str()).chain(self.also_on.iter().map(String::as_str))
+    }
 }
 
 pub async fn dependabot_alerts(

@@ -2,7 +2,7 @@
 //!
 //! - `octo-demo/hello-world`: 5 code-scanning alerts (CodeQL and clippy; one
 //!   dismissed as a false positive, one fixed, one whose message quotes a string
-//!   with a right-to-left override), 5 Dependabot alerts (open, fixed, dismissed,
+//!   with a right-to-left override, one found on two more refs), 5 Dependabot alerts (open, fixed, dismissed,
 //!   auto-dismissed; Cargo and npm) and 3 secret-scanning alerts (one resolved as
 //!   revoked, one pushed past push protection) whose secrets are fake values.
 //! - `octo-demo/many-issues`: 130 of each kind, for pages.
@@ -77,6 +77,7 @@ fn code(number: u64, rule: &Rule, path: &str, line: u64, message: &str, when: i6
         end_line: line,
         message: message.into(),
         reference: "refs/heads/main".into(),
+        also_on: Vec::new(),
         created_at: when,
         updated_at: when,
         dismissed: None,
@@ -135,15 +136,20 @@ fn hello_code() -> Vec<CodeAlert> {
     fixed.state = "fixed".into();
     fixed.fixed_at = Some(t + 4 * DAY);
     fixed.updated_at = t + 4 * DAY;
+    let mut everywhere = code(
+        1,
+        &CLEARTEXT,
+        "src/main.rs",
+        27,
+        "This logs sensitive data (the password) in cleartext.",
+        t,
+    );
+    everywhere.also_on = vec![
+        "refs/heads/feature/login".into(),
+        "refs/pull/13/merge".into(),
+    ];
     vec![
-        code(
-            1,
-            &CLEARTEXT,
-            "src/main.rs",
-            27,
-            "This logs sensitive data (the password) in cleartext.",
-            t,
-        ),
+        everywhere,
         dismissed,
         fixed,
         code(
