@@ -143,54 +143,85 @@ fn matches(filter: &Option<Vec<String>>, value: &str) -> bool {
         .is_none_or(|f| f.iter().any(|v| v.eq_ignore_ascii_case(value)))
 }
 
-/// Orders by `sort` (created or updated; `extra` adds more) and `direction`
-/// (default descending).
-fn order<T>(
-    req: &Req,
-    items: &mut [&T],
-    docs: &'static str,
-    key: impl Fn(&T, &str) -> f64,
-    extra: &[&str],
-) -> Result<(), Invalid> {
+/// What every kind of alert has: a number (per repository and feature) and the
+/// times it sorts by.
+trait Alert {
+    fn number(&self) -> u64;
+    fn created_at(&self) -> i64;
+    fn updated_at(&self) -> i64;
+    /// Sorts beyond `created` and `updated` this kind takes, e.g. Dependabot's
+    /// `epss_percentage`.
+    const MORE_SORTS: &'static [&'static str] = &[];
+    /// The value of one of [`Self::MORE_SORTS`].
+    fn more_sort_key(&self, _sort: &str) -> f64 {
+        0.0
+    }
+}
+
+impl Alert for CodeAlert {
+    fn number(&self) -> u64 {
+        self.number
+    }
+    fn created_at(&self) -> i64 {
+        self.created_at
+    }
+    fn updated_at(&self) -> i64 {
+        self.updated_at
+    }
+}
+
+impl Alert for DependabotAlert {
+    fn number(&self) -> u64 {
+        self.number
+    }
+    fn created_at(&self) -> i64 {
+        self.created_at
+    }
+    fn updated_at(&self) -> i64 {
+        self.updated_at
+    }
+    const MORE_SORTS: &'static [&'static str] = &["epss_percentage"];
+    fn more_sort_key(&self, _sort: &str) -> f64 {
+        self.epss_percentage
+    }
+}
+
+impl Alert for SecretAlert {
+    fn number(&self) -> u64 {
+        self.number
+    }
+    fn created_at(&self) -> i64 {
+        self.created_at
+    }
+    fn updated_at(&self) -> i64 {
+        self.updated_at
+    }
+}
+
+/// Orders by `sort` (created, updated, or one of the kind's
+/// [`Alert::MORE_SORTS`]) and `direction` (default descending).
+fn order<T: Alert>(req: &Req, items: &mut [&T], docs: &'static str) -> Result<(), Invalid> {
     let mut sorts = vec!["created", "updated"];
-    sorts.extend_from_slice(extra);
+    sorts.extend_from_slice(T::MORE_SORTS);
     let sort = filter(req, "sort", &sorts, docs)?
         .and_then(|s| s.into_iter().next())
         .unwrap_or_else(|| "created".into());
     let ascending = filter(req, "direction", &["asc", "desc"], docs)?
         .is_some_and(|d| d.first().is_some_and(|d| d == "asc"));
-    items.sort_by(|a, b| key(a, &sort).total_cmp(&key(b, &sort)));
+    let key = |a: &T| match sort.as_str() {
+        "created" => a.created_at() as f64,
+        "updated" => a.updated_at() as f64,
+        other => a.more_sort_key(other),
+    };
+    items.sort_by(|a, b| key(a).total_cmp(&key(b)));
     if !ascending {
         items.reverse();
     }
     Ok(())
 }
 
-/// Alerts have numbers, per repository and feature.
-trait Numbered {
-    fn number(&self) -> u64;
-}
-
-impl Numbered for CodeAlert {
-    fn number(&self) -> u64 {
-        self.number
-    }
-}
-
-impl Numbered for DependabotAlert {
-    fn number(&self) -> u64 {
-        self.number
-    }
-}
-
-impl Numbered for SecretAlert {
-    fn number(&self) -> u64 {
-        self.number
-    }
-}
-
 /// The alert whose number the path segment `text` gives.
-fn by_number<'a, T: Numbered>(feature: &'a Feature<T>, text: &str) -> Option<&'a T> {
+fn by_number<'a, T: Alert>(feature: &'a Feature<T>, text: &str) -> Option<&'a T> {
     let wanted: u64 = text.parse().ok()?;
     alerts(feature).iter().find(|a| a.number() == wanted)
 }
@@ -414,19 +445,7 @@ pub async fn code_alerts(
                             .is_none_or(|r| a.refs().any(|on| on == r))
                 })
                 .collect();
-            order(
-                &req,
-                &mut items,
-                CODE_DOCS,
-                |a, sort| {
-                    (if sort == "updated" {
-                        a.updated_at
-                    } else {
-                        a.created_at
-                    }) as f64
-                },
-                &[],
-            )?;
+            order(&req, &mut items, CODE_DOCS)?;
             let shaped: Vec<Value> = items
                 .iter()
                 .map(|a| view.code_alert(repo, a, false))
@@ -528,17 +547,7 @@ pub async fn dependabot_alerts(
                             && matches(&scope, &a.scope)
                     })
                     .collect();
-                order(
-                    &req,
-                    &mut items,
-                    docs,
-                    |a, sort| match sort {
-                        "updated" => a.updated_at as f64,
-                        "epss_percentage" => a.epss_percentage,
-                        _ => a.created_at as f64,
-                    },
-                    &["epss_percentage"],
-                )?;
+                order(&req, &mut items, docs)?;
                 let shaped: Vec<Value> = items
                     .iter()
                     .map(|a| view.dependabot_alert(repo, a))
@@ -599,19 +608,7 @@ pub async fn secret_alerts(
                         && matches(&validity, &a.validity)
                 })
                 .collect();
-            order(
-                &req,
-                &mut items,
-                docs,
-                |a, sort| {
-                    (if sort == "updated" {
-                        a.updated_at
-                    } else {
-                        a.created_at
-                    }) as f64
-                },
-                &[],
-            )?;
+            order(&req, &mut items, docs)?;
             let hide = req.flag("hide_secret");
             let shaped: Vec<Value> = items
                 .iter()
