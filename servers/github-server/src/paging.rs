@@ -139,9 +139,22 @@ pub async fn list(
     field: Option<&str>,
     shape: impl Fn(&Value) -> Option<String>,
 ) -> Result<String, ToolError> {
-    let start = start(api, args.cursor.as_deref(), path, query.on(path))?;
-    let listing = collect(api, &start, field, limit(args.limit), api.max_output, shape).await?;
+    let listing = listing(api, path, query, args, field, shape).await?;
     Ok(render(tool, listing, Obj::new()))
+}
+
+/// The items of a list tool's call, as [`list`] collects them, before they are
+/// rendered (for a caller that adjusts them first, e.g. `--lockdown`).
+pub async fn listing(
+    api: &Api,
+    path: &str,
+    query: Query,
+    args: &ListArgs,
+    field: Option<&str>,
+    shape: impl Fn(&Value) -> Option<String>,
+) -> Result<Listing, ToolError> {
+    let start = start(api, args.cursor.as_deref(), path, query.on(path))?;
+    collect(api, &start, field, limit(args.limit), api.max_output, shape).await
 }
 
 /// Up to `limit` items of the plain list `path` that `shape` keeps, within

@@ -266,19 +266,11 @@ impl crate::server::GithubServer {
     ) -> Result<String, shared::ToolError> {
         use crate::paging;
         let noted = Noted::for_api(&self.api);
-        let start = paging::start(&self.api, args.cursor.as_deref(), path, query.on(path))?;
-        let mut listing = paging::collect(
-            &self.api,
-            &start,
-            field,
-            paging::limit(args.limit),
-            self.api.max_output,
-            |v| {
-                let item = shape(v)?;
-                noted.note(v);
-                Some(item)
-            },
-        )
+        let mut listing = paging::listing(&self.api, path, query, args, field, |v| {
+            let item = shape(v)?;
+            noted.note(v);
+            Some(item)
+        })
         .await?;
         let withheld = self
             .withhold_titles(&mut listing.items, noted, repo_path, &shape)
