@@ -32,6 +32,24 @@ fn issue_by_id(view: &View, data: &Data, id: u64) -> Option<Value> {
     })
 }
 
+/// The id of issue `n` of `owner/name`: the parent a list, add or remove is for.
+fn parent_id(data: &Data, owner: &str, name: &str, n: &str) -> Option<u64> {
+    let repo = data.repo(owner, name)?;
+    number(n).and_then(|n| repo.issues.get(&n)).map(|i| i.id)
+}
+
+/// The answer to an add or a remove: the parent issue (found by [`parent_id`]
+/// just before).
+fn parent_answer(data: &Data, base: &str, owner: &str, name: &str, parent: u64) -> Response {
+    let repo = data.repo(owner, name).expect("found by parent_id");
+    let issue = repo
+        .issues
+        .values()
+        .find(|i| i.id == parent)
+        .expect("found by parent_id");
+    reply::json(&View::new(data, base).issue(repo, issue))
+}
+
 pub async fn list(
     State(state): State<GithubState>,
     Path((owner, name, n)): Path<(String, String, String)>,
@@ -39,11 +57,7 @@ pub async fn list(
 ) -> Response {
     let base = state.base_url();
     let data = state.data();
-    let Some(parent) = data
-        .repo(&owner, &name)
-        .and_then(|r| number(&n).and_then(|n| r.issues.get(&n)))
-        .map(|i| i.id)
-    else {
+    let Some(parent) = parent_id(&data, &owner, &name, &n) else {
         return reply::not_found();
     };
     let view = View::new(&data, &base);
@@ -79,11 +93,7 @@ pub async fn add(
     let replace = body.get("replace_parent").and_then(Value::as_bool) == Some(true);
     let base = state.base_url();
     let mut data = state.data();
-    let Some(parent) = data
-        .repo(&owner, &name)
-        .and_then(|r| number(&n).and_then(|n| r.issues.get(&n)))
-        .map(|i| i.id)
-    else {
+    let Some(parent) = parent_id(&data, &owner, &name, &n) else {
         return reply::not_found();
     };
     let unprocessable =
@@ -101,14 +111,7 @@ pub async fn add(
         data.sub_issues.remove(i);
     }
     data.sub_issues.push((parent, child));
-    let view = View::new(&data, &base);
-    let repo = data.repo(&owner, &name).expect("checked above");
-    let issue = repo
-        .issues
-        .values()
-        .find(|i| i.id == parent)
-        .expect("checked above");
-    let mut response = reply::json(&view.issue(repo, issue));
+    let mut response = parent_answer(&data, &base, &owner, &name, parent);
     *response.status_mut() = StatusCode::CREATED;
     response
 }
@@ -123,23 +126,12 @@ pub async fn remove(
     };
     let base = state.base_url();
     let mut data = state.data();
-    let Some(parent) = data
-        .repo(&owner, &name)
-        .and_then(|r| number(&n).and_then(|n| r.issues.get(&n)))
-        .map(|i| i.id)
-    else {
+    let Some(parent) = parent_id(&data, &owner, &name, &n) else {
         return reply::not_found();
     };
     let Some(i) = data.sub_issues.iter().position(|l| *l == (parent, child)) else {
         return reply::error(StatusCode::NOT_FOUND, "Not Found", REMOVE_DOCS);
     };
     data.sub_issues.remove(i);
-    let view = View::new(&data, &base);
-    let repo = data.repo(&owner, &name).expect("checked above");
-    let issue = repo
-        .issues
-        .values()
-        .find(|i| i.id == parent)
-        .expect("checked above");
-    reply::json(&view.issue(repo, issue))
+    parent_answer(&data, &base, &owner, &name, parent)
 }
