@@ -120,6 +120,30 @@ fn has_push(v: &Value) -> bool {
     matches!(permission, "admin" | "write") || matches!(role, "admin" | "maintain" | "write")
 }
 
+/// The verdicts of one answer, so each author is asked about once per
+/// repository however many of their items it holds.
+#[derive(Default)]
+struct Verdicts(HashMap<(String, String, Association), bool>);
+
+impl Verdicts {
+    /// [`Api::may_show`], remembered for this answer.
+    async fn shown(
+        &mut self,
+        api: &Api,
+        repo_path: &str,
+        login: &str,
+        association: Association,
+    ) -> bool {
+        let key = (repo_path.to_string(), login.to_string(), association);
+        if let Some(shown) = self.0.get(&key) {
+            return *shown;
+        }
+        let shown = api.may_show(repo_path, login, association).await;
+        self.0.insert(key, shown);
+        shown
+    }
+}
+
 /// The notice that replaces withheld text: `count` items of `what` (e.g. "comment").
 pub fn withheld_notice(count: usize, what: &str) -> String {
     let what = if count == 1 {
@@ -153,23 +177,15 @@ impl Api {
         if self.lockdown.is_none() {
             return 0;
         }
-        let mut verdicts: HashMap<(String, Association), bool> = HashMap::new();
+        let mut verdicts = Verdicts::default();
         let before = items.len();
         let mut keep = Vec::with_capacity(before);
         for (i, item) in std::mem::take(items).into_iter().enumerate() {
-            let author = authors
+            let (login, association) = authors
                 .get(i)
                 .cloned()
                 .unwrap_or((String::new(), Association::Unknown));
-            let shown = match verdicts.get(&author) {
-                Some(v) => *v,
-                None => {
-                    let v = self.may_show(repo_path, &author.0, author.1).await;
-                    verdicts.insert(author, v);
-                    v
-                }
-            };
-            if shown {
+            if verdicts.shown(self, repo_path, &login, association).await {
                 keep.push(item);
             }
         }
@@ -294,28 +310,18 @@ impl crate::server::GithubServer {
         shape: impl Fn(&Value) -> Option<String>,
     ) -> Option<String> {
         let raws = noted.raws.into_inner().unwrap_or_else(|e| e.into_inner());
-        let mut verdicts: HashMap<(String, String, Association), bool> = HashMap::new();
+        let mut verdicts = Verdicts::default();
         let mut count = 0;
         // `raws` may hold one more than `items`: the item the byte bound stopped at.
         for (item, raw) in items.iter_mut().zip(&raws) {
             let (login, association) = super::author_of(raw);
             let repo = repo_path_of(raw).unwrap_or_else(|| repo_path.to_string());
-            let key = (repo, login, association);
-            let shown = match verdicts.get(&key) {
-                Some(v) => *v,
-                None => {
-                    let v = !key.0.is_empty() && self.api.may_show(&key.0, &key.1, key.2).await;
-                    verdicts.insert(key.clone(), v);
-                    v
-                }
-            };
-            if shown {
+            if !repo.is_empty() && verdicts.shown(&self.api, &repo, &login, association).await {
                 continue;
             }
             let mut hidden = raw.clone();
             hidden["title"] = Value::String(format!(
-                "[title withheld by --lockdown: @{} has no push access]",
-                key.1
+                "[title withheld by --lockdown: @{login} has no push access]"
             ));
             if let Some(replaced) = shape(&hidden) {
                 *item = replaced;
