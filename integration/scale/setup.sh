@@ -6,7 +6,12 @@
 # were skipped.
 set -euo pipefail
 
-if command -v haproxy >/dev/null && haproxy -v 2>/dev/null | grep -q 'version 2\.6\.'; then
+# The version is read whole into a variable, never piped into `grep -q` or `head`:
+# those exit at the first match, haproxy then dies of SIGPIPE, and under
+# pipefail the pipeline fails (exit 141) at random.
+haproxy_version() { haproxy -v 2>/dev/null || true; }
+
+if command -v haproxy >/dev/null && [[ "$(haproxy_version)" == *"version 2.6."* ]]; then
     exit 0
 fi
 if ! command -v apt-get >/dev/null || [ "$(id -u)" != 0 ]; then
@@ -19,4 +24,6 @@ echo "integration/scale/setup.sh: installing Debian's haproxy 2.6" >&2
 # tests run their own instances, so stop it.
 (command -v systemctl >/dev/null && systemctl disable --now haproxy) >/dev/null 2>&1 || true
 (command -v service >/dev/null && service haproxy stop) >/dev/null 2>&1 || true
-haproxy -v | head -1 >&2
+installed="$(haproxy_version)"
+echo "${installed%%$'\n'*}" >&2
+[[ "$installed" == *"version 2.6."* ]] || { echo "integration/scale/setup.sh: apt installed no haproxy 2.6" >&2; exit 1; }
