@@ -439,6 +439,17 @@ impl Repo {
             .map(|(sha, _)| sha.clone())
     }
 
+    /// The issue or pull request a path segment numbers (`"7"`), if there is
+    /// one; a segment that is not a positive number finds none.
+    pub fn issue_at(&self, segment: &str) -> Option<&Issue> {
+        self.issues.get(&positive_number(segment)?)
+    }
+
+    /// [`Self::issue_at`], to change it.
+    pub fn issue_at_mut(&mut self, segment: &str) -> Option<&mut Issue> {
+        self.issues.get_mut(&positive_number(segment)?)
+    }
+
     pub fn next_number(&self) -> u64 {
         self.issues.keys().next_back().map_or(1, |n| n + 1)
     }
@@ -590,4 +601,10 @@ impl Data {
 pub fn sha_of(text: &str) -> String {
     let digest = Sha256::digest(text.as_bytes());
     digest.iter().take(20).map(|b| format!("{b:02x}")).collect()
+}
+
+/// A path segment's number, when it is a positive whole number (issue, pull
+/// request and alert numbers start at 1).
+pub fn positive_number(segment: &str) -> Option<u64> {
+    segment.parse().ok().filter(|n| *n > 0)
 }

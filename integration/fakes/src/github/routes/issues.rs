@@ -21,11 +21,6 @@ const CREATE_DOCS: &str = "https://docs.github.com/rest/issues/issues#create-an-
 const UPDATE_DOCS: &str = "https://docs.github.com/rest/issues/issues#update-an-issue";
 const COMMENT_DOCS: &str = "https://docs.github.com/rest/issues/comments#create-an-issue-comment";
 
-/// A path number (`/issues/42`); anything else is a 404.
-pub fn number(text: &str) -> Option<u64> {
-    text.parse().ok().filter(|n| *n > 0)
-}
-
 pub async fn list(
     State(state): State<GithubState>,
     Path((owner, name)): Path<(String, String)>,
@@ -104,7 +99,7 @@ pub async fn get(
     Path((owner, name, n)): Path<(String, String, String)>,
 ) -> Response {
     in_repo(&state, &owner, &name, |view, repo| {
-        let issue = number(&n).and_then(|n| repo.issues.get(&n))?;
+        let issue = repo.issue_at(&n)?;
         Some(reply::json(&view.issue(repo, issue)))
     })
 }
@@ -145,11 +140,11 @@ pub async fn update(
 ) -> Response {
     let base = state.base_url();
     let mut data = state.data();
-    let exists = data
+    let Some(n) = data
         .repo(&owner, &name)
-        .zip(number(&n))
-        .is_some_and(|(repo, n)| repo.issues.contains_key(&n));
-    let Some(n) = number(&n).filter(|_| exists) else {
+        .and_then(|repo| repo.issue_at(&n))
+        .map(|issue| issue.number)
+    else {
         return reply::not_found();
     };
     let fields = match IssueFields::parse(&body, &data, &owner, &name, false) {
@@ -331,7 +326,7 @@ pub async fn comments(
     req: Req,
 ) -> Response {
     in_repo(&state, &owner, &name, |view, repo| {
-        let issue = number(&n).and_then(|n| repo.issues.get(&n))?;
+        let issue = repo.issue_at(&n)?;
         let since = req.get("since").and_then(parse_iso);
         let items: Vec<Value> = issue
             .comments
@@ -365,7 +360,7 @@ pub async fn add_comment(
     let Some(repo) = data.repo_mut(&owner, &name) else {
         return reply::not_found();
     };
-    let Some(issue) = number(&n).and_then(|n| repo.issues.get_mut(&n)) else {
+    let Some(issue) = repo.issue_at_mut(&n) else {
         return reply::not_found();
     };
     let now = time::now();

@@ -15,7 +15,6 @@ use crate::github::paging;
 use crate::github::query::Req;
 use crate::github::reply::{self, JsonObject, field_error};
 use crate::github::routes::in_repo;
-use crate::github::routes::issues::number;
 use crate::github::shapes::View;
 use crate::github::time;
 
@@ -64,7 +63,7 @@ pub async fn of_issue(
     req: Req,
 ) -> Response {
     in_repo(&state, &owner, &name, |view, repo| {
-        let issue = number(&n).and_then(|n| repo.issues.get(&n))?;
+        let issue = repo.issue_at(&n)?;
         let items: Vec<Value> = issue.labels.iter().map(|l| view.label(repo, l)).collect();
         Some(paging::list(&req, view.base, &items))
     })
@@ -91,7 +90,7 @@ pub async fn add(
     let Some(repo) = data.repo_mut(&owner, &name) else {
         return reply::not_found();
     };
-    let Some(n) = number(&n).filter(|n| repo.issues.contains_key(n)) else {
+    let Some(n) = repo.issue_at(&n).map(|i| i.number) else {
         return reply::not_found();
     };
     for (label, id) in names.iter().zip(ids) {
@@ -123,7 +122,7 @@ pub async fn remove(
     let Some(repo) = data.repo_mut(&owner, &name) else {
         return reply::not_found();
     };
-    let Some(issue) = number(&n).and_then(|n| repo.issues.get_mut(&n)) else {
+    let Some(issue) = repo.issue_at_mut(&n) else {
         return reply::not_found();
     };
     let before = issue.labels.len();

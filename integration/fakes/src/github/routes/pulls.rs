@@ -15,7 +15,7 @@ use crate::github::paging;
 use crate::github::query::Req;
 use crate::github::reply::{self, JsonObject, field_error};
 use crate::github::routes::in_repo;
-use crate::github::routes::issues::{number, sort_issues};
+use crate::github::routes::issues::sort_issues;
 use crate::github::shapes::{View, extend, iso_opt, node_id};
 use crate::github::time::{self, iso};
 
@@ -54,9 +54,7 @@ pub async fn list(
 
 /// The pull request numbered `n` in a visible repository.
 fn find<'a>(repo: &'a Repo, n: &str) -> Option<&'a Issue> {
-    number(n)
-        .and_then(|n| repo.issues.get(&n))
-        .filter(|i| i.pull.is_some())
+    repo.issue_at(n).filter(|i| i.pull.is_some())
 }
 
 /// Answers about the pull request numbered `n` in `owner/name` (GitHub's 404

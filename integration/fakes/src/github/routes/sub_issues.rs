@@ -16,7 +16,6 @@ use crate::github::model::Data;
 use crate::github::paging;
 use crate::github::query::Req;
 use crate::github::reply::{self, JsonObject};
-use crate::github::routes::issues::number;
 use crate::github::shapes::View;
 
 const ADD_DOCS: &str = "https://docs.github.com/rest/issues/sub-issues#add-sub-issue";
@@ -35,7 +34,7 @@ fn issue_by_id(view: &View, data: &Data, id: u64) -> Option<Value> {
 /// The id of issue `n` of `owner/name`: the parent a list, add or remove is for.
 fn parent_id(data: &Data, owner: &str, name: &str, n: &str) -> Option<u64> {
     let repo = data.repo(owner, name)?;
-    number(n).and_then(|n| repo.issues.get(&n)).map(|i| i.id)
+    repo.issue_at(n).map(|i| i.id)
 }
 
 /// The answer to an add or a remove: the parent issue (found by [`parent_id`]
