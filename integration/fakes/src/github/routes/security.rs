@@ -26,7 +26,7 @@ use crate::github::alerts::{
     CodeAlert, DEPENDABOT_OFF, DependabotAlert, Feature, NO_ANALYSIS, RepoSecurity,
     SECRET_SCANNING_OFF, SecretAlert, SecretLocation,
 };
-use crate::github::model::Repo;
+use crate::github::model::{Repo, positive_number};
 use crate::github::paging;
 use crate::github::query::Req;
 use crate::github::reply;
@@ -222,7 +222,7 @@ fn order<T: Alert>(req: &Req, items: &mut [&T], docs: &'static str) -> Result<()
 
 /// The alert whose number the path segment `text` gives.
 fn by_number<'a, T: Alert>(feature: &'a Feature<T>, text: &str) -> Option<&'a T> {
-    let wanted: u64 = text.parse().ok()?;
+    let wanted = positive_number(text)?;
     alerts(feature).iter().find(|a| a.number() == wanted)
 }
 
