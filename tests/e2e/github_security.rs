@@ -407,6 +407,11 @@ async fn secret_scanning_alerts_never_show_the_secret() {
         "{places:?}"
     );
     assert!(places[2].starts_with("issue_comment: "), "{places:?}");
+    // The list's first-place summary is not repeated beside the full list, where
+    // "more_locations: true" would read as places left unshown.
+    assert!(got.get("more_locations").is_none(), "{got}");
+    assert!(got.get("found_in").is_none(), "{got}");
+    assert!(got.get("locations_note").is_none(), "{got}");
     let resolved = ok_json(
         &call(
             &client,

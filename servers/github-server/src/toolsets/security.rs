@@ -517,6 +517,13 @@ fn secret_common(v: &Value) -> Obj {
             "push_protection_bypassed_by",
             login(v, "push_protection_bypassed_by"),
         )
+        .put("resolution", s(v, "resolution"))
+}
+
+/// A secret-scanning alert in a list: where it was first found and whether
+/// there are more places (`get_secret_scanning_alert` lists them instead).
+fn secret_item(v: &Value) -> String {
+    let shaped = secret_common(v)
         .put(
             "found_in",
             v.get("first_location_detected")
@@ -526,11 +533,6 @@ fn secret_common(v: &Value) -> Obj {
             "more_locations",
             yes(v, "has_more_locations").filter(|m| *m),
         )
-        .put("resolution", s(v, "resolution"))
-}
-
-fn secret_item(v: &Value) -> String {
-    let shaped = secret_common(v)
         .put("created_at", s(v, "created_at"))
         .finish();
     without_secret(v, shaped)
